@@ -1,0 +1,54 @@
+"""The ``spotdiff`` command line: one small module per command.
+
+Only argparse is imported here; a command's module imports the library
+when it runs, so ``spotdiff --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import TextIO
+
+from spotdiff.cli._common import ExitCode, Streams, fail
+
+#: Top-level commands and the modules that define them.
+COMMANDS = {
+    "compare": "spotdiff.cli.compare",
+    "eval": "spotdiff.cli.eval",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from spotdiff import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="spotdiff",
+        description="Find, measure and show what changed between images.",
+    )
+    parser.add_argument("--version", action="version", version=f"spotdiff {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for module in COMMANDS.values():
+        importlib.import_module(module).register(sub)
+    return parser
+
+
+def main(
+    argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
+) -> int:
+    """Run the CLI; returns the exit code (0 same, 1 different, 2 error)."""
+    streams = Streams(out=stdout or sys.stdout, err=stderr or sys.stderr)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    try:
+        return int(args.run(args, streams))
+    except KeyboardInterrupt:
+        streams.err.write("spotdiff: interrupted\n")
+        return ExitCode.INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - turned into a one-line message
+        return fail(streams, exc)

@@ -1,0 +1,373 @@
+"""The comparison pipeline: load -> size/align -> difference map -> mask ->
+regions -> :class:`~spotdiff.result.Diff`.
+
+Each stage is a call into its own module; this file only wires them and
+records the options used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from spotdiff import mask as masks
+from spotdiff.errors import InputError
+from spotdiff.geometry import apply_size_policy
+from spotdiff.io.alpha import match_channels, opaque_views
+from spotdiff.io.image import Image, ImageLike, load_image
+from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
+from spotdiff.noise import estimate_noise
+from spotdiff.regions import find_regions
+from spotdiff.result import Diff, Regions
+
+Box = tuple[int, int, int, int]
+
+#: Noise sigma (8-bit scale) below which a pair is treated as lossless.
+LOSSLESS_NOISE = 0.5
+
+
+@dataclass(frozen=True)
+class Cleaning:
+    """How the thresholded map becomes the mask (all in pixels)."""
+
+    blur: float = 0.0
+    open: int = 0
+    close: int = 0
+    fill_holes: bool = True
+    min_area: int = 1
+    merge_gap: int = 0
+
+
+def load_pair(before: ImageLike, after: ImageLike, *, data_range: float | None) -> tuple[Image, Image]:
+    """Load both inputs, decoding files in two threads (OpenCV releases the GIL)."""
+    if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
+        return (
+            load_image(before, data_range=data_range, name="before"),
+            load_image(after, data_range=data_range, name="after"),
+        )
+    with ThreadPoolExecutor(2) as pool:
+        fb = pool.submit(load_image, before, data_range=data_range, name="before")
+        fa = pool.submit(load_image, after, data_range=data_range, name="after")
+        return fb.result(), fa.result()
+
+
+def _check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise InputError(name, expected="a number", got=repr(value)) from None
+    if not np.isfinite(v) or v < low or (high is not None and v > high):
+        rng = f">= {low}" if high is None else f"between {low} and {high}"
+        raise InputError(name, expected=f"a number {rng}", got=repr(value))
+    return v
+
+
+def _check_boxes(boxes: Sequence[Box], width: int, height: int, what: str) -> list[Box]:
+    out = []
+    for box in boxes:
+        try:
+            x0, y0, x1, y1 = (int(v) for v in box)
+        except (TypeError, ValueError):
+            raise InputError(
+                what, expected="four integers x0,y0,x1,y1", got=repr(box)
+            ) from None
+        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+            raise InputError(
+                what,
+                expected=f"0 <= x0 < x1 <= {width} and 0 <= y0 < y1 <= {height} "
+                "(x1, y1 exclusive, in BEFORE's pixels)",
+                got=f"{x0},{y0},{x1},{y1}",
+                fix="fix the box so that it lies inside the image",
+            )
+        out.append((x0, y0, x1, y1))
+    return out
+
+
+def _mask_array(source: Any, shape: tuple[int, int], what: str) -> np.ndarray:
+    """A user mask (path or array; nonzero = selected) as bool of ``shape``."""
+    image = load_image(source, name=what, data_range=1.0)
+    px = image.pixels
+    if px.shape[:2] != shape:
+        raise InputError(
+            what,
+            expected=f"a mask of the images' size {shape[1]}x{shape[0]}",
+            got=f"{px.shape[1]}x{px.shape[0]}",
+            fix="make the mask the same size as the BEFORE image",
+        )
+    if px.shape[2] == 4:  # a transparent mask selects where it is opaque
+        return px[:, :, 3] > 0
+    return px.max(axis=2) > 0
+
+
+def _difference(
+    method_name: str, before: np.ndarray, after: np.ndarray, data_range: float,
+    method_options: dict[str, Any],
+) -> DiffMap:
+    method = get_method(method_name)
+    fn = method.load()
+    if method.takes_alpha:
+        return fn(before, after, data_range=data_range, **method_options)
+    views = opaque_views(before, after, data_range)
+    result = fn(*views[0], data_range=data_range, **method_options)
+    for b, a in views[1:]:
+        other = fn(b, a, data_range=data_range, **method_options)
+        result = DiffMap(
+            values=cv2.max(result.values, other.values),
+            score=min(result.score, other.score),
+            excluded=result.excluded,
+            units=result.units,
+        )
+    return result
+
+
+def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[float, Cleaning]:
+    """Threshold and cleaning chosen from the pair's own noise level."""
+    if noise < LOSSLESS_NOISE:
+        # Lossless pair: every visible difference counts; only close the
+        # mask so one object comes back as one region.
+        return 1.0, Cleaning(close=3, fill_holes=True, min_area=1, merge_gap=4)
+    scale = max(shape) / 1000.0
+    blur = 1.0 + 0.25 * noise
+    threshold = max(3.0, 2.0 * noise)
+    return threshold, Cleaning(
+        blur=blur,
+        open=3,
+        close=max(5, int(round(7 * scale)) | 1),
+        fill_holes=True,
+        min_area=max(16, int(60 * scale * scale)),
+        merge_gap=max(4, int(round(8 * scale))),
+    )
+
+
+def compare(
+    before: ImageLike,
+    after: ImageLike,
+    *,
+    method: str = DEFAULT_METHOD,
+    threshold: float | str | None = "auto",
+    data_range: float | None = None,
+    size: str = "error",
+    ignore: Sequence[Box] = (),
+    ignore_polygons: Sequence[np.ndarray] = (),
+    ignore_mask: Any = None,
+    only_mask: Any = None,
+    blur: float | None = None,
+    open: int | None = None,
+    close: int | None = None,
+    fill_holes: bool | None = None,
+    min_area: int | None = None,
+    merge_gap: int | None = None,
+    max_changed_pixels: int = 0,
+    max_changed_fraction: float = 0.0,
+    include_aa: bool = False,
+    method_options: dict[str, Any] | None = None,
+    polygons: bool = True,
+) -> Diff:
+    """Compare two images and say what changed.
+
+    Parameters
+    ----------
+    before, after : path, ndarray or Image
+        The reference and the candidate. Arrays are (H, W), (H, W, 3) or
+        (H, W, 4) RGB(A), uint8, uint16, or float with ``data_range``.
+    method : {"color", "absdiff", "pixel", "ssim"}
+        The difference method (see :mod:`spotdiff.metrics`).
+    threshold : float, "auto" or "otsu"
+        Threshold on the difference map in the method's units. ``"auto"``
+        uses the method's default; for ``color`` it reads the pair's noise
+        level (lossless pairs: ΔE > 1; noisy pairs: blurred, higher).
+    data_range : float, optional
+        Full intensity for float arrays.
+    size : {"error", "pad", "crop", "resize"}
+        What to do when the sizes differ.
+    ignore : sequence of (x0, y0, x1, y1)
+        Boxes (exclusive max) never reported as changed.
+    ignore_polygons : sequence of (k, 2) arrays
+        Polygons never reported as changed.
+    ignore_mask, only_mask : path or ndarray, optional
+        Nonzero pixels are ignored / the only ones compared.
+    blur, open, close, fill_holes, min_area, merge_gap
+        Cleaning of the mask; ``None`` means the method's (or auto) default.
+    max_changed_pixels, max_changed_fraction
+        The pair counts as different only above both gates.
+    include_aa : bool
+        Count anti-aliased pixels as changes (``pixel`` and ``color``).
+    method_options : dict, optional
+        Extra keyword arguments for the method function.
+    polygons : bool
+        Trace region contours.
+
+    Returns
+    -------
+    Diff
+
+    Examples
+    --------
+    >>> import numpy as np, spotdiff
+    >>> a = np.zeros((64, 64, 3), np.uint8); b = a.copy(); b[10:20, 30:40] = (255, 0, 0)
+    >>> d = spotdiff.compare(a, b)
+    >>> d.different, d.changed_pixels, d.regions.xyxy.tolist()
+    (True, 100, [[30, 10, 40, 20]])
+    """
+    m = get_method(method)
+    gate_px = int(_check_number("max_changed_pixels", max_changed_pixels, low=0))
+    gate_frac = _check_number("max_changed_fraction", max_changed_fraction, low=0, high=1)
+    img_b, img_a = load_pair(before, after, data_range=data_range)
+    if img_b.data_range != img_a.data_range:
+        raise InputError(
+            "bit depth",
+            expected="two images of the same bit depth / data range",
+            got=f"before {img_b.pixels.dtype} (range {img_b.data_range:g}) and after "
+            f"{img_a.pixels.dtype} (range {img_a.data_range:g})",
+            fix="convert one of them so both have the same depth",
+        )
+    rng = img_b.data_range
+    pb, pa = match_channels(img_b.pixels, img_a.pixels)
+    if pb.dtype != pa.dtype:
+        pa = pa.astype(pb.dtype)
+    pb, pa, valid = apply_size_policy(pb, pa, size)
+    h, w = pb.shape[:2]
+
+    boxes = _check_boxes(ignore, w, h, "ignore box")
+    selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
+    if boxes:
+        selected &= ~masks.rectangles_mask((h, w), boxes)
+    if len(ignore_polygons):
+        for poly in ignore_polygons:
+            arr = np.asarray(poly)
+            if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) < 3:
+                raise InputError("ignore polygon", expected="at least 3 x,y points",
+                                 got=f"shape {arr.shape}")
+            if (arr < 0).any() or (arr[:, 0] > w).any() or (arr[:, 1] > h).any():
+                raise InputError("ignore polygon", expected=f"points inside {w}x{h}",
+                                 got=arr.tolist(), fix="clip the polygon to the image")
+        selected &= ~masks.polygons_mask((h, w), list(ignore_polygons))
+    if ignore_mask is not None:
+        selected &= ~_mask_array(ignore_mask, (h, w), "ignore mask")
+    if only_mask is not None:
+        selected &= _mask_array(only_mask, (h, w), "only mask")
+    compared = int(np.count_nonzero(selected))
+    restrict = compared != h * w
+
+    options: dict[str, Any] = {
+        "method": method,
+        "size": size,
+        "ignore": [list(b) for b in boxes],
+        "ignore_polygons": len(ignore_polygons),
+        "ignore_mask": None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
+        else str(ignore_mask),
+        "only_mask": None if only_mask is None or isinstance(only_mask, np.ndarray)
+        else str(only_mask),
+        "max_changed_pixels": gate_px,
+        "max_changed_fraction": gate_frac,
+        "include_aa": include_aa,
+    }
+    info: dict[str, Any] = {}
+
+    identical = pb.shape == pa.shape and not restrict and np.array_equal(pb, pa)
+    if identical:
+        zeros = np.zeros((h, w), np.float32)
+        return Diff(
+            different=False, changed_pixels=0, changed_fraction=0.0, score=1.0,
+            diff_map=zeros, mask=np.zeros((h, w), np.bool_), regions=Regions.empty(),
+            method=method, threshold=float(m.default_threshold), units="",
+            options={**options, "threshold": threshold}, before=img_b, after=img_a,
+            info={"identical": True},
+        )
+
+    mopts = dict(method_options or {})
+    if method == "pixel":
+        mopts.setdefault("include_aa", include_aa)
+    noise = estimate_noise(pb, pa, rng) if method == "color" else 0.0
+    auto = threshold in (None, "auto")
+    if auto and method == "color":
+        t, clean = _auto_settings(method, noise, (h, w))
+    else:
+        clean = Cleaning(close=0, fill_holes=False, min_area=1, merge_gap=0)
+        t = float(m.default_threshold)
+    if threshold == "otsu":
+        t = float("nan")
+    elif not auto:
+        t = _check_number("threshold", threshold, low=0)
+    clean = Cleaning(
+        blur=clean.blur if blur is None else _check_number("blur", blur, low=0),
+        open=clean.open if open is None else int(_check_number("open", open, low=0)),
+        close=clean.close if close is None else int(_check_number("close", close, low=0)),
+        fill_holes=clean.fill_holes if fill_holes is None else bool(fill_holes),
+        min_area=clean.min_area if min_area is None else int(_check_number("min_area", min_area, low=1)),
+        merge_gap=clean.merge_gap if merge_gap is None
+        else int(_check_number("merge_gap", merge_gap, low=0)),
+    )
+
+    dmap = _difference(method, pb, pa, rng, mopts)
+    values = dmap.values
+    raw_values = values
+    if clean.blur > 0 and method == "color":
+        sigma = clean.blur
+        blurred = _difference(
+            method,
+            cv2.GaussianBlur(pb, (0, 0), sigma),
+            cv2.GaussianBlur(pa, (0, 0), sigma),
+            rng,
+            mopts,
+        )
+        values = blurred.values
+    elif clean.blur > 0:
+        values = cv2.GaussianBlur(values, (0, 0), clean.blur)
+
+    if threshold == "otsu":
+        t = masks.otsu_threshold(values[selected] if restrict else values)
+    raw = masks.above(raw_values if values is raw_values else values, t)
+    if dmap.excluded is not None and not include_aa:
+        raw &= ~dmap.excluded
+    if restrict:
+        raw &= selected
+    changed = int(np.count_nonzero(raw))
+
+    cleaned = raw
+    if auto and method == "color" and noise >= LOSSLESS_NOISE:
+        cleaned = masks.hysteresis(values, 0.5 * t, t)
+        if restrict:
+            cleaned &= selected
+    cleaned = masks.open_mask(cleaned, clean.open)
+    cleaned = masks.close_mask(cleaned, clean.close)
+    if clean.fill_holes:
+        cleaned = masks.fill_holes(cleaned)
+    cleaned = masks.remove_small(cleaned, clean.min_area)
+    if restrict:
+        cleaned &= selected
+    regions = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap, polygons=polygons)
+
+    fraction = changed / compared if compared else 0.0
+    different = len(regions) > 0 and changed > gate_px and fraction > gate_frac
+    options.update(
+        threshold=threshold if isinstance(threshold, str) or threshold is None else t,
+        blur=clean.blur, open=clean.open, close=clean.close, fill_holes=clean.fill_holes,
+        min_area=clean.min_area, merge_gap=clean.merge_gap,
+    )
+    if method == "color":
+        info["noise"] = round(noise, 4)
+    if restrict:
+        info["compared_pixels"] = compared
+    return Diff(
+        different=different,
+        changed_pixels=changed,
+        changed_fraction=fraction,
+        score=float(dmap.score),
+        diff_map=raw_values,
+        mask=cleaned,
+        regions=regions,
+        method=method,
+        threshold=float(t),
+        units=dmap.units,
+        options=options,
+        before=img_b,
+        after=img_a,
+        excluded=dmap.excluded,
+        info=info,
+    )
