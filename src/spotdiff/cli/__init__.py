@@ -7,6 +7,7 @@ when it runs, so ``spotdiff --help`` stays instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 from typing import TextIO
@@ -20,15 +21,25 @@ COMMANDS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: what was wrong and where to look."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(
+            ExitCode.ERROR,
+            f"spotdiff: error: {message} (run '{self.prog} --help' for the options)\n",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     from spotdiff import __version__
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="spotdiff",
         description="Find, measure and show what changed between images.",
     )
     parser.add_argument("--version", action="version", version=f"spotdiff {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do")
     sub.required = True
     for module in COMMANDS.values():
         importlib.import_module(module).register(sub)
@@ -42,7 +53,8 @@ def main(
     streams = Streams(out=stdout or sys.stdout, err=stderr or sys.stderr)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):
+            args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     try:

@@ -12,7 +12,8 @@ EVALUATIONS: dict[str, str] = {}
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="evaluate on labelled data",
                        description="Evaluate spotdiff on labelled data.")
-    inner = p.add_subparsers(dest="evaluation", metavar="EVALUATION")
+    inner = p.add_subparsers(dest="evaluation", metavar="EVALUATION",
+                             help="what to evaluate")
     inner.required = True
     for module in EVALUATIONS.values():
         importlib.import_module(module).register(inner)

@@ -1,0 +1,173 @@
+"""``spotdiff compare``: exit codes, JSON contract, output files, every error path."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+
+from spotdiff.cli import main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture
+def pair(tmp_path, scene):
+    after = scene.copy()
+    after[30:50, 60:100] = (250, 10, 200)
+    a, b = tmp_path / "before.png", tmp_path / "after.png"
+    cv2.imwrite(str(a), scene[:, :, ::-1].copy())
+    cv2.imwrite(str(b), after[:, :, ::-1].copy())
+    return a, b
+
+
+def test_exit_codes_same_and_different(pair):
+    a, b = pair
+    assert run("compare", str(a), str(a))[0] == 0
+    code, out, err = run("compare", str(a), str(b))
+    assert code == 1 and out == ""
+    assert "DIFFERENT" in err and "800 changed pixels" in err
+
+
+def test_first_second_aliases(pair):
+    a, b = pair
+    assert run("compare", "--first", str(a), "--second", str(b))[0] == 1
+    assert run("compare", "--first", str(a), "--second", str(a))[0] == 0
+
+
+def test_json_contract(pair):
+    a, b = pair
+    code, out, err = run("compare", str(a), str(b), "--json")
+    assert code == 1 and err == ""
+    d = json.loads(out)
+    assert d["different"] is True
+    assert d["changed_pixels"] == 800
+    assert d["changed_fraction"] == pytest.approx(800 / (160 * 120))
+    assert d["method"] == "color" and d["width"] == 160 and d["height"] == 120
+    assert d["regions"] == [
+        {**d["regions"][0], "bbox": [60, 30, 100, 50], "area": 800}
+    ]
+    assert isinstance(d["score"], float) and isinstance(d["version"], str)
+
+
+def test_output_directory_files(pair, tmp_path):
+    a, b = pair
+    out_dir = tmp_path / "out" / "nested"
+    code, _, _ = run("compare", str(a), str(b), "-o", str(out_dir))
+    assert code == 1
+    names = sorted(p.name for p in out_dir.iterdir())
+    assert names == ["boxes.png", "heatmap.png", "mask.png", "overlay.png", "result.json"]
+    mask = cv2.imread(str(out_dir / "mask.png"), cv2.IMREAD_UNCHANGED)
+    assert mask.shape == (120, 160) and set(np.unique(mask)) == {0, 255}
+    assert (mask == 255).sum() == 800
+    assert cv2.imread(str(out_dir / "boxes.png")).shape == (120, 2 * 160 + 8, 3)
+    assert json.loads((out_dir / "result.json").read_text())["changed_pixels"] == 800
+
+
+def test_pictures_selection(pair, tmp_path):
+    a, b = pair
+    run("compare", str(a), str(b), "-o", str(tmp_path / "o"), "--pictures", "extract")
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["extract.png", "result.json"]
+    code, _, err = run("compare", str(a), str(b), "-o", str(tmp_path / "p"), "--pictures", "x")
+    assert code == 2 and "--pictures" in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_gates(pair):
+    a, b = pair
+    assert run("compare", str(a), str(b), "--max-changed-pixels", "800")[0] == 0
+    assert run("compare", str(a), str(b), "--max-changed-pixels", "799")[0] == 1
+    assert run("compare", str(a), str(b), "--max-changed-fraction", "0.05")[0] == 0
+
+
+@pytest.mark.parametrize("method", ["absdiff", "color"])
+def test_methods_and_thresholds(pair, method):
+    a, b = pair
+    code, out, _ = run("compare", str(a), str(b), "--method", method, "--threshold", "otsu",
+                       "--json")
+    assert code == 1 and json.loads(out)["method"] == method
+
+
+def _error(*argv: str) -> str:
+    code, out, err = run(*argv)
+    assert code == 2, (code, err)
+    assert "Traceback" not in err and out == ""
+    assert err.startswith("spotdiff: error:") and err.count("\n") == 1
+    return err
+
+
+def test_error_missing_file(pair, tmp_path):
+    a, _ = pair
+    err = _error("compare", str(a), str(tmp_path / "missing.png"))
+    assert "missing.png" in err and "no such file" in err
+
+
+def test_error_corrupt_and_unsupported(pair, tmp_path):
+    a, _ = pair
+    bad = tmp_path / "bad.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n" + b"junk" * 10)
+    assert "ends early" in _error("compare", str(a), str(bad))
+    gif = tmp_path / "x.gif"
+    gif.write_bytes(b"GIF89a" + b"\x00" * 30)
+    assert "GIF" in _error("compare", str(a), str(gif))
+
+
+def test_error_size_mismatch_names_the_sizes(pair, tmp_path, scene):
+    a, _ = pair
+    small = tmp_path / "small.png"
+    cv2.imwrite(str(small), scene[:50, :70].copy())
+    err = _error("compare", str(a), str(small))
+    assert "160x120" in err and "70x50" in err and "--size" in err
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--threshold", "-1"], "--threshold"),
+        (["--threshold", "high"], "--threshold"),
+        (["--method", "nope"], "method"),
+        (["--min-area", "-5"], "--min-area"),
+        (["--max-changed-fraction", "3"], "--max-changed-fraction"),
+        (["--ignore", "1,2,3"], "--ignore"),
+        (["--ignore", "0,0,999,10"], "ignore box"),
+        (["--size", "stretch"], "--size"),
+        (["--ignore-polygon", "1,2 3,4"], "--ignore-polygon"),
+    ],
+)
+def test_error_bad_option_values(pair, args, needle):
+    a, b = pair
+    assert needle in _error("compare", str(a), str(b), *args)
+
+
+def test_error_missing_arguments():
+    assert "AFTER" in _error("compare", "only-one.png")
+
+
+def test_no_partial_output_on_error(pair, tmp_path):
+    a, _ = pair
+    out_dir = tmp_path / "never"
+    _error("compare", str(a), str(tmp_path / "missing.png"), "-o", str(out_dir))
+    assert not out_dir.exists()
+
+
+def test_output_path_that_is_a_file(pair, tmp_path):
+    a, b = pair
+    f = tmp_path / "file.txt"
+    f.write_text("x")
+    assert "directory" in _error("compare", str(a), str(b), "-o", str(f))
+
+
+def test_python_dash_m(pair):
+    a, b = pair
+    proc = subprocess.run([sys.executable, "-m", "spotdiff", "compare", str(a), str(b), "--json"],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["changed_pixels"] == 800

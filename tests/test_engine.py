@@ -1,0 +1,140 @@
+"""The compare pipeline end to end, through the library API."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+import spotdiff
+from spotdiff import InputError
+
+
+def test_identical_inputs_are_not_different(scene):
+    d = spotdiff.compare(scene, scene.copy())
+    assert not d.different
+    assert d.changed_pixels == 0 and d.changed_fraction == 0
+    assert len(d.regions) == 0 and not d.mask.any()
+    assert d.score == 1.0
+
+
+@pytest.mark.parametrize("method", ["color", "absdiff"])
+def test_one_block_changed_gives_one_exact_region(scene, method):
+    after = scene.copy()
+    after[30:50, 60:100] = (250, 10, 200)
+    d = spotdiff.compare(scene, after, method=method)
+    assert d.different
+    assert d.changed_pixels == 20 * 40
+    assert d.regions.xyxy.tolist() == [[60, 30, 100, 50]]  # x1, y1 exclusive
+    assert d.regions.area.tolist() == [800]
+    np.testing.assert_allclose(d.regions.centroid[0], [79.5, 39.5])
+    assert d.mask.shape == scene.shape[:2] and d.mask.sum() == 800
+
+
+def test_regions_are_sorted_largest_first(scene):
+    after = scene.copy()
+    after[5:8, 5:8] = 0
+    after[60:100, 20:60] = 0
+    after[100:110, 130:150] = 0
+    d = spotdiff.compare(scene, after, method="absdiff", threshold=10)
+    assert list(d.regions.area) == sorted(d.regions.area, reverse=True)
+    assert d.regions.xyxy[0].tolist() == [20, 60, 60, 100]
+    assert len(d.regions[d.regions.area > 50]) == 2
+
+
+def test_uint8_subtraction_does_not_wrap(scene):
+    a = np.full((10, 10, 3), 10, np.uint8)
+    b = np.full((10, 10, 3), 250, np.uint8)
+    d1 = spotdiff.compare(a, b, method="absdiff")
+    d2 = spotdiff.compare(b, a, method="absdiff")
+    assert d1.diff_map.max() == d2.diff_map.max() == 240
+    assert d1.changed_pixels == d2.changed_pixels == 100
+
+
+def test_gates_decide_different():
+    a = np.zeros((100, 100, 3), np.uint8)
+    b = a.copy()
+    b[0:2, 0:5] = 255  # 10 pixels
+    assert spotdiff.compare(a, b).different
+    assert not spotdiff.compare(a, b, max_changed_pixels=10).different
+    assert spotdiff.compare(a, b, max_changed_pixels=9).different
+    assert not spotdiff.compare(a, b, max_changed_fraction=0.001).different
+    assert spotdiff.compare(a, b, max_changed_fraction=0.0009).different
+
+
+def test_16_bit_and_8_bit_agree(scene):
+    after = scene.copy()
+    after[20:40, 20:40] = (0, 0, 255)
+    d8 = spotdiff.compare(scene, after)
+    d16 = spotdiff.compare(scene.astype(np.uint16) * 257, after.astype(np.uint16) * 257)
+    assert d8.changed_pixels == d16.changed_pixels
+    assert d8.regions.xyxy.tolist() == d16.regions.xyxy.tolist()
+
+
+def test_float_input_needs_data_range(scene):
+    f = scene.astype(np.float32) / 255
+    with pytest.raises(InputError, match="data_range"):
+        spotdiff.compare(f, f)
+    g = f.copy()
+    g[0:10, 0:10] = 0
+    d = spotdiff.compare(f, g, data_range=1.0)
+    assert d.different and d.regions.xyxy.tolist() == [[0, 0, 10, 10]]
+
+
+def test_alpha_rule_transparent_pixels_never_differ():
+    a = np.zeros((10, 10, 4), np.uint8)
+    b = a.copy()
+    b[:, :, :3] = 255  # hidden colour changes under alpha 0
+    assert not spotdiff.compare(a, b).different
+    b[2:4, 2:4, 3] = 128  # now half visible
+    d = spotdiff.compare(a, b)
+    assert d.different and d.regions.xyxy.tolist() == [[2, 2, 4, 4]]
+
+
+def test_gray_against_rgb(scene):
+    gray = np.full((20, 20), 90, np.uint8)
+    rgb = np.full((20, 20, 3), 90, np.uint8)
+    assert not spotdiff.compare(gray, rgb).different
+
+
+def test_size_mismatch_message_names_sizes_and_options(scene):
+    with pytest.raises(InputError) as info:
+        spotdiff.compare(scene, scene[:100, :150])
+    msg = str(info.value)
+    assert "160x120" in msg and "150x100" in msg and "--size" in msg
+
+
+def test_ignore_boxes(scene):
+    after = scene.copy()
+    after[10:20, 10:20] = 0
+    after[80:90, 100:110] = 0
+    d = spotdiff.compare(scene, after, ignore=[(0, 0, 50, 50)])
+    assert d.regions.xyxy.tolist() == [[100, 80, 110, 90]]
+    assert d.changed_pixels == 100
+    with pytest.raises(InputError, match="inside the image"):
+        spotdiff.compare(scene, after, ignore=[(0, 0, 500, 50)])
+
+
+def test_bad_option_values(scene):
+    with pytest.raises(InputError, match="one of color"):
+        spotdiff.compare(scene, scene, method="magic")
+    with pytest.raises(InputError, match="threshold"):
+        spotdiff.compare(scene, scene + 1, threshold=-1)
+    with pytest.raises(InputError, match="max_changed_fraction"):
+        spotdiff.compare(scene, scene, max_changed_fraction=2)
+
+
+def test_to_dict_is_the_json_contract(scene):
+    after = scene.copy()
+    after[30:50, 60:100] = 0
+    d = spotdiff.compare(scene, after).to_dict()
+    json.dumps(d)
+    for key in ("different", "changed_pixels", "changed_fraction", "score", "method", "width",
+                "height", "regions", "version", "options", "threshold"):
+        assert key in d
+    assert d["version"] == spotdiff.__version__
+    assert d["width"] == 160 and d["height"] == 120
+    region = d["regions"][0]
+    assert region["bbox"] == [60, 30, 100, 50] and region["area"] == 800
+    assert all(not k.startswith("_") for k in d)

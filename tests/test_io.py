@@ -1,0 +1,130 @@
+"""Loading: formats, depths, alpha, EXIF orientation, and every bad-input path."""
+
+from __future__ import annotations
+
+import struct
+
+import cv2
+import numpy as np
+import pytest
+
+from spotdiff import InputError, load_image
+from spotdiff.io.image import decode_image
+
+
+def _write(path, rgb):
+    bgr = rgb[:, :, ::-1] if rgb.ndim == 3 and rgb.shape[2] == 3 else rgb
+    if rgb.ndim == 3 and rgb.shape[2] == 4:
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGBA2BGRA)
+    assert cv2.imwrite(str(path), np.ascontiguousarray(bgr))
+    return path
+
+
+@pytest.mark.parametrize("ext", [".png", ".bmp", ".tiff", ".webp"])
+def test_lossless_formats_round_trip_rgb(tmp_path, scene, ext):
+    params = [cv2.IMWRITE_WEBP_QUALITY, 101] if ext == ".webp" else []
+    path = tmp_path / f"img{ext}"
+    assert cv2.imwrite(str(path), scene[:, :, ::-1].copy(), params)
+    img = load_image(path)
+    assert img.pixels.shape == (120, 160, 3)
+    assert img.data_range == 255
+    np.testing.assert_array_equal(img.pixels, scene)
+
+
+def test_jpeg_decodes_close_to_source(tmp_path, scene):
+    path = tmp_path / "a.jpg"
+    cv2.imwrite(str(path), scene[:, :, ::-1].copy(), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    img = load_image(path)
+    assert img.format == "jpeg"
+    assert np.abs(img.pixels.astype(int) - scene).mean() < 3
+
+
+def test_gray_and_16_bit_png(tmp_path):
+    gray = (np.arange(64 * 32, dtype=np.uint16).reshape(32, 64) * 31).astype(np.uint16)
+    _write(tmp_path / "g16.png", gray)
+    img = load_image(tmp_path / "g16.png")
+    assert img.pixels.dtype == np.uint16 and img.pixels.shape == (32, 64, 1)
+    assert img.data_range == 65535
+    np.testing.assert_array_equal(img.pixels[:, :, 0], gray)
+
+
+def test_rgba_keeps_alpha_and_drops_opaque_alpha(tmp_path, scene):
+    rgba = np.dstack([scene, np.full(scene.shape[:2], 255, np.uint8)])
+    _write(tmp_path / "opaque.png", rgba)
+    assert load_image(tmp_path / "opaque.png").channels == 3
+    rgba[0, 0, 3] = 10
+    _write(tmp_path / "alpha.png", rgba)
+    img = load_image(tmp_path / "alpha.png")
+    assert img.channels == 4 and img.pixels[0, 0, 3] == 10
+    np.testing.assert_array_equal(img.pixels[:, :, :3], scene)
+
+
+def _with_exif_orientation(jpeg: bytes, orientation: int) -> bytes:
+    """Insert a minimal APP1 Exif segment holding only the orientation tag."""
+    ifd = struct.pack(">H", 1) + struct.pack(">HHIHH", 0x0112, 3, 1, orientation, 0)
+    ifd += struct.pack(">I", 0)
+    tiff = b"MM\x00*" + struct.pack(">I", 8) + ifd
+    payload = b"Exif\x00\x00" + tiff
+    app1 = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    return jpeg[:2] + app1 + jpeg[2:]
+
+
+def test_jpeg_exif_orientation_is_applied(tmp_path):
+    img = np.zeros((40, 80, 3), np.uint8)
+    img[:, :40] = 255  # white left half
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 100])
+    rotated = _with_exif_orientation(buf.tobytes(), 6)  # 6 = rotate 90 degrees clockwise
+    out = decode_image(rotated, name="r.jpg")
+    assert out.pixels.shape[:2] == (80, 40)
+    # after a clockwise turn, the former left half is on top
+    assert out.pixels[:40].mean() > 200 and out.pixels[40:].mean() < 50
+
+
+def test_arrays_are_validated():
+    a = np.zeros((4, 5, 3), np.uint8)
+    assert load_image(a).data_range == 255
+    assert load_image(np.zeros((4, 5), np.uint16)).data_range == 65535
+    with pytest.raises(InputError, match="data_range"):
+        load_image(np.zeros((4, 5, 3), np.float32))
+    assert load_image(np.zeros((4, 5, 3), np.float64), data_range=1.0).pixels.dtype == np.float32
+    with pytest.raises(InputError, match=r"shape \(4, 5, 2\)"):
+        load_image(np.zeros((4, 5, 2), np.uint8))
+    with pytest.raises(InputError, match="dtype int32"):
+        load_image(np.zeros((4, 5, 3), np.int32))
+    with pytest.raises(InputError, match="NaN"):
+        load_image(np.full((4, 5), np.nan, np.float32), data_range=1.0)
+    with pytest.raises(InputError, match="a path or a numpy array"):
+        load_image(42)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"", "empty file"),
+        (b"GIF89a" + b"\x00" * 20, "GIF"),
+        (b"hello world, not an image", "PNG, JPEG, BMP, TIFF or WebP"),
+        (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40 + b"IEND\xaeB`\x82", "corrupt"),
+    ],
+)
+def test_bad_files_have_clear_messages(tmp_path, content, match):
+    path = tmp_path / "bad.png"
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=match) as info:
+        load_image(path)
+    assert "expected" in str(info.value) and "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("ext", [".png", ".jpg"])
+def test_truncated_files_are_refused(tmp_path, scene, ext):
+    ok, buf = cv2.imencode(ext, scene)
+    path = tmp_path / f"cut{ext}"
+    path.write_bytes(buf.tobytes()[: len(buf) // 2])
+    with pytest.raises(InputError, match="ends early"):
+        load_image(path)
+
+
+def test_missing_file_and_directory(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        load_image(tmp_path / "nope.png")
+    with pytest.raises(InputError, match="a directory"):
+        load_image(tmp_path)
