@@ -26,6 +26,9 @@ def written_atomically(path: str | os.PathLike) -> Iterator[Path]:
     target = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
     try:
         yield Path(tmp)
         os.replace(tmp, target)
