@@ -43,7 +43,9 @@ class Cleaning:
     merge_gap: int = 0
 
 
-def load_pair(before: ImageLike, after: ImageLike, *, data_range: float | None) -> tuple[Image, Image]:
+def load_pair(
+    before: ImageLike, after: ImageLike, *, data_range: float | None
+) -> tuple[Image, Image]:
     """Load both inputs, decoding files in two threads (OpenCV releases the GIL)."""
     if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
         return (
@@ -299,7 +301,8 @@ def compare(
         open=clean.open if open is None else int(_check_number("open", open, low=0)),
         close=clean.close if close is None else int(_check_number("close", close, low=0)),
         fill_holes=clean.fill_holes if fill_holes is None else bool(fill_holes),
-        min_area=clean.min_area if min_area is None else int(_check_number("min_area", min_area, low=1)),
+        min_area=clean.min_area if min_area is None
+        else int(_check_number("min_area", min_area, low=1)),
         merge_gap=clean.merge_gap if merge_gap is None
         else int(_check_number("merge_gap", merge_gap, low=0)),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from spotdiff.cli._common import (
     ExitCode,
@@ -121,7 +122,7 @@ def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict) -> No
     from spotdiff import render
     from spotdiff.io import write_image, write_json
 
-    annotators = {
+    annotators: dict[str, Any] = {
         "mask": render.MaskAnnotator(),
         "heatmap": render.HeatmapAnnotator(),
         "boxes": render.BoxAnnotator(),
