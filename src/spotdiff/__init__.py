@@ -1,9 +1,15 @@
-"""spotdiff: find, measure and show what changed between images."""
+"""spotdiff: find, measure and show what changed between images.
 
-from spotdiff.engine import compare
-from spotdiff.errors import InputError, MissingExtraError
-from spotdiff.io.image import Image, load_image
-from spotdiff.result import Diff, Regions
+The public names below are imported on first use (PEP 562), so that
+``import spotdiff`` and the command line start without loading OpenCV or
+the comparison engine until they are needed. ``from spotdiff import
+compare`` and ``spotdiff.compare`` work as usual.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -17,3 +23,33 @@ __all__ = [
     "compare",
     "load_image",
 ]
+
+#: Public name -> the module that defines it.
+_LAZY = {
+    "compare": "spotdiff.engine",
+    "InputError": "spotdiff.errors",
+    "MissingExtraError": "spotdiff.errors",
+    "Image": "spotdiff.io.image",
+    "load_image": "spotdiff.io.image",
+    "Diff": "spotdiff.result",
+    "Regions": "spotdiff.result",
+}
+
+if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
+    from spotdiff.engine import compare
+    from spotdiff.errors import InputError, MissingExtraError
+    from spotdiff.io.image import Image, load_image
+    from spotdiff.result import Diff, Regions
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spotdiff' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -8,7 +8,6 @@ records the options used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +17,10 @@ import numpy as np
 from spotdiff import mask as masks
 from spotdiff.errors import InputError
 from spotdiff.geometry import apply_size_policy
+from spotdiff.geometry.size import one_sided
 from spotdiff.io.alpha import match_channels, opaque_views
-from spotdiff.io.image import Image, ImageLike, load_image
+from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
+from spotdiff.io.image import load_pair as _load_pair
 from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
 from spotdiff.noise import estimate_noise
 from spotdiff.regions import find_regions
@@ -46,16 +47,9 @@ class Cleaning:
 def load_pair(
     before: ImageLike, after: ImageLike, *, data_range: float | None
 ) -> tuple[Image, Image]:
-    """Load both inputs, decoding files in two threads (OpenCV releases the GIL)."""
-    if isinstance(before, np.ndarray) or isinstance(after, np.ndarray):
-        return (
-            load_image(before, data_range=data_range, name="before"),
-            load_image(after, data_range=data_range, name="after"),
-        )
-    with ThreadPoolExecutor(2) as pool:
-        fb = pool.submit(load_image, before, data_range=data_range, name="before")
-        fa = pool.submit(load_image, after, data_range=data_range, name="after")
-        return fb.result(), fa.result()
+    """Load both inputs: files are decoded in two threads, byte-identical
+    files at most once (see :func:`spotdiff.io.image.load_pair`)."""
+    return _load_pair(before, after, data_range=data_range)
 
 
 def _check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float:
@@ -229,11 +223,20 @@ def compare(
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
-    pb, pa = match_channels(img_b.pixels, img_a.pixels)
-    if pb.dtype != pa.dtype:
-        pa = pa.astype(pb.dtype)
-    pb, pa, valid = apply_size_policy(pb, pa, size)
-    h, w = pb.shape[:2]
+    unrestricted = not (len(ignore) or len(ignore_polygons)) and ignore_mask is None \
+        and only_mask is None
+    same_bytes = unrestricted and same_file_contents(img_b, img_a)
+    if same_bytes:  # byte-identical files: equal without decoding a pixel
+        valid = one_side = None
+        h, w = img_b.height, img_b.width
+    else:
+        pb, pa = match_channels(img_b.pixels, img_a.pixels)
+        if pb.dtype != pa.dtype:
+            pa = pa.astype(pb.dtype)
+        # pad-count: pixels only one image covers count as changed (odiff)
+        one_side = one_sided(pb, pa) if size == "pad-count" else None
+        pb, pa, valid = apply_size_policy(pb, pa, size)
+        h, w = pb.shape[:2]
 
     boxes = _check_boxes(ignore, w, h, "ignore box")
     selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
@@ -269,9 +272,16 @@ def compare(
         "max_changed_fraction": gate_frac,
         "include_aa": include_aa,
     }
+    if method == "pixel":  # the pixelmatch options, also needed to redraw its diff image
+        popts = method_options or {}
+        options["variant"] = popts.get("variant", "pixelmatch")
+        options["alpha_blend"] = popts.get("alpha_blend") or (
+            "white" if options["variant"] == "odiff" else "checkerboard")
     info: dict[str, Any] = {}
 
-    identical = pb.shape == pa.shape and not restrict and np.array_equal(pb, pa)
+    identical = same_bytes or (
+        pb.shape == pa.shape and not restrict and np.array_equal(pb, pa)
+    )
     if identical:
         zeros = np.zeros((h, w), np.float32)
         return Diff(
@@ -307,6 +317,10 @@ def compare(
         else int(_check_number("merge_gap", merge_gap, low=0)),
     )
 
+    if method == "pixel" and np.isfinite(t):
+        # The pixel method makes `values > t` match pixelmatch's test exactly
+        # and tests anti-aliasing only above t.
+        mopts.setdefault("threshold", t)
     dmap = _difference(method, pb, pa, rng, mopts)
     values = dmap.values
     raw_values = values
@@ -328,6 +342,8 @@ def compare(
     raw = masks.above(raw_values if values is raw_values else values, t)
     if dmap.excluded is not None and not include_aa:
         raw &= ~dmap.excluded
+    if one_side is not None:
+        raw = (raw & ~one_side[0]) | one_side[1]
     if restrict:
         raw &= selected
     changed = int(np.count_nonzero(raw))

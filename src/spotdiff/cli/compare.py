@@ -18,8 +18,11 @@ from spotdiff.cli._common import (
     threshold_value,
 )
 
-PICTURES = ("mask", "heatmap", "boxes", "overlay", "extract")
+PICTURES = ("mask", "heatmap", "boxes", "overlay", "extract", "pixelmatch")
 DEFAULT_PICTURES = ("mask", "heatmap", "boxes", "overlay")
+#: The picture --diff-image writes: AFTER faded, the changes tinted (what
+#: odiff's and pixelmatch's diff image shows).
+DIFF_IMAGE_PICTURE = "overlay"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -36,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", metavar="DIR",
                    help="write result.json and the pictures (mask, heatmap, boxes, overlay) here")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--diff-image", metavar="FILE",
+                   help=f"write one picture of the changes to FILE (PNG; the "
+                   f"{DIFF_IMAGE_PICTURE} picture), without -o")
     p.add_argument("--pictures", default=",".join(DEFAULT_PICTURES), metavar="LIST",
                    help=f"pictures written with -o, comma-separated from {','.join(PICTURES)} "
                    "or 'none' (default: %(default)s)")
@@ -49,6 +55,26 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "(default: reads the pair's noise level) or 'otsu'")
     m.add_argument("--include-aa", action="store_true",
                    help="count anti-aliased pixels as changes")
+
+    x = p.add_argument_group(
+        "pixelmatch options",
+        "for --method pixel; see docs/compatibility.md for the settings that reproduce "
+        "pixelmatch, odiff, blazediff and jest-image-snapshot")
+    x.add_argument("--variant", choices=("pixelmatch", "odiff"),
+                   help="whose arithmetic and anti-aliasing rules to follow (default pixelmatch)")
+    x.add_argument("--alpha-blend", choices=("checkerboard", "white"),
+                   help="background for semi-transparent pixels: checkerboard (pixelmatch 7, "
+                   "default) or white (pixelmatch 6, odiff)")
+    x.add_argument("--diff-color", type=_rgb, default=(255, 0, 0), metavar="R,G,B",
+                   help="pixelmatch picture: changed pixels (default 255,0,0)")
+    x.add_argument("--diff-color-alt", type=_rgb, metavar="R,G,B",
+                   help="pixelmatch picture: changed pixels where AFTER is darker")
+    x.add_argument("--aa-color", type=_rgb, default=(255, 255, 0), metavar="R,G,B",
+                   help="pixelmatch picture: anti-aliased pixels (default 255,255,0)")
+    x.add_argument("--alpha", type=fraction, default=0.1, metavar="A",
+                   help="pixelmatch picture: opacity of the faded BEFORE image (default 0.1)")
+    x.add_argument("--diff-mask", action="store_true",
+                   help="pixelmatch picture: only the changes, on a transparent background")
 
     c = p.add_argument_group("cleaning")
     c.add_argument("--blur", type=non_negative_float, metavar="SIGMA",
@@ -71,8 +97,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="different only when more than this fraction changed (default 0)")
 
     g = p.add_argument_group("geometry and masks")
-    g.add_argument("--size", default="error", choices=("error", "pad", "crop", "resize"),
-                   help="what to do when the sizes differ (default: error)")
+    g.add_argument("--size", default="error",
+                   choices=("error", "pad", "pad-count", "crop", "resize"),
+                   help="what to do when the sizes differ (default: error); pad-count pads "
+                   "and counts what only one image covers as changed (odiff)")
     g.add_argument("--ignore", type=parse_box, action="append", default=[],
                    metavar="X0,Y0,X1,Y1", help="ignore a box (x1, y1 exclusive); repeatable")
     g.add_argument("--ignore-polygon", type=parse_polygon, action="append", default=[],
@@ -96,6 +124,33 @@ def _pictures(text: str) -> list[str]:
     return names
 
 
+def _rgb(text: str) -> tuple[int, int, int]:
+    """argparse type for ``R,G,B`` (0..255) or ``#rrggbb``."""
+    try:
+        if text.startswith("#") and len(text) == 7:
+            rgb = tuple(int(text[i : i + 2], 16) for i in (1, 3, 5))
+        else:
+            rgb = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        rgb = ()
+    if len(rgb) != 3 or not all(0 <= v <= 255 for v in rgb):
+        raise argparse.ArgumentTypeError(f"expected R,G,B (0..255) or #rrggbb, got {text!r}")
+    return rgb  # type: ignore[return-value]
+
+
+def _pixel_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The --method pixel options given on the command line."""
+    from spotdiff.errors import InputError
+
+    given = {k: v for k, v in (("variant", args.variant), ("alpha_blend", args.alpha_blend))
+             if v is not None}
+    if given and args.method != "pixel":
+        flag = "--" + next(iter(given)).replace("_", "-")
+        raise InputError(flag, expected="--method pixel", got=f"--method {args.method}",
+                         fix=f"add --method pixel or drop {flag}")
+    return given
+
+
 def _inputs(args: argparse.Namespace) -> tuple[str, str]:
     from spotdiff.errors import InputError
 
@@ -117,7 +172,8 @@ def _summary(diff, before: str, after: str) -> str:  # noqa: ANN001
     return f"{line}\n  before: {before}\n  after:  {after}\n"
 
 
-def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict) -> None:  # noqa: ANN001
+def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
+                  pixelmatch_style: dict | None = None) -> None:
     """Render the requested pictures, then write every file atomically."""
     from spotdiff import render
     from spotdiff.io import write_image, write_json
@@ -129,6 +185,10 @@ def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict) -> No
         "overlay": render.OverlayAnnotator(),
         "extract": render.ExtractAnnotator(),
     }
+    if "pixelmatch" in pictures:
+        from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
+
+        annotators["pixelmatch"] = PixelmatchDiffAnnotator(**(pixelmatch_style or {}))
     images = {name: annotators[name].annotate(diff) for name in pictures}
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, pixels in images.items():
@@ -136,18 +196,39 @@ def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict) -> No
     write_json(out_dir / "result.json", payload)
 
 
+def _start_loading(before: str, after: str) -> Any:
+    """Read and decode both images in the background (a Future of the pair),
+    so that decoding overlaps the import of the engine and OpenCV."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from spotdiff.io.image import load_pair
+
+    pool = ThreadPoolExecutor(1)
+    pending = pool.submit(load_pair, before, after)
+    pool.shutdown(wait=False)
+    return pending
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
-    from spotdiff.engine import compare
     from spotdiff.errors import InputError
 
     if args.output is not None and Path(args.output).exists() and not Path(args.output).is_dir():
         raise InputError("-o/--output", expected="a directory", got=f"a file '{args.output}'",
                          fix="pass a directory path (it is created if missing)")
+    if args.diff_image is not None and Path(args.diff_image).is_dir():
+        raise InputError("--diff-image", expected="a file path",
+                         got=f"a directory '{args.diff_image}'",
+                         fix="pass a file name such as diff.png")
+    method_options = _pixel_options(args)
+    pending = _start_loading(before, after)
+    from spotdiff.engine import compare
+
+    img_before, img_after = pending.result()
     diff = compare(
-        before,
-        after,
+        img_before,
+        img_after,
         method=args.method,
         threshold=args.threshold,
         size=args.size,
@@ -164,12 +245,21 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         max_changed_pixels=args.max_changed_pixels,
         max_changed_fraction=args.max_changed_fraction,
         include_aa=args.include_aa,
+        method_options=method_options,
     )
     payload = diff.to_dict()
     payload["before"] = str(before)
     payload["after"] = str(after)
     if args.output is not None:
-        write_outputs(diff, Path(args.output), pictures, payload)
+        write_outputs(diff, Path(args.output), pictures, payload, pixelmatch_style={
+            "alpha": args.alpha, "aa_color": args.aa_color, "diff_color": args.diff_color,
+            "diff_color_alt": args.diff_color_alt, "diff_mask": args.diff_mask})
+    if args.diff_image is not None:
+        from spotdiff import render
+        from spotdiff.io import write_image
+
+        annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
+        write_image(args.diff_image, annotator.annotate(diff))
     if args.json:
         streams.out.write(json.dumps(payload) + "\n")
     else:

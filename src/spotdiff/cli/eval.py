@@ -6,7 +6,9 @@ import argparse
 import importlib
 
 #: Evaluation subcommands and their modules (each has ``register(sub)``).
-EVALUATIONS: dict[str, str] = {}
+EVALUATIONS: dict[str, str] = {
+    "cdnet": "spotdiff.cli.eval_cdnet",
+}
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,7 +12,7 @@ import numpy as np
 
 from spotdiff.errors import InputError
 
-SIZE_POLICIES = ("error", "pad", "crop", "resize")
+SIZE_POLICIES = ("error", "pad", "pad-count", "crop", "resize")
 
 
 def apply_size_policy(
@@ -24,9 +24,12 @@ def apply_size_policy(
     ----------
     before, after : ndarray
         (H, W, C) arrays.
-    policy : {"error", "pad", "crop", "resize"}
+    policy : {"error", "pad", "pad-count", "crop", "resize"}
         ``error`` refuses different sizes; ``pad`` pads both to the larger
         size at the bottom/right (the padding counts as not compared);
+        ``pad-count`` pads the same way but compares the whole canvas (the
+        caller counts the pixels only one image covers as changed, see
+        :func:`one_sided`: odiff's rule);
         ``crop`` keeps the common top-left area; ``resize`` resizes AFTER to
         BEFORE's size (area interpolation when shrinking, cubic otherwise).
 
@@ -40,7 +43,7 @@ def apply_size_policy(
             "size policy",
             expected="one of " + ", ".join(SIZE_POLICIES),
             got=repr(policy),
-            fix="pass --size error|pad|crop|resize",
+            fix="pass --size " + "|".join(SIZE_POLICIES),
         )
     hb, wb = before.shape[:2]
     ha, wa = after.shape[:2]
@@ -61,8 +64,10 @@ def apply_size_policy(
             np.ascontiguousarray(after[:h, :w]),
             None,
         )
-    if policy == "pad":
+    if policy in ("pad", "pad-count"):
         h, w = max(hb, ha), max(wb, wa)
+        if policy == "pad-count":
+            return _pad(before, h, w), _pad(after, h, w), None
         valid = np.zeros((h, w), np.bool_)
         valid[: min(hb, ha), : min(wb, wa)] = True
         return _pad(before, h, w), _pad(after, h, w), valid
@@ -72,6 +77,38 @@ def apply_size_policy(
     if resized.ndim == 2:
         resized = resized[:, :, None]
     return before, resized, None
+
+
+def one_sided(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pixels that only one of two differently sized images covers.
+
+    Both images are anchored top left on the larger canvas, as ``pad`` and
+    ``pad-count`` place them.
+
+    Returns
+    -------
+    (covered_once, changed) or None
+        bool (H, W) masks on the canvas: the pixels covered by exactly one
+        image, and those of them that image does not leave fully
+        transparent (odiff counts these as different). None when the sizes
+        are equal.
+    """
+    hb, wb = before.shape[:2]
+    ha, wa = after.shape[:2]
+    if (hb, wb) == (ha, wa):
+        return None
+    h, w = max(hb, ha), max(wb, wa)
+    covered_once = np.zeros((h, w), np.bool_)
+    changed = np.zeros((h, w), np.bool_)
+    for image, other in ((before, after), (after, before)):
+        ih, iw = image.shape[:2]
+        only = np.ones((ih, iw), np.bool_)
+        only[: other.shape[0], : other.shape[1]] = False
+        covered_once[:ih, :iw] |= only
+        if image.ndim == 3 and image.shape[2] == 4:
+            only &= image[:, :, 3] != 0
+        changed[:ih, :iw] |= only
+    return covered_once, changed
 
 
 def _pad(image: np.ndarray, h: int, w: int) -> np.ndarray:

@@ -5,16 +5,29 @@ order (C is 1, 3 or 4) of dtype uint8, uint16 or float32, with its
 ``data_range`` made explicit. Files are decoded with OpenCV; JPEG EXIF
 orientation is applied; an alpha channel that is fully opaque is dropped so
 that the fast opaque paths apply.
+
+Speed paths (same pixels either way):
+
+* PNG files are decoded with imagecodecs (libpng, releases the GIL) when the
+  optional ``fast`` extra is installed: 8/16-bit gray, RGB and RGBA without
+  a ``tRNS`` chunk. Anything else, and any file it refuses, goes to OpenCV,
+  which also writes the error messages. ``SPOTDIFF_PNG_CODEC=opencv``
+  forces OpenCV.
+* :func:`load_pair` decodes two files in two threads, and byte-identical
+  files only once; a byte-identical PNG pair is not decoded at all until
+  its pixels are asked for (width and height come from the header).
+* OpenCV is imported only when a function needs it.
 """
 
 from __future__ import annotations
 
 import os
+import struct
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
+from typing import Any, Union
 
-import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
@@ -53,13 +66,40 @@ class Image:
     name: str = "<array>"
     format: str = "array"
 
+    @classmethod
+    def _deferred(
+        cls, source: _Encoded, *, name: str, data_range: float, format: str,
+        shape: tuple[int, int],
+    ) -> Image:
+        """An image whose pixels are decoded from ``source`` on first access."""
+        image = object.__new__(cls)
+        for key, value in (("data_range", data_range), ("name", name), ("format", format),
+                           ("_source", source), ("_shape", shape)):
+            object.__setattr__(image, key, value)
+        return image
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for attributes that are not set: a deferred image's pixels.
+        source = self.__dict__.get("_source")
+        if attr != "pixels" or source is None:
+            raise AttributeError(f"'Image' object has no attribute {attr!r}")
+        pixels = source.image().pixels
+        object.__setattr__(self, "pixels", pixels)
+        return pixels
+
+    def _hw(self) -> tuple[int, int]:
+        pixels = self.__dict__.get("pixels")
+        if pixels is None and "_shape" in self.__dict__:
+            return self.__dict__["_shape"]
+        return self.pixels.shape[:2]
+
     @property
     def height(self) -> int:
-        return int(self.pixels.shape[0])
+        return int(self._hw()[0])
 
     @property
     def width(self) -> int:
-        return int(self.pixels.shape[1])
+        return int(self._hw()[1])
 
     @property
     def channels(self) -> int:
@@ -105,7 +145,76 @@ def _truncated(data: bytes, fmt: str) -> bool:
     return False
 
 
-def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
+#: PNG colour type -> channels, for the types the fast decoder takes.
+_PNG_CHANNELS = {0: 1, 2: 3, 6: 4}
+
+
+def png_header(data: bytes) -> tuple[int, int, int, int] | None:
+    """``(width, height, bit_depth, colour_type)`` from a PNG's IHDR chunk,
+    or None when ``data`` does not start with a well-formed one."""
+    if len(data) < 33 or data[:8] != _MAGIC[0][0] or data[12:16] != b"IHDR":
+        return None
+    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
+    if width == 0 or height == 0 or depth not in (1, 2, 4, 8, 16) or colour not in (0, 2, 3, 4, 6):
+        return None
+    return width, height, depth, colour
+
+
+def _png_has_chunk(data: bytes, kind: bytes) -> bool:
+    """Whether a chunk of ``kind`` comes before the image data."""
+    pos = 8
+    while pos + 8 <= len(data):
+        length, tag = struct.unpack(">I4s", data[pos : pos + 8])
+        if tag == kind:
+            return True
+        if tag == b"IDAT":
+            return False
+        pos += 12 + length
+    return False
+
+
+_PNG_CODEC: Any = None
+
+
+def _png_codec() -> Any:
+    """imagecodecs' PNG decoder, or None (not installed, or disabled)."""
+    global _PNG_CODEC
+    if _PNG_CODEC is None:
+        _PNG_CODEC = False
+        if os.environ.get("SPOTDIFF_PNG_CODEC", "").lower() not in ("opencv", "cv2"):
+            try:
+                import imagecodecs
+
+                _PNG_CODEC = imagecodecs.png_decode
+            except (ImportError, AttributeError):
+                pass
+    return _PNG_CODEC or None
+
+
+def _decode_png_fast(data: bytes) -> np.ndarray | None:
+    """RGB(A)/gray pixels from the fast PNG decoder, or None to use OpenCV."""
+    header = png_header(data)
+    decode = _png_codec()
+    if header is None or decode is None:
+        return None
+    width, height, depth, colour = header
+    channels = _PNG_CHANNELS.get(colour)
+    if depth not in (8, 16) or channels is None or _png_has_chunk(data, b"tRNS"):
+        return None
+    try:
+        pixels = decode(data)
+    except Exception:  # noqa: BLE001 - OpenCV decodes it again and names the problem
+        return None
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    dtype = np.uint8 if depth == 8 else np.uint16
+    if pixels.shape != (height, width, channels) or pixels.dtype != dtype:
+        return None
+    return pixels
+
+
+def _check_encoded(data: bytes, name: str) -> str:
+    """The format of encoded bytes; refuses unsupported and truncated files."""
     fmt = sniff_format(data[:16])
     if fmt is None:
         raise InputError(
@@ -121,6 +230,14 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
             got=f"a file that ends early ({len(data)} bytes, no end marker)",
             fix="the file is truncated or still being written; re-export or re-download it",
         )
+    return fmt
+
+
+def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
+    """Decode with OpenCV: BGR(A) order, as OpenCV returns it."""
+    import cv2
+
+    fmt = _check_encoded(data, name)
     buf = np.frombuffer(data, dtype=np.uint8)
     if fmt == "jpeg":
         # JPEG has no alpha; these flags keep 8/12-bit depth and gray, and
@@ -147,6 +264,8 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
 
 def _from_decoded(pixels: np.ndarray) -> np.ndarray:
     """OpenCV's BGR(A) to our RGB(A), with a channel axis always present."""
+    import cv2
+
     if pixels.ndim == 2:
         return pixels[:, :, None]
     if pixels.shape[2] == 3:
@@ -158,7 +277,10 @@ def _from_decoded(pixels: np.ndarray) -> np.ndarray:
 
 def _drop_opaque_alpha(pixels: np.ndarray, data_range: float) -> np.ndarray:
     if pixels.shape[2] == 4 and pixels[:, :, 3].min() >= data_range:
-        return np.ascontiguousarray(pixels[:, :, :3])
+        import cv2
+
+        # OpenCV's SIMD copy is ~20x faster than numpy's strided one.
+        return cv2.cvtColor(pixels, cv2.COLOR_RGBA2RGB)
     return pixels
 
 
@@ -245,8 +367,12 @@ def load_image(
             fix="pass a file path or an (H, W[, C]) numpy array",
         )
     path = Path(source)
+    return decode_image(_read(path, name), name=str(path))
+
+
+def _read(path: Path, name: str) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError(
             f"{name} image '{path}'",
@@ -268,13 +394,15 @@ def load_image(
             got=exc.strerror or str(exc),
             fix="check the file's permissions",
         ) from None
-    return decode_image(data, name=str(path))
 
 
 def decode_image(data: bytes, *, name: str) -> Image:
     """Decode encoded image bytes (see :func:`load_image`)."""
-    pixels, fmt = _decode(data, name)
-    pixels = _from_decoded(pixels)
+    fmt = _check_encoded(data, name)
+    pixels = _decode_png_fast(data) if fmt == "png" else None
+    if pixels is None:
+        decoded, fmt = _decode(data, name)
+        pixels = _from_decoded(decoded)
     if pixels.dtype == np.uint8:
         rng = 255.0
     elif pixels.dtype == np.uint16:
@@ -289,3 +417,92 @@ def decode_image(data: bytes, *, name: str) -> Image:
             fix="convert it to an 8 or 16 bit PNG",
         )
     return Image(pixels=_drop_opaque_alpha(pixels, rng), data_range=rng, name=name, format=fmt)
+
+
+class _Encoded:
+    """Encoded bytes, decoded at most once and only when asked (thread-safe)."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self._data: bytes | None = data
+        self._name = name
+        self._image: Image | None = None
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:  # picklable: the lock is not
+        return {"data": self._data, "name": self._name, "image": self._image}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__init__(state["data"], state["name"])  # type: ignore[misc]
+        self._image = state["image"]
+
+    def image(self) -> Image:
+        with self._lock:
+            if self._image is None:
+                self._image = decode_image(self._data or b"", name=self._name)
+                self._data = None  # the pixels replace the bytes
+            return self._image
+
+
+def same_file_contents(before: Image, after: Image) -> bool:
+    """Whether two images were loaded from byte-identical files by :func:`load_pair`
+    (so they are equal without looking at a pixel)."""
+    source = before.__dict__.get("_source")
+    return source is not None and source is after.__dict__.get("_source")
+
+
+def _is_path(source: object) -> bool:
+    return isinstance(source, (str, os.PathLike))
+
+
+def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]:
+    """Two images that share one decode of ``data``; a PNG's is deferred."""
+    fmt = _check_encoded(data, before)
+    source = _Encoded(data, before)
+    header = png_header(data) if fmt == "png" else None
+    if header is not None:
+        width, height, depth, _ = header
+        rng = 65535.0 if depth == 16 else 255.0
+        shape = (height, width)
+    else:
+        decoded = source.image()
+        rng, shape, fmt = decoded.data_range, decoded.pixels.shape[:2], decoded.format
+    return (
+        Image._deferred(source, name=before, data_range=rng, format=fmt, shape=shape),
+        Image._deferred(source, name=after, data_range=rng, format=fmt, shape=shape),
+    )
+
+
+def load_pair(
+    before: ImageLike, after: ImageLike, *, data_range: float | None = None
+) -> tuple[Image, Image]:
+    """Load two inputs the fast way (see :func:`load_image` for the rules).
+
+    Two files are read, then decoded in two threads (the decoders release
+    the GIL). Byte-identical files are decoded at most once, a PNG pair not
+    at all until its pixels are used: :func:`same_file_contents` then says
+    True and the engine answers from the header.
+
+    Raises
+    ------
+    InputError
+        As :func:`load_image`, for ``before`` first.
+    """
+    if not (_is_path(before) and _is_path(after)):
+        return (
+            load_image(before, data_range=data_range, name="before"),
+            load_image(after, data_range=data_range, name="after"),
+        )
+    path_b, path_a = Path(before), Path(after)  # type: ignore[arg-type]
+    data_b = _read(path_b, "before")
+    data_a = _read(path_a, "after")
+    if data_b == data_a:
+        return _identical_pair(data_b, str(path_b), str(path_a))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(decode_image, data_b, name=str(path_b))
+        try:
+            img_a = decode_image(data_a, name=str(path_a))
+        finally:
+            img_b = pending.result()  # before's error, if any, wins
+    return img_b, img_a

@@ -1,4 +1,10 @@
-"""Write output files atomically: a file is either complete or absent."""
+"""Write output files atomically: a file is either complete or absent.
+
+PNG pictures are encoded with fpng when the optional ``fast`` extra is
+installed (about 15-20x faster than zlib level 1 for a 4K picture, files a
+few percent to a third larger) and with OpenCV otherwise. Set
+``SPOTDIFF_PNG_CODEC=opencv`` to force OpenCV.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +16,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
+
+#: zlib levels at or below which the fast encoder (when installed) is used.
+FAST_LEVEL = 1
 
 
 @contextmanager
@@ -37,8 +45,48 @@ def written_atomically(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
+def _fast_encoder():  # noqa: ANN202 - returns fpng's encode function or None
+    """fpng's ndarray encoder, or None when it is not installed or disabled."""
+    global _FPNG
+    if _FPNG is None:
+        _FPNG = False
+        if os.environ.get("SPOTDIFF_PNG_CODEC", "").lower() not in ("opencv", "cv2"):
+            try:
+                from fpng import fpng_ext  # the C extension alone: no PIL, no cv2
+            except ImportError:
+                pass
+            else:
+                fpng_ext.init()
+                _FPNG = fpng_ext.encode_ndarray
+    return _FPNG or None
+
+
+_FPNG: Any = None
+
+
 def encode_png(pixels: np.ndarray, *, compression: int = 1) -> bytes:
-    """Encode RGB(A) or gray pixels as PNG bytes."""
+    """Encode RGB(A) or gray pixels as PNG bytes.
+
+    Parameters
+    ----------
+    pixels : ndarray
+        (H, W), (H, W, 1), (H, W, 3) RGB or (H, W, 4) RGBA; uint8 or uint16.
+    compression : int
+        zlib level 0-9. At level 1 or below, 8-bit RGB(A) pictures go to
+        fpng when it is installed (a single-pass encoder of about level-1
+        size); everything else goes to OpenCV.
+    """
+    if (
+        compression <= FAST_LEVEL
+        and pixels.dtype == np.uint8
+        and pixels.ndim == 3
+        and pixels.shape[2] in (3, 4)
+    ):
+        fast = _fast_encoder()
+        if fast is not None:
+            return bytes(fast(np.ascontiguousarray(pixels)))
+    import cv2
+
     if pixels.ndim == 3 and pixels.shape[2] == 3:
         pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
     elif pixels.ndim == 3 and pixels.shape[2] == 4:

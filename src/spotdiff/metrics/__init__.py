@@ -40,6 +40,8 @@ METHODS: dict[str, Method] = {
                "pixelmatch-compatible YIQ delta with anti-aliasing detection"),
         Method("ssim", "spotdiff.metrics.ssim", "ssim", False, 0.25,
                "structural similarity; map = 1 - local SSIM"),
+        Method("msssim", "spotdiff.metrics.msssim", "msssim", False, 0.25,
+               "multi-scale SSIM (Wang 2003, 5 scales); map = 1 - per-pixel scale product"),
     )
 }
 DEFAULT_METHOD = "color"

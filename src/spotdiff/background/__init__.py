@@ -1,0 +1,78 @@
+"""Background models for static cameras, and their CDnet evaluation.
+
+Every model has one interface::
+
+    model = spotdiff.background.create("consensus")   # or ConsensusModel(...)
+    for frame in spotdiff.io.video.read_frames("camera.mp4"):
+        mask = model.apply(frame)          # bool (H, W), True = foreground
+    model.difference()                     # float32 (H, W), 0 = background
+    model.background()                     # uint8, like the frames
+
+Models: ``consensus`` (default: pixel-sample consensus on colour and
+texture with feedback), ``reference`` (one clean frame), ``running``
+(running average), and OpenCV's ``mog2``, ``knn``, ``gsoc``, ``cnt``.
+"""
+
+from __future__ import annotations
+
+from spotdiff.background._base import BackgroundModel, Stages
+from spotdiff.background.cdnet import (
+    Confusion,
+    Sequence,
+    SequenceResult,
+    confusion,
+    evaluate_sequence,
+    find_sequences,
+    mean_metrics,
+)
+from spotdiff.background.consensus import ConsensusModel
+from spotdiff.background.opencv import CNTModel, GSOCModel, KNNModel, MOG2Model
+from spotdiff.background.reference import ReferenceModel
+from spotdiff.background.running import RunningAverageModel
+
+#: Model names accepted by :func:`create` and ``spotdiff eval cdnet --method``.
+MODELS: dict[str, type[BackgroundModel]] = {
+    "consensus": ConsensusModel,
+    "reference": ReferenceModel,
+    "running": RunningAverageModel,
+    "mog2": MOG2Model,
+    "knn": KNNModel,
+    "gsoc": GSOCModel,
+    "cnt": CNTModel,
+}
+
+DEFAULT_MODEL = "consensus"
+
+
+def create(name: str = DEFAULT_MODEL, **options: object) -> BackgroundModel:
+    """A new model by name (see :data:`MODELS`), with its keyword options."""
+    from spotdiff.errors import InputError
+
+    cls = MODELS.get(name)
+    if cls is None:
+        raise InputError("background model", expected="one of " + ", ".join(MODELS),
+                         got=repr(name))
+    return cls(**options)  # type: ignore[arg-type]
+
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "MODELS",
+    "BackgroundModel",
+    "CNTModel",
+    "Confusion",
+    "ConsensusModel",
+    "GSOCModel",
+    "KNNModel",
+    "MOG2Model",
+    "ReferenceModel",
+    "RunningAverageModel",
+    "Sequence",
+    "SequenceResult",
+    "Stages",
+    "confusion",
+    "create",
+    "evaluate_sequence",
+    "find_sequences",
+    "mean_metrics",
+]

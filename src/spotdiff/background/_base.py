@@ -1,0 +1,214 @@
+"""The interface every background model shares, and the frame pipeline around it.
+
+A model sees frames one at a time::
+
+    frame -> check -> downscale -> jitter compensation -> lighting guard
+          -> model step (mask, difference) -> shadow suppression -> upscale -> mask
+
+The model-specific part is :meth:`BackgroundModel._step`; the stages around
+it live in :mod:`spotdiff.background.stages` and are switched per model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from spotdiff.background import stages
+from spotdiff.errors import InputError
+
+
+@dataclass
+class Stages:
+    """Which shared stages run around a model's step.
+
+    Attributes
+    ----------
+    scale : float or "auto"
+        Work at this fraction of the frame size (1.0: full size). "auto"
+        halves frames whose longer side exceeds 400 pixels. Masks are
+        scaled back to the frame size.
+    jitter : bool
+        Estimate the camera's global shift against the background and undo it
+        before comparing (phase correlation).
+    lighting : bool
+        Compensate a global brightness change (lights, exposure) by the
+        median ratio frame / background; re-learn the model when most of the
+        frame changes at once (lights switched, IR mode).
+    shadows : bool
+        Remove cast shadows: darker than the background by a limited ratio,
+        same chromaticity.
+    relearn_fraction : float
+        Foreground fraction above which the frame counts as a global change.
+    relearn_frames : int
+        Consecutive global-change frames that trigger a re-learn.
+    """
+
+    scale: float | str = 1.0
+    jitter: bool = False
+    lighting: bool = False
+    shadows: bool = False
+    relearn_fraction: float = 0.6
+    relearn_frames: int = 3
+
+
+def as_frame(frame: np.ndarray) -> np.ndarray:
+    """Check a frame: uint8 (H, W), (H, W, 1) or (H, W, 3); returns (H, W, C) C in {1, 3}."""
+    if not isinstance(frame, np.ndarray):
+        raise InputError("frame", expected="a numpy array", got=type(frame).__name__,
+                         fix="pass decoded pixels, e.g. from spotdiff.io.video.read_frames")
+    if frame.ndim == 2:
+        frame = frame[:, :, None]
+    if frame.ndim != 3 or frame.shape[2] not in (1, 3, 4) or frame.shape[0] < 4 or frame.shape[1] < 4:
+        raise InputError("frame", expected="an (H, W), (H, W, 3) or (H, W, 4) array, H, W >= 4",
+                         got=f"shape {frame.shape}")
+    if frame.dtype != np.uint8:
+        raise InputError("frame", expected="dtype uint8", got=f"dtype {frame.dtype}",
+                         fix="convert to 8 bits, e.g. (frame / 257).astype(np.uint8) for 16-bit")
+    if frame.shape[2] == 4:
+        frame = frame[:, :, :3]
+    return np.ascontiguousarray(frame)
+
+
+class BackgroundModel:
+    """A stateful model of a static scene; ``apply(frame)`` returns the foreground.
+
+    Subclasses implement :meth:`_step` (and :meth:`_background`,
+    :meth:`_relearn`); this class runs the shared stages around it.
+
+    Frames are uint8 gray or 3-channel images of one size. Colour order does
+    not matter as long as it does not change (spotdiff reads RGB).
+    """
+
+    #: short name used by :func:`spotdiff.background.create` and the CLI
+    name = "model"
+
+    def __init__(self, *, stages_: Stages | None = None) -> None:
+        self.stages = stages_ or Stages()
+        self._shape: tuple[int, int, int] | None = None
+        self._work_size: tuple[int, int] | None = None
+        self._difference: np.ndarray | None = None
+        self._shift = (0.0, 0.0)
+        self._gain = 1.0
+        self._global_run = 0
+        self.frames = 0
+
+    # -- public API -------------------------------------------------------------------------
+    def apply(self, frame: np.ndarray) -> np.ndarray:
+        """Feed one frame; returns the foreground as a bool (H, W) mask."""
+        frame = as_frame(frame)
+        if self._shape is None:
+            self._start(frame)
+        elif frame.shape != self._shape:
+            raise InputError("frame", expected=f"shape {self._shape} like the first frame",
+                             got=f"shape {frame.shape}",
+                             fix="resize frames to one size, or call reset() first")
+        work = self._downscale(frame)
+        if self.frames == 0:
+            self._init(work)
+            mask = np.zeros(work.shape[:2], np.bool_)
+            self._difference = np.zeros(work.shape[:2], np.float32)
+        else:
+            mask = self._compare(work)
+        self.frames += 1
+        return self._upscale(mask)
+
+    def difference(self) -> np.ndarray:
+        """The last frame's difference map, float32 (H, W) at the frame size, 0 = background."""
+        if self._difference is None:
+            raise InputError("difference()", expected="at least one frame applied", got="none",
+                             fix="call apply(frame) first")
+        return self._to_frame_size(self._difference, cv2.INTER_LINEAR)
+
+    def background(self) -> np.ndarray:
+        """The current background image, uint8 like the frames, at the frame size."""
+        if self._shape is None:
+            raise InputError("background()", expected="at least one frame applied", got="none",
+                             fix="call apply(frame) first")
+        bg = self._to_frame_size(self._background(), cv2.INTER_LINEAR)
+        return bg.reshape(self._shape)
+
+    def reset(self) -> None:
+        """Forget everything; the next frame starts a new model (of any size)."""
+        self._shape = None
+        self._difference = None
+        self._shift = (0.0, 0.0)
+        self._gain = 1.0
+        self._global_run = 0
+        self.frames = 0
+
+    # -- to implement ------------------------------------------------------------------------
+    def _init(self, frame: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Compare and update: returns (bool mask, float32 difference map)."""
+        raise NotImplementedError
+
+    def _background(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _relearn(self, frame: np.ndarray) -> None:
+        """Forget the scene quickly and start from ``frame`` (after a global change)."""
+        self._init(frame)
+
+    # -- pipeline ----------------------------------------------------------------------------
+    def _start(self, frame: np.ndarray) -> None:
+        self._shape = frame.shape
+        h, w = frame.shape[:2]
+        scale = self.stages.scale
+        if scale == "auto":
+            scale = 0.5 if max(h, w) > 400 else 1.0
+        if not isinstance(scale, (int, float)) or not 0 < float(scale) <= 1:
+            raise InputError("scale", expected="a number in (0, 1] or 'auto'", got=repr(scale))
+        scale = float(scale)
+        self._work_size = (max(4, round(w * scale)), max(4, round(h * scale)))
+
+    def _downscale(self, frame: np.ndarray) -> np.ndarray:
+        w, h = self._work_size  # type: ignore[misc]
+        if (w, h) == (frame.shape[1], frame.shape[0]):
+            return frame
+        small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+        return small.reshape(h, w, frame.shape[2])
+
+    def _to_frame_size(self, image: np.ndarray, interpolation: int) -> np.ndarray:
+        h, w = self._shape[:2]  # type: ignore[index]
+        if image.shape[:2] == (h, w):
+            return image
+        return cv2.resize(image, (w, h), interpolation=interpolation)
+
+    def _upscale(self, mask: np.ndarray) -> np.ndarray:
+        h, w = self._shape[:2]  # type: ignore[index]
+        if mask.shape == (h, w):
+            return mask
+        soft = cv2.resize(mask.view(np.uint8) * np.uint8(255), (w, h),
+                          interpolation=cv2.INTER_LINEAR)
+        return soft > 127
+
+    def _compare(self, frame: np.ndarray) -> np.ndarray:
+        st = self.stages
+        if st.jitter or st.lighting or st.shadows:
+            bg = self._background()
+        if st.jitter:
+            self._shift = stages.estimate_shift(frame, bg, previous=self._shift)
+            frame = stages.undo_shift(frame, self._shift)
+        if st.lighting:
+            self._gain = stages.estimate_gain(frame, bg)
+            if abs(self._gain - 1.0) > 0.04:
+                frame = stages.apply_gain(frame, 1.0 / self._gain)
+        mask, diff = self._step(frame)
+        self._difference = diff
+        if st.lighting:
+            if stages.foreground_fraction(mask) > st.relearn_fraction:
+                self._global_run += 1
+                if self._global_run >= st.relearn_frames:
+                    self._relearn(frame)
+                    self._global_run = 0
+                    mask = np.zeros_like(mask)
+            else:
+                self._global_run = 0
+        if st.shadows:
+            mask = mask & ~stages.shadow_mask(frame, bg, mask)
+        return mask

@@ -1,0 +1,259 @@
+"""The default model: pixel-sample consensus on colour and texture, with feedback.
+
+Each pixel keeps ``samples`` past observations of its colour and of its
+local binary texture descriptor. A new observation is background when at
+least ``min_matches`` samples are close in *both* colour (L1 distance) and
+texture (Hamming distance). Per-pixel feedback adapts the two thresholds
+and the learning rate to how the pixel behaves:
+
+* ``d_min``: a moving average of the distance to the closest sample (how
+  noisy or dynamic the background is here);
+* ``v``: how often the pixel's label flips (blinking on leaves, water);
+* ``r`` (>= 1) scales the thresholds; it drifts towards ``(1 + 2 d_min)^2``,
+  faster where the pixel blinks;
+* ``t`` (2..256): a background pixel replaces one of its samples with
+  probability ``1 / t``; ``t`` grows while the pixel is foreground and
+  shrinks on dynamic background.
+
+Updates are conservative (only background pixels learn), plus a diffusion
+of each update into one neighbour, which erodes ghosts and teaches a pixel
+its neighbours' dynamic background.
+
+This follows the published descriptions of SuBSENSE (St-Charles, Bilodeau,
+Bergevin, "SuBSENSE: A Universal Change Detection Method With Local
+Adaptive Sensitivity", IEEE TIP 2015) and PBAS (Hofmann, Tiefenbacher,
+Rigoll, "Background Segmentation with Feedback: The Pixel-Based Adaptive
+Segmenter", CVPRW 2012), vectorised over the frame with numpy/OpenCV.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from spotdiff.background import stages as st
+from spotdiff.background import texture
+from spotdiff.background._base import BackgroundModel, Stages
+
+_NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
+
+
+def _shifted(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
+    """``out[y, x] = a[y - dy, x - dx]`` over the last two axes (edges repeat)."""
+    return np.roll(a, (dy, dx), axis=(-2, -1))
+
+
+class ConsensusModel(BackgroundModel):
+    """Pixel-sample consensus on colour + texture with adaptive feedback.
+
+    Parameters
+    ----------
+    samples : int
+        Samples kept per pixel (memory: ``samples * (C + 2)`` bytes a pixel).
+    min_matches : int
+        Close samples needed to call an observation background.
+    color_threshold : float
+        L1 colour distance (sum over 3 channels, 0..765) that matches at
+        ``r == 1``.
+    texture_threshold : float
+        Differing descriptor bits (of 16) that still match at ``r == 1``.
+    median : int
+        Median filter on the raw mask (odd, 0/1 disables).
+    fill_holes : bool
+        Fill holes enclosed by foreground.
+    scale, jitter, lighting, shadows
+        The shared stages (:class:`spotdiff.background.Stages`).
+    seed : int
+        Seed of the random update schedule (results are reproducible).
+    """
+
+    name = "consensus"
+
+    def __init__(
+        self,
+        *,
+        samples: int = 20,
+        min_matches: int = 2,
+        color_threshold: float = 30.0,
+        texture_threshold: float = 3.0,
+        median: int = 5,
+        fill_holes: bool = True,
+        scale: float | str = "auto",
+        jitter: bool = True,
+        lighting: bool = True,
+        shadows: bool = True,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
+                                        shadows=shadows))
+        if samples < min_matches or min_matches < 1:
+            raise ValueError(f"need 1 <= min_matches <= samples, got {min_matches}, {samples}")
+        self.n = int(samples)
+        self.min_matches = int(min_matches)
+        # the closest-sample distance (feedback only) is taken over the first samples
+        self.n_closest = max(min_matches, self.n // 2)
+        self.color_threshold = float(color_threshold)
+        self.texture_threshold = float(texture_threshold)
+        self.median = int(median)
+        self.fill_holes = bool(fill_holes)
+        self.rng = np.random.default_rng(seed)
+        self.r_gain = 3.0
+        self.t_up = 1.0
+        self.t_down = 0.05
+        self.ghost_after = 8
+        self.ghost_ratio = 0.7
+        self.texture_slope = 8.0
+
+    # -- state --------------------------------------------------------------------------------
+    def _init(self, frame: np.ndarray) -> None:
+        h, w, c = frame.shape
+        planes = np.ascontiguousarray(np.moveaxis(frame, 2, 0))
+        desc = texture.descriptors(st.gray(frame))
+        self.colors = np.empty((self.n, c, h, w), np.uint8)
+        self.textures = np.empty((self.n, 2, h, w), np.uint8)
+        for k in range(self.n):
+            dy, dx = (0, 0) if k == 0 else _NEIGHBOURS[self.rng.integers(8)]
+            self.colors[k] = _shifted(planes, dy, dx)
+            self.textures[k] = _shifted(desc, dy, dx)
+        shape = (h, w)
+        self.r = np.ones(shape, np.float32)
+        self.t = np.full(shape, 2.0, np.float32)
+        self.v = np.zeros(shape, np.float32)
+        self.d_min = np.full(shape, 0.05, np.float32)
+        self.prev_raw = np.zeros(shape, np.bool_)
+        self.prev_mask = np.zeros(shape, np.bool_)
+        self.mean = frame.astype(np.float32)
+        self.prev_luma = st.gray(frame)
+        self.still = np.zeros(shape, np.uint8)
+        # colour distances are summed over channels: scale the threshold for gray frames
+        self.color_unit = self.color_threshold * c / 3.0
+
+    def _background(self) -> np.ndarray:
+        return cv2.convertScaleAbs(self.mean).reshape(self.mean.shape)
+
+    # -- one frame ----------------------------------------------------------------------------
+    def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = frame.shape[2]
+        planes = [np.ascontiguousarray(frame[:, :, i]) for i in range(c)]
+        desc = texture.descriptors(st.gray(frame))
+        r_color = np.clip(self.r * self.color_unit, 0, 255).astype(np.uint8)
+        r_texture = np.clip(self.texture_threshold + self.texture_slope * (self.r - 1), 0, 16
+                            ).astype(np.uint8)
+
+        # count matches by wrapping uint8 arithmetic: a match (255) adds -1 modulo 256
+        count = np.zeros(frame.shape[:2], np.uint8)
+        closest = np.full(frame.shape[:2], 255, np.uint8)
+        for k in range(self.n):
+            sample = self.colors[k]
+            dist = cv2.absdiff(planes[0], sample[0])
+            for i in range(1, c):
+                dist = cv2.add(dist, cv2.absdiff(planes[i], sample[i]))
+            bits = texture.hamming(desc, self.textures[k])
+            both = cv2.bitwise_and(cv2.compare(dist, r_color, cv2.CMP_LE),
+                                   cv2.compare(bits, r_texture, cv2.CMP_LE))
+            count += both
+            if k < self.n_closest:
+                closest = cv2.min(closest, cv2.scaleAdd(bits, 8.0, dist))
+        count = (-count.view(np.int8)).view(np.uint8)  # back to the number of matches
+        raw = count < self.min_matches
+        distance = closest.astype(np.float32) * np.float32(1 / 255)
+
+        mask = raw
+        if self.median > 1:
+            mask = cv2.medianBlur(raw.view(np.uint8), self.median).view(np.bool_)
+        if self.fill_holes:
+            mask = st.clean_mask(mask, median=0, close=0, fill=True)
+        self._feedback(raw, mask, distance)
+        self._update(frame, planes, desc, raw)
+        self._remove_ghosts(frame, planes, desc, raw)
+        return mask, distance
+
+    def _remove_ghosts(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
+                       raw: np.ndarray) -> None:
+        """Re-learn foreground that is a ghost: still, and outlined by edges that are in
+        the background model but not in the frame (what was there has left).
+
+        An object that stopped keeps its own outline in the frame, so it stays.
+        """
+        luma = st.gray(frame)
+        moving = cv2.absdiff(luma, self.prev_luma) > np.uint8(self.color_unit / 3)
+        self.prev_luma = luma
+        self.still += np.uint8(1)
+        self.still[~raw | moving] = 0
+        np.minimum(self.still, 250, out=self.still)
+        if self.frames % 4 or not self.ghost_after:
+            return
+        candidates = (self.still >= self.ghost_after).view(np.uint8)
+        if cv2.countNonZero(candidates) < 16:
+            return
+        n, labels = cv2.connectedComponents(candidates, connectivity=8)
+        edge = candidates - cv2.erode(candidates, np.ones((3, 3), np.uint8))
+        on_edge = edge.view(np.bool_)
+        lab = labels[on_edge]
+        g_frame = np.bincount(lab, st._gradient(luma)[on_edge], minlength=n)
+        g_model = np.bincount(lab, st._gradient(st.gray(self._background()))[on_edge],
+                              minlength=n)
+        ghost = g_frame < self.ghost_ratio * g_model
+        # a still patch that touches motion is the inside of a moving object
+        near = cv2.dilate((moving & raw).view(np.uint8), np.ones((5, 5), np.uint8))
+        near = near.view(np.bool_)
+        ghost[labels[near]] = False
+        ghost[0] = False
+        if not ghost.any():
+            return
+        where = ghost[labels].view(np.uint8)
+        where = cv2.dilate(where, np.ones((3, 3), np.uint8))
+        for k in range(0, self.n, 2):
+            for i, plane in enumerate(planes):
+                cv2.copyTo(plane, where, self.colors[k, i])
+            cv2.copyTo(desc[0], where, self.textures[k, 0])
+            cv2.copyTo(desc[1], where, self.textures[k, 1])
+        self.mean[where.view(np.bool_)] = frame[where.view(np.bool_)]
+        self.still[where.view(np.bool_)] = 0
+
+    def _feedback(self, raw: np.ndarray, mask: np.ndarray, distance: np.ndarray) -> None:
+        raw_u8 = raw.view(np.uint8)
+        # d_min: how far the closest sample is, on background only
+        cv2.accumulateWeighted(distance, self.d_min, 0.02, mask=1 - raw_u8)
+        # v: how often the raw label flips (+1 on a flip, -0.1 otherwise)
+        self.v -= np.float32(0.1)
+        cv2.add(self.v, 1.1, dst=self.v, mask=raw_u8 ^ self.prev_raw.view(np.uint8))
+        np.clip(self.v, 0.0, 20.0, out=self.v)
+        # r drifts towards (1 + k d_min)^2, quicker where the pixel blinks
+        target = self.d_min * np.float32(self.r_gain) + np.float32(1.0)
+        below = (self.r < target * target).view(np.uint8)
+        self.r -= np.float32(0.01) / (self.v + np.float32(0.1)) + np.float32(0.01)
+        step = self.v * np.float32(0.1) + np.float32(0.02) + np.float32(0.01) / (
+            self.v + np.float32(0.1))
+        cv2.add(self.r, step, dst=self.r, mask=below)
+        np.clip(self.r, 1.0, 5.0, out=self.r)
+        # t: learning slows under foreground, speeds up on blinking background
+        down = self.v * np.float32(0.25) + np.float32(self.t_down)
+        self.t -= down
+        cv2.add(self.t, np.float32(self.t_up) / (self.v + np.float32(0.5)) + down, dst=self.t,
+                mask=raw_u8)
+        np.clip(self.t, 2.0, 256.0, out=self.t)
+        self.prev_raw = raw
+        self.prev_mask = mask
+
+    def _update(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
+                raw: np.ndarray) -> None:
+        bg = ~raw
+        chance = np.clip(256.0 / self.t, 1, 255).astype(np.uint8)
+        rolls = self.rng.integers(0, 256, (2, *raw.shape), dtype=np.uint8)
+        here = (bg & (rolls[0] < chance)).view(np.uint8)
+        k = int(self.rng.integers(self.n))
+        for i, plane in enumerate(planes):
+            cv2.copyTo(plane, here, self.colors[k, i])
+        cv2.copyTo(desc[0], here, self.textures[k, 0])
+        cv2.copyTo(desc[1], here, self.textures[k, 1])
+        # diffusion: the same observation also replaces a sample of one neighbour
+        dy, dx = _NEIGHBOURS[self.rng.integers(8)]
+        there = _shifted((bg & (rolls[1] < chance)).view(np.uint8), dy, dx)
+        k = int(self.rng.integers(self.n))
+        for i, plane in enumerate(planes):
+            cv2.copyTo(_shifted(plane, dy, dx), there, self.colors[k, i])
+        cv2.copyTo(_shifted(desc[0], dy, dx), there, self.textures[k, 0])
+        cv2.copyTo(_shifted(desc[1], dy, dx), there, self.textures[k, 1])
+        cv2.accumulateWeighted(frame.reshape(self.mean.shape).astype(np.float32), self.mean,
+                               0.05, mask=bg.view(np.uint8))

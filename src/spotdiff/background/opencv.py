@@ -1,0 +1,83 @@
+"""OpenCV's background subtractors behind the spotdiff interface.
+
+``mog2`` and ``knn`` come with OpenCV; ``gsoc`` and ``cnt`` with
+opencv-contrib (``cv2.bgsegm``), a dependency of spotdiff. Their library
+defaults are kept; MOG2 and KNN mark shadows 127 in their output, which
+counts as background here. None of the shared stages run by default.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from spotdiff.background._base import BackgroundModel, Stages
+
+
+class OpenCVModel(BackgroundModel):
+    """A ``cv2.BackgroundSubtractor`` with its library defaults (or ``params``)."""
+
+    name = "opencv"
+
+    def __init__(self, *, scale: float | str = 1.0, **params: object) -> None:
+        super().__init__(stages_=Stages(scale=scale))
+        self.params = params
+
+    def _create(self) -> cv2.BackgroundSubtractor:
+        raise NotImplementedError
+
+    def _init(self, frame: np.ndarray) -> None:
+        self.subtractor = self._create()
+        self.subtractor.apply(frame)
+        self._last = frame
+
+    def _relearn(self, frame: np.ndarray) -> None:
+        self._init(frame)
+
+    def _background(self) -> np.ndarray:
+        bg = self.subtractor.getBackgroundImage()
+        if bg is None:
+            return self._last
+        return bg.reshape(self._last.shape) if bg.size == self._last.size else self._last
+
+    def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        out = self.subtractor.apply(frame)
+        self._last = frame
+        mask = out == 255
+        return mask, mask.astype(np.float32)
+
+
+class MOG2Model(OpenCVModel):
+    """``cv2.createBackgroundSubtractorMOG2`` (Zivkovic 2004/2006)."""
+
+    name = "mog2"
+
+    def _create(self) -> cv2.BackgroundSubtractor:
+        return cv2.createBackgroundSubtractorMOG2(**self.params)
+
+
+class KNNModel(OpenCVModel):
+    """``cv2.createBackgroundSubtractorKNN`` (Zivkovic and van der Heijden 2006)."""
+
+    name = "knn"
+
+    def _create(self) -> cv2.BackgroundSubtractor:
+        return cv2.createBackgroundSubtractorKNN(**self.params)
+
+
+class GSOCModel(OpenCVModel):
+    """``cv2.bgsegm.createBackgroundSubtractorGSOC`` (opencv-contrib, GSoC 2017)."""
+
+    name = "gsoc"
+
+    def _create(self) -> cv2.BackgroundSubtractor:
+        return cv2.bgsegm.createBackgroundSubtractorGSOC(**self.params)
+
+
+class CNTModel(OpenCVModel):
+    """``cv2.bgsegm.createBackgroundSubtractorCNT`` (counting stable pixels; opencv-contrib)."""
+
+    name = "cnt"
+
+    def _create(self) -> cv2.BackgroundSubtractor:
+        return cv2.bgsegm.createBackgroundSubtractorCNT(**self.params)

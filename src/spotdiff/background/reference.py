@@ -1,0 +1,113 @@
+"""Compare every frame with one clean picture of the scene.
+
+The intrusion set-up: the user supplies a snapshot of the empty scene and
+each frame is compared with it. Colour difference (L1 over channels) finds
+changed surfaces; a structure difference (local binary texture) finds
+objects whose colour is close to the background's but whose edges are not.
+Lighting compensation (the global gain stage) keeps a brightness change
+from flagging the whole frame; hysteresis grows strong detections into
+their weaker surroundings and hole filling completes whole objects.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from spotdiff import mask as masks
+from spotdiff.background import stages as st
+from spotdiff.background import texture
+from spotdiff.background._base import BackgroundModel, Stages, as_frame
+
+
+class ReferenceModel(BackgroundModel):
+    """Foreground = what differs from a fixed clean reference frame.
+
+    Parameters
+    ----------
+    reference : ndarray, optional
+        The clean scene, uint8 like the frames. Without one, the first frame
+        applied becomes the reference.
+    color_threshold : float
+        L1 colour distance (sum over 3 channels) that counts as a change.
+    texture_threshold : float
+        Differing texture bits (of 16) that count as a change of structure
+        (only where the colour differs by at least half its threshold).
+    low : float
+        Hysteresis: pixels above ``low`` times the threshold join a region
+        that has a pixel above the threshold.
+    median, fill_holes, min_area
+        Clean-up of the mask.
+    scale, jitter, lighting, shadows
+        The shared stages; after ``relearn_frames`` frames that are mostly
+        foreground the current frame becomes the new reference.
+    """
+
+    name = "reference"
+
+    def __init__(
+        self,
+        reference: np.ndarray | None = None,
+        *,
+        color_threshold: float = 45.0,
+        texture_threshold: float = 5.0,
+        low: float = 0.6,
+        median: int = 5,
+        fill_holes: bool = True,
+        min_area: int = 0,
+        scale: float | str = "auto",
+        jitter: bool = True,
+        lighting: bool = True,
+        shadows: bool = True,
+        relearn_frames: int = 30,
+    ) -> None:
+        super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
+                                        shadows=shadows, relearn_frames=relearn_frames))
+        self.reference = None if reference is None else as_frame(reference)
+        self.color_threshold = float(color_threshold)
+        self.texture_threshold = float(texture_threshold)
+        self.low = float(low)
+        self.median = int(median)
+        self.fill_holes = bool(fill_holes)
+        self.min_area = int(min_area)
+
+    def _init(self, frame: np.ndarray) -> None:
+        ref = frame
+        if self.reference is not None and self.frames == 0:
+            if self.reference.shape != self._shape:
+                from spotdiff.errors import InputError
+
+                raise InputError("reference", expected=f"the frames' shape {self._shape}",
+                                 got=f"shape {self.reference.shape}")
+            ref = self._downscale(self.reference)
+        self._set_reference(ref)
+
+    def _set_reference(self, ref: np.ndarray) -> None:
+        self.ref = ref.copy()
+        self.ref_planes = [np.ascontiguousarray(ref[:, :, i]) for i in range(ref.shape[2])]
+        self.ref_texture = texture.descriptors(st.gray(ref))
+
+    def _relearn(self, frame: np.ndarray) -> None:
+        self._set_reference(frame)
+
+    def _background(self) -> np.ndarray:
+        return self.ref
+
+    def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        c = frame.shape[2]
+        dist = cv2.absdiff(np.ascontiguousarray(frame[:, :, 0]), self.ref_planes[0])
+        for i in range(1, c):
+            dist = cv2.add(dist, cv2.absdiff(np.ascontiguousarray(frame[:, :, i]),
+                                             self.ref_planes[i]))
+        color = dist.astype(np.float32) * np.float32(3.0 / (c * self.color_threshold))
+        bits = texture.hamming(texture.descriptors(st.gray(frame)), self.ref_texture)
+        structure = bits.astype(np.float32) * np.float32(1.0 / self.texture_threshold)
+        diff = np.maximum(color, np.minimum(structure, 2.0 * color))
+        if self.median > 1:
+            diff = cv2.medianBlur(diff, 5 if self.median > 3 else 3)
+        mask = masks.hysteresis(diff, self.low, 1.0)
+        if self.fill_holes:
+            mask = masks.fill_holes(mask)
+        if self.min_area > 1:
+            mask = masks.remove_small(mask, self.min_area)
+        return mask, diff

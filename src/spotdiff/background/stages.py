@@ -1,0 +1,153 @@
+"""Stages shared by the background models: jitter, lighting, shadows, clean-up.
+
+Pure functions over uint8 frames (H, W, C) and their background images.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_windows: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _gray_f32(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 3 and image.shape[2] == 3:
+        image = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return image.reshape(image.shape[:2]).astype(np.float32)
+
+
+def gray(image: np.ndarray) -> np.ndarray:
+    """uint8 (H, W) luma of a (H, W, C) uint8 frame."""
+    if image.ndim == 3 and image.shape[2] == 3:
+        return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    return image.reshape(image.shape[:2])
+
+
+def estimate_shift(
+    frame: np.ndarray, background: np.ndarray, *, previous: tuple[float, float] = (0.0, 0.0),
+    max_shift: float = 0.1,
+) -> tuple[float, float]:
+    """Global translation (dx, dy) of ``frame`` against ``background`` (pixels).
+
+    Phase correlation (``cv2.phaseCorrelate``) of the luma, on frames halved
+    when larger than 200 pixels, with a Hann window. A weak correlation
+    peak, or a shift above ``max_shift`` of the frame size, keeps
+    ``previous``.
+    """
+    a = _gray_f32(background)
+    b = _gray_f32(frame)
+    factor = 1.0
+    if max(a.shape) > 200:
+        a = cv2.resize(a, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        b = cv2.resize(b, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        factor = 2.0
+    key = (a.shape[1], a.shape[0])
+    window = _windows.get(key)
+    if window is None:
+        window = _windows[key] = cv2.createHanningWindow(key, cv2.CV_32F)
+    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
+    dx, dy = dx * factor, dy * factor
+    h, w = frame.shape[:2]
+    if response < 0.05 or abs(dx) > max_shift * w or abs(dy) > max_shift * h:
+        return previous
+    return float(dx), float(dy)
+
+
+def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: float = 0.3
+               ) -> np.ndarray:
+    """Move ``frame`` back by ``shift`` (edges replicated); unchanged when the shift is small."""
+    dx, dy = shift
+    if abs(dx) < min_shift and abs(dy) < min_shift:
+        return frame
+    h, w = frame.shape[:2]
+    matrix = np.float32([[1, 0, -dx], [0, 1, -dy]])
+    out = cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                         borderMode=cv2.BORDER_REPLICATE)
+    return out.reshape(frame.shape)
+
+
+def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4) -> float:
+    """Global brightness ratio frame / background: the median over a pixel grid.
+
+    Pixels too dark or too bright in the background (below 16, above 240)
+    are left out; the median ignores foreground covering less than half of
+    the rest. Returns 1.0 when too few pixels are usable.
+    """
+    a = gray(background)[::step, ::step].astype(np.float32)
+    b = gray(frame)[::step, ::step].astype(np.float32)
+    ok = (a > 16) & (a < 240)
+    if ok.sum() < 50:
+        return 1.0
+    return float(np.median(b[ok] / a[ok]))
+
+
+def apply_gain(frame: np.ndarray, gain: float) -> np.ndarray:
+    """``frame * gain``, rounded and saturated to uint8."""
+    return cv2.convertScaleAbs(frame, alpha=gain).reshape(frame.shape)
+
+
+def shadow_mask(
+    frame: np.ndarray, background: np.ndarray, candidates: np.ndarray | None = None, *,
+    darker: tuple[float, float] = (0.4, 0.92), chroma: float = 0.1, texture: float = 0.25,
+) -> np.ndarray:
+    """Cast-shadow pixels: darker than the background by a ratio in ``darker``,
+    with the same chromaticity and the same local texture.
+
+    A shadow scales every channel by about the same factor (the ratio of
+    brightness), so each channel's ratio stays within ``chroma`` of the
+    overall ratio; and it keeps the surface's texture, so the gradient
+    magnitude scaled by the ratio differs by less than ``texture`` (relative).
+    Only ``candidates`` (bool (H, W), e.g. the foreground) are tested.
+    Returns bool (H, W). Gray frames have no chromaticity to tell a shadow
+    from a dark object: nothing is called a shadow there.
+    """
+    h, w = frame.shape[:2]
+    out = np.zeros(h * w, np.bool_)
+    if frame.shape[2] != 3:
+        return out.reshape(h, w)
+    idx = np.flatnonzero(candidates) if candidates is not None else np.arange(h * w)
+    if idx.size == 0:
+        return out.reshape(h, w)
+    f = frame.reshape(-1, 3)[idx].astype(np.float32) + 1.0
+    b = background.reshape(-1, 3)[idx].astype(np.float32) + 1.0
+    ratio = f.sum(axis=1) / b.sum(axis=1)
+    keep = (ratio > darker[0]) & (ratio < darker[1])
+    keep &= (np.abs(f / b - ratio[:, None]) < chroma).all(axis=1)
+    if texture < np.inf:
+        gf = _gradient(gray(frame)).reshape(-1)[idx]
+        gb = _gradient(gray(background)).reshape(-1)[idx] * ratio
+        keep &= np.abs(gf - gb) < texture * (gb + 8.0)
+    out[idx[keep]] = True
+    return out.reshape(h, w)
+
+
+def _gradient(image: np.ndarray) -> np.ndarray:
+    """Local gradient magnitude (L1 of Sobel, 3x3 mean) of a uint8 image, float32."""
+    gx = cv2.Sobel(image, cv2.CV_16S, 1, 0, ksize=3)
+    gy = cv2.Sobel(image, cv2.CV_16S, 0, 1, ksize=3)
+    mag = cv2.add(cv2.absdiff(gx, 0).astype(np.float32), cv2.absdiff(gy, 0).astype(np.float32))
+    return cv2.blur(mag, (3, 3))
+
+
+def foreground_fraction(mask: np.ndarray) -> float:
+    """Fraction of True pixels of a bool mask."""
+    return cv2.countNonZero(mask.view(np.uint8)) / mask.size
+
+
+def clean_mask(mask: np.ndarray, *, median: int = 5, close: int = 3, fill: bool = True,
+               min_area: int = 0) -> np.ndarray:
+    """Median filter, closing, hole filling and small-blob removal of a bool mask."""
+    from spotdiff import mask as masks
+
+    u8 = mask.view(np.uint8) * np.uint8(255) if mask.dtype == np.bool_ else mask
+    if median > 1:
+        u8 = cv2.medianBlur(u8, median)
+    out = u8 > 0
+    if close > 1:
+        out = masks.close_mask(out, close)
+    if fill:
+        out = masks.fill_holes(out)
+    if min_area > 1:
+        out = masks.remove_small(out, min_area)
+    return out

@@ -1,0 +1,182 @@
+"""Frames from a video file or a folder of images, as RGB uint8 arrays.
+
+Video files are decoded by OpenCV's ``VideoCapture`` in a child process that
+streams raw frames back through a pipe: some corrupt files make OpenCV's
+readers abort the whole process (a glibc ``abort()``, not an exception), so
+the decoder must not run inside the caller's process. A crash or a file
+that yields no frame becomes an :class:`~spotdiff.errors.InputError`.
+Image folders are read in-process, in natural order of their file names.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from spotdiff.errors import InputError
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
+
+_HEADER = struct.Struct("<iii")
+
+# Runs in the child: decode with VideoCapture, write (h, w, c) + BGR bytes per frame.
+_CHILD = r"""
+import struct, sys
+import cv2
+header = struct.Struct("<iii")
+out = sys.stdout.buffer
+cap = cv2.VideoCapture(sys.argv[1])
+if not cap.isOpened():
+    sys.exit(3)
+limit = int(sys.argv[2])
+n = 0
+while limit < 0 or n < limit:
+    ok, frame = cap.read()
+    if not ok or frame is None:
+        break
+    if frame.ndim == 2:
+        frame = frame[:, :, None]
+    out.write(header.pack(*frame.shape))
+    out.write(frame.tobytes())
+    n += 1
+out.flush()
+cap.release()
+"""
+
+
+def _natural_key(path: Path) -> list:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.name.lower())]
+
+
+def list_images(folder: str | os.PathLike) -> list[Path]:
+    """Image files directly inside ``folder``, in natural name order (frame 2 before 10)."""
+    files = [p for p in Path(folder).iterdir()
+             if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith(".")]
+    return sorted(files, key=_natural_key)
+
+
+def read_image_rgb(path: str | os.PathLike) -> np.ndarray:
+    """One image file as RGB uint8 (H, W, 3); InputError when it cannot be decoded."""
+    pixels = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if pixels is None:
+        raise InputError(f"frame '{path}'", expected="a readable image file",
+                         got="a file OpenCV cannot decode", fix="re-export or remove the file")
+    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
+
+
+def _read_folder(folder: Path, max_frames: int | None) -> Iterator[np.ndarray]:
+    files = list_images(folder)
+    if not files:
+        raise InputError(f"folder '{folder}'", expected="image files (png, jpg, bmp, tif, webp)",
+                         got="none", fix="point at a video file or a folder of frames")
+    shape = None
+    for path in files[:max_frames]:
+        frame = read_image_rgb(path)
+        if shape is None:
+            shape = frame.shape
+        elif frame.shape != shape:
+            raise InputError(f"frame '{path}'", expected=f"size {shape[1]}x{shape[0]}",
+                             got=f"{frame.shape[1]}x{frame.shape[0]}",
+                             fix="all frames of a sequence must have one size")
+        yield frame
+
+
+def _read_exact(stream, size: int) -> bytes:  # noqa: ANN001 - a binary pipe
+    chunks = []
+    while size:
+        chunk = stream.read(size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _crash(path: Path, code: int, frames: int) -> InputError:
+    if code == 3:
+        got = "a file OpenCV cannot open as a video"
+    elif code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        got = f"a file that crashed the video decoder ({name}) after {frames} frame(s)"
+    else:
+        got = f"a decoder failure (exit status {code}) after {frames} frame(s)"
+    return InputError(f"video '{path}'", expected="a video file OpenCV can decode", got=got,
+                      fix="the file may be corrupt; re-encode it (e.g. ffmpeg -i IN -c:v libx264 "
+                      "OUT.mp4) or extract its frames into a folder")
+
+
+def _read_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
+    limit = -1 if max_frames is None else int(max_frames)
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(limit)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    frames = 0
+    try:
+        while True:
+            head = _read_exact(proc.stdout, _HEADER.size)
+            if len(head) < _HEADER.size:
+                break
+            h, w, c = _HEADER.unpack(head)
+            data = _read_exact(proc.stdout, h * w * c)
+            if len(data) < h * w * c:
+                break
+            frame = np.frombuffer(data, np.uint8).reshape(h, w, c)
+            yield cv2.cvtColor(frame, cv2.COLOR_BGR2RGB) if c == 3 else frame
+            frames += 1
+        code = proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+    if code != 0:
+        raise _crash(path, code, frames)
+    if frames == 0:
+        raise InputError(f"video '{path}'", expected="at least one decodable frame", got="none",
+                         fix="check the file with another player; re-encode it")
+
+
+def read_frames(source: str | os.PathLike, *, max_frames: int | None = None
+                ) -> Iterator[np.ndarray]:
+    """Yield the frames of a video file or an image folder as RGB uint8 (H, W, 3).
+
+    Parameters
+    ----------
+    source : path
+        A video file (anything OpenCV's ``VideoCapture`` reads) or a folder
+        of image files (frames in natural name order).
+    max_frames : int, optional
+        Stop after this many frames.
+
+    Raises
+    ------
+    InputError
+        Missing path, empty folder, undecodable frame, or a video that the
+        decoder cannot read or crashes on (the crash is confined to a child
+        process). Frames decoded before a crash have been yielded already.
+    """
+    path = Path(source)
+    if not path.exists():
+        raise InputError(f"video '{path}'", expected="an existing video file or frame folder",
+                         got="no such path", fix="check the path")
+    if path.is_dir():
+        return _read_folder(path, max_frames)
+    return _read_video(path, max_frames)
+
+
+def probe_video(source: str | os.PathLike) -> tuple[int, int]:
+    """(width, height) of the first frame; InputError if it cannot be decoded safely."""
+    for frame in read_frames(source, max_frames=1):
+        return frame.shape[1], frame.shape[0]
+    raise InputError(f"video '{source}'", expected="at least one frame", got="none")

@@ -1,0 +1,51 @@
+"""The default model on the shared CDnet/Wallflower data (skipped when absent).
+
+Short runs only: the full-length numbers come from benchmarks/bench_background.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import require_data
+
+from spotdiff.background import create, evaluate_sequence, find_sequences
+
+pytestmark = pytest.mark.data
+
+
+def _one(*parts):
+    (seq,) = find_sequences(require_data(*parts))
+    return seq
+
+
+def test_finds_all_shared_sequences():
+    seqs = find_sequences(require_data("cdnet2014"))
+    names = [s.name for s in seqs]
+    assert names == ["baseline/highway", "cameraJitter/traffic", "dynamicBackground/fall"]
+    highway, traffic, fall = seqs
+    assert highway.protocol == "full" and len(highway.truths) == 1700 - 470 + 1
+    assert traffic.protocol == "half" and traffic.warmup == 51 and len(traffic.truths) == 50
+    assert min(traffic.truths) == 51 and traffic.numbers[51] == 1001
+    assert traffic.load_roi((240, 320)).shape == (240, 320)  # its ROI.bmp is 352x240
+
+
+def test_wavingtrees_frame_247():
+    seq = _one("wallflower", "WavingTrees")
+    assert seq.numbers[-1] == 247 and list(seq.truths) == [247]
+    result = evaluate_sequence(seq, create("consensus"))
+    assert result.confusion.metrics()["f_measure"] > 0.9
+
+
+@pytest.mark.slow
+def test_traffic_short_clip():
+    result = evaluate_sequence(_one("cdnet2014", "cameraJitter", "traffic"), create("consensus"))
+    assert result.scored == 50
+    assert result.confusion.metrics()["f_measure"] > 0.65
+
+
+@pytest.mark.slow
+def test_highway_first_frames():
+    seq = _one("cdnet2014", "baseline", "highway")
+    result = evaluate_sequence(seq, create("consensus"), max_frames=650)
+    assert result.scored == 650 - 469
+    assert result.confusion.metrics()["f_measure"] > 0.9

@@ -1,0 +1,143 @@
+"""Each background model on small synthetic sequences: enter and stop, lights, shake."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from synthetic import camera_shake, enters_and_stops, lights_change, scene
+
+from spotdiff.background import MODELS, ConsensusModel, ReferenceModel, create
+from spotdiff.errors import InputError
+
+OURS = ("consensus", "reference", "running")
+ALL = tuple(MODELS)
+
+
+def recall_and_false_alarm(mask: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
+    recall = (mask & truth).sum() / max(truth.sum(), 1)
+    false_alarm = (mask & ~truth).sum() / (~truth).sum()
+    return float(recall), float(false_alarm)
+
+
+def _make(name: str):
+    if name == "reference":
+        return ReferenceModel(scene())
+    return create(name)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_object_that_enters_is_found_and_nothing_else(name):
+    model = _make(name)
+    results = []
+    for t, (frame, truth) in enumerate(enters_and_stops()):
+        mask = model.apply(frame)
+        assert mask.shape == truth.shape and mask.dtype == np.bool_
+        if t in (35, 50):
+            results.append(recall_and_false_alarm(mask, truth))
+    (_, empty_alarm), (recall, alarm) = results
+    assert empty_alarm < 0.01
+    assert recall > 0.8
+    assert alarm < 0.05
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_object_that_stops_stays_foreground_for_a_while(name):
+    model = _make(name)
+    for t, (frame, truth) in enumerate(enters_and_stops(frames=75)):
+        mask = model.apply(frame)
+    assert t == 74  # 20 frames after it stopped
+    recall, alarm = recall_and_false_alarm(mask, truth)
+    assert recall > 0.8 and alarm < 0.05
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_lights_30_percent_brighter_are_not_foreground(name):
+    model = _make(name) if name != "reference" else ReferenceModel()
+    fractions = [model.apply(frame).mean() for frame in lights_change()]
+    assert max(fractions[:40]) < 0.01
+    # at most a short burst at the switch, then quiet again
+    assert max(fractions[45:]) < 0.02
+
+
+def test_without_the_lighting_stage_the_lights_flag_the_frame():
+    model = ConsensusModel(lighting=False)
+    fractions = [model.apply(frame).mean() for frame in lights_change()]
+    assert fractions[41] > 0.5
+
+
+@pytest.mark.parametrize("name", ("consensus", "reference"))
+def test_camera_shake_is_compensated(name):
+    model = _make(name) if name != "reference" else ReferenceModel()
+    empty, found = [], []
+    for t, (frame, truth) in enumerate(camera_shake()):
+        mask = model.apply(frame)
+        if 10 <= t < 45:
+            empty.append(mask.mean())
+        if t >= 50:
+            found.append(recall_and_false_alarm(mask, truth))
+    assert max(empty) < 0.03
+    assert min(r for r, _ in found) > 0.7
+    assert max(a for _, a in found) < 0.05
+
+
+def test_camera_shake_without_compensation_flags_edges():
+    model = ConsensusModel(jitter=False)
+    alarms = [model.apply(frame).mean() for frame, _ in camera_shake(frames=30)]
+    assert max(alarms[10:]) > 0.05
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_difference_and_background_have_the_frame_size(name):
+    model = _make(name)
+    frames = [f for f, _ in enters_and_stops(frames=3, enter=1)]
+    for f in frames:
+        model.apply(f)
+    assert model.difference().shape == frames[0].shape[:2]
+    assert model.difference().dtype == np.float32
+    assert model.background().shape == frames[0].shape
+    assert model.background().dtype == np.uint8
+
+
+def test_downscaled_model_returns_full_size_masks():
+    model = ConsensusModel(scale=0.5)
+    for frame, truth in enters_and_stops(frames=50):
+        mask = model.apply(frame)
+    assert mask.shape == truth.shape
+    recall, alarm = recall_and_false_alarm(mask, truth)
+    assert recall > 0.8 and alarm < 0.05
+
+
+def test_gray_frames_work():
+    model = ConsensusModel()
+    for frame, truth in enters_and_stops(frames=50):
+        mask = model.apply(np.ascontiguousarray(frame[:, :, 0]))  # the object is bright in red
+    recall, alarm = recall_and_false_alarm(mask, truth)
+    assert recall > 0.8 and alarm < 0.05
+
+
+def test_same_seed_same_masks():
+    a, b = ConsensusModel(seed=5), ConsensusModel(seed=5)
+    for frame, _ in enters_and_stops(frames=50):
+        assert np.array_equal(a.apply(frame), b.apply(frame))
+
+
+def test_bad_frames_are_input_errors():
+    model = ConsensusModel()
+    with pytest.raises(InputError, match="uint8"):
+        model.apply(np.zeros((20, 20, 3), np.float32))
+    with pytest.raises(InputError, match="shape"):
+        model.apply(np.zeros((20, 20, 2), np.uint8))
+    model.apply(np.zeros((20, 20, 3), np.uint8))
+    with pytest.raises(InputError, match="like the first frame"):
+        model.apply(np.zeros((21, 20, 3), np.uint8))
+    with pytest.raises(InputError, match="one of"):
+        create("vibe")
+    with pytest.raises(InputError, match="apply"):
+        ConsensusModel().background()
+
+
+def test_reset_starts_over_at_a_new_size():
+    model = ConsensusModel()
+    model.apply(np.zeros((20, 20, 3), np.uint8))
+    model.reset()
+    assert model.apply(np.zeros((30, 40, 3), np.uint8)).shape == (30, 40)
