@@ -32,7 +32,8 @@ def main() -> int:
     from spotdiff.background.cdnet import clean_plate
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default=os.environ.get("SPOTDIFF_DATA", REPO.parent / "shared" / "data"),
+    p.add_argument("--data",
+                   default=os.environ.get("SPOTDIFF_DATA", REPO.parent / "shared" / "data"),
                    help="the shared data folder (default: $SPOTDIFF_DATA or ../shared/data)")
     p.add_argument("--methods", default=DEFAULT_METHODS, help="comma-separated model names")
     p.add_argument("--max-frames", type=int, help="first N frames of each sequence only")
@@ -70,7 +71,7 @@ def main() -> int:
             if other in methods:
                 ratios = [rows[n]["consensus"]["fps"] / rows[n][other]["fps"] for n in rows]
                 print(f"consensus fps / {other} fps: " + ", ".join(
-                    f"{n.split('/')[-1]} {x:.2f}x" for n, x in zip(rows, ratios)))
+                    f"{n.split('/')[-1]} {x:.2f}x" for n, x in zip(rows, ratios, strict=True)))
     if args.json:
         Path(args.json).write_text(json.dumps({"sequences": rows, "mean": means}, indent=2))
     return 0

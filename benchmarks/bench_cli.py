@@ -99,6 +99,7 @@ def report(pairs: dict[str, Pair], runs: int, odiff: Path | None,
     header = (f"{'pair':12} {'output':10} {'spotdiff':>9} {'odiff':>9} {'blazediff':>9} "
               f"{'sd/odiff':>9} {'sd/blaze':>9} {'sd(opencv)':>10}  {'PNG MB sd/od/bd':>16}")
     print(header)
+    floor = import_floor(runs)
     for key in ("photo4k", "ui4k", "cypress37mp"):
         if key not in pairs or (only and key not in only):
             continue
@@ -122,7 +123,17 @@ def report(pairs: dict[str, Pair], runs: int, odiff: Path | None,
             print(f"{key:12} {'json+png' if picture else 'json':10} {sd:7.0f}ms {od:7.0f}ms "
                   f"{bd:7.0f}ms {row['vs_odiff']:8.2f}x {row['vs_blazediff']:8.2f}x "
                   f"{row['opencv_ms']:8.0f}ms  {sizes:>16}  {ok} (<= {target}x)")
+    print(f"floor for any Python tool here: `python -c 'import numpy, cv2'` takes "
+          f"{floor:.0f} ms (median of {runs}), before reading a byte")
     return rows
+
+
+def import_floor(runs: int) -> float:
+    """Median wall time of a cold ``python -c 'import numpy, cv2'`` (ms)."""
+    cmd = [sys.executable, "-c", "import numpy, cv2"]
+    env = clean_env()
+    run_command(cmd, env)
+    return 1000 * statistics.median(run_command(cmd, env).seconds for _ in range(runs))
 
 
 def main() -> None:

@@ -6,8 +6,8 @@ Short runs only: the full-length numbers come from benchmarks/bench_background.p
 from __future__ import annotations
 
 import pytest
-from conftest import require_data
 
+from conftest import require_data
 from spotdiff.background import create, evaluate_sequence, find_sequences
 
 pytestmark = pytest.mark.data

@@ -139,3 +139,26 @@ def test_large_page(antialiasing: bool, count: int) -> None:
     d = odiff("large/www.cypress.io.png", "large/www.cypress.io-1.png",
               antialiasing=antialiasing)
     assert d.changed_pixels == count
+
+
+# odiff 4.5.0 measured on the blazediff fixtures (their EXPECTED.md):
+# pair -> (default, --antialiasing).
+BLAZEDIFF_PAIRS = {
+    "blazediff/1": (776, 624),
+    "blazediff/2": (9411, 8742),
+    "blazediff/3": (30389, 22103),
+    "blazediff/4": (26518, 20292),
+    "alpha/1": (760, 0),
+    "same/1": (0, 0),
+}
+
+
+@pytest.mark.parametrize("pair", list(BLAZEDIFF_PAIRS))
+def test_counts_measured_on_blazediff_fixtures(pair: str) -> None:
+    root = require_data("blazediff-fixtures")
+    default, antialiasing = BLAZEDIFF_PAIRS[pair]
+    a, b = root / f"{pair}a.png", root / f"{pair}b.png"
+    for aa, count in ((False, default), (True, antialiasing)):
+        d = spotdiff.compare(a, b, method="pixel", include_aa=not aa, size="pad-count",
+                             method_options={"variant": "odiff"})
+        assert d.changed_pixels == count

@@ -95,7 +95,59 @@ def test_cli_writes_the_pixelmatch_picture(tmp_path) -> None:  # noqa: ANN001
 def test_white_blending_gives_the_pre_v7_counts() -> None:
     # Before v7.0.0 (and with `checkerboard: false`) semi-transparent pixels
     # were blended on white: 5a/5b then differ nowhere (EXPECTED.md, History).
-    before, after = _inputs("5a", "5b")
-    d = spotdiff.compare(before, after, method="pixel", threshold=0.05,
-                         method_options={"alpha_blend": "white"})
-    assert d.changed_pixels == 0
+    # PyPI pixelmatch 0.4.0 (white) also reports 0 for 8a/5b (32896 on a checkerboard).
+    for a, b in (("5a", "5b"), ("8a", "5b")):
+        before, after = _inputs(a, b)
+        d = spotdiff.compare(before, after, method="pixel", threshold=0.05,
+                             method_options={"alpha_blend": "white"})
+        assert d.changed_pixels == 0
+
+
+# Counts measured with npm pixelmatch 7.2.0 on other suites' fixtures (their
+# EXPECTED.md): (folder, a, b, threshold, includeAA, count).
+MEASURED = [
+    ("blazediff-fixtures", "blazediff/1a.png", "blazediff/1b.png", 0.1, False, 624),
+    ("blazediff-fixtures", "blazediff/1a.png", "blazediff/1b.png", 0.1, True, 776),
+    ("blazediff-fixtures", "blazediff/1a.png", "blazediff/1b.png", 0, True, 792),
+    ("blazediff-fixtures", "blazediff/2a.png", "blazediff/2b.png", 0.1, False, 8742),
+    ("blazediff-fixtures", "blazediff/2a.png", "blazediff/2b.png", 0, True, 9512),
+    ("blazediff-fixtures", "blazediff/3a.png", "blazediff/3b.png", 0.1, False, 22869),
+    ("blazediff-fixtures", "blazediff/3a.png", "blazediff/3b.png", 0.1, True, 30421),
+    ("blazediff-fixtures", "blazediff/3a.png", "blazediff/3b.png", 0.01, False, 42039),
+    ("blazediff-fixtures", "blazediff/3a.png", "blazediff/3b.png", 0, True, 88126),
+    ("blazediff-fixtures", "blazediff/4a.png", "blazediff/4b.png", 0.1, False, 20344),
+    ("blazediff-fixtures", "blazediff/4a.png", "blazediff/4b.png", 0.01, False, 20375),
+    ("blazediff-fixtures", "blazediff/4a.png", "blazediff/4b.png", 0, True, 27805),
+    ("blazediff-fixtures", "alpha/1a.png", "alpha/1b.png", 0.1, False, 26),
+    ("blazediff-fixtures", "alpha/1a.png", "alpha/1b.png", 0.1, True, 256),
+    ("blazediff-fixtures", "alpha/1a.png", "alpha/1b.png", 0.01, False, 72),
+    ("blazediff-fixtures", "alpha/1a.png", "alpha/1b.png", 0, True, 5348),
+    ("blazediff-fixtures", "same/1a.png", "same/1b.png", 0, True, 0),
+    ("resemble-fixtures", "ghost1.png", "ghost2.png", 0.01, False, 83),
+    ("resemble-fixtures", "ghost1.png", "ghost2.png", 0.1, True, 131),
+    ("resemble-fixtures", "ghost1.png", "ghost2.png", 0, True, 170),
+    ("resemble-fixtures", "text.png", "textAa.png", 0.01, False, 1507),
+    ("resemble-fixtures", "text.png", "textAa.png", 0.1, False, 323),
+    ("resemble-fixtures", "text.png", "textAa.png", 0.1, True, 2707),
+    ("resemble-fixtures", "text.png", "textAa.png", 0, True, 6600),
+    ("resemble-fixtures", "square1.png", "square2.png", 0.01, False, 161950),
+    ("resemble-fixtures", "square1.png", "square2.png", 0.1, False, 0),
+    ("jest-image-snapshot-fixtures", "TestImage.png", "TestImageFailure.png", 0.01, False, 8625),
+    ("jest-image-snapshot-fixtures", "TestImage.png", "TestImageFailure.png", 0, True, 10000),
+    ("jest-image-snapshot-fixtures", "TestImage.png", "TestImageUpdate1pxOff.png", 0, True, 294),
+    ("jest-image-snapshot-fixtures", "Desktop_1_082.png", "Desktop_1_083.png", 0.1, False, 42921),
+    ("jest-image-snapshot-fixtures", "Desktop_1_082.png", "Desktop_1_083.png", 0, True, 169035),
+    ("pixelmatch-fixtures", "inputs/4a.png", "inputs/4b.png", 0.1, True, 10002),
+    ("pixelmatch-fixtures", "inputs/7a.png", "inputs/7b.png", 0.05, False, 3016),
+    ("pixelmatch-fixtures", "inputs/2a.png", "inputs/2b.png", 0.1, False, 9730),
+    ("pixelmatch-fixtures", "inputs/4a.png", "inputs/4b.png", 0.1, False, 6889),
+]
+
+
+@pytest.mark.parametrize(("folder", "a", "b", "threshold", "include_aa", "count"), MEASURED,
+                         ids=[f"{m[1]}-{m[3]}-{'aa' if m[4] else 'noaa'}" for m in MEASURED])
+def test_counts_measured_on_other_fixtures(folder, a, b, threshold, include_aa, count) -> None:  # noqa: ANN001
+    root = require_data(folder)
+    d = spotdiff.compare(root / a, root / b, method="pixel", threshold=threshold,
+                         include_aa=include_aa)
+    assert d.changed_pixels == count

@@ -201,7 +201,7 @@ def test_matlab_rgb2gray_levels():
     # MATLAB's rgb2gray of uint8 pure red, green, blue, white, black.
     rgb = np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 255], [0, 0, 0]]],
                    np.uint8)
-    np.testing.assert_array_equal(to_gray(rgb, weights="matlab", data_range=255),
+    np.testing.assert_array_equal(to_gray(rgb, weights="matlab"),
                                   [[76, 150, 29, 255, 0]])
 
 

@@ -61,7 +61,7 @@ def as_frame(frame: np.ndarray) -> np.ndarray:
                          fix="pass decoded pixels, e.g. from spotdiff.io.video.read_frames")
     if frame.ndim == 2:
         frame = frame[:, :, None]
-    if frame.ndim != 3 or frame.shape[2] not in (1, 3, 4) or frame.shape[0] < 4 or frame.shape[1] < 4:
+    if frame.ndim != 3 or frame.shape[2] not in (1, 3, 4) or min(frame.shape[:2]) < 4:
         raise InputError("frame", expected="an (H, W), (H, W, 3) or (H, W, 4) array, H, W >= 4",
                          got=f"shape {frame.shape}")
     if frame.dtype != np.uint8:

@@ -121,7 +121,6 @@ class ConsensusModel(BackgroundModel):
         self.v = np.zeros(shape, np.float32)
         self.d_min = np.full(shape, 0.05, np.float32)
         self.prev_raw = np.zeros(shape, np.bool_)
-        self.prev_mask = np.zeros(shape, np.bool_)
         self.mean = frame.astype(np.float32)
         self.prev_luma = st.gray(frame)
         self.still = np.zeros(shape, np.uint8)
@@ -163,7 +162,7 @@ class ConsensusModel(BackgroundModel):
             mask = cv2.medianBlur(raw.view(np.uint8), self.median).view(np.bool_)
         if self.fill_holes:
             mask = st.clean_mask(mask, median=0, close=0, fill=True)
-        self._feedback(raw, mask, distance)
+        self._feedback(raw, distance)
         self._update(frame, planes, desc, raw)
         self._remove_ghosts(frame, planes, desc, raw)
         return mask, distance
@@ -211,7 +210,7 @@ class ConsensusModel(BackgroundModel):
         self.mean[where.view(np.bool_)] = frame[where.view(np.bool_)]
         self.still[where.view(np.bool_)] = 0
 
-    def _feedback(self, raw: np.ndarray, mask: np.ndarray, distance: np.ndarray) -> None:
+    def _feedback(self, raw: np.ndarray, distance: np.ndarray) -> None:
         raw_u8 = raw.view(np.uint8)
         # d_min: how far the closest sample is, on background only
         cv2.accumulateWeighted(distance, self.d_min, 0.02, mask=1 - raw_u8)
@@ -234,7 +233,6 @@ class ConsensusModel(BackgroundModel):
                 mask=raw_u8)
         np.clip(self.t, 2.0, 256.0, out=self.t)
         self.prev_raw = raw
-        self.prev_mask = mask
 
     def _update(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
                 raw: np.ndarray) -> None:

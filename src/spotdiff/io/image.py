@@ -59,6 +59,12 @@ class Image:
         by the caller for float input).
     name : str
         The path, or ``"<array>"``.
+
+    Notes
+    -----
+    The two images that :func:`load_pair` returns for byte-identical files
+    share one decode, made on the first access to ``pixels``; ``width``
+    and ``height`` are known before it (from a PNG's header).
     """
 
     pixels: np.ndarray

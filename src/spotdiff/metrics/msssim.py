@@ -122,10 +122,7 @@ def msssim(
     x, y = check_pair(before, after, data_range)
     window = make_window(True, sigma, win_size)
     check_reference(reference)
-    w_list = [float(v) for v in weights] if _is_weights(weights) else None
-    if not w_list:
-        raise InputError("weights", expected="a non-empty sequence of non-negative numbers",
-                         got=repr(weights))
+    w_list = _weights(weights)
     levels = len(w_list)
     h, w = x.shape[:2]
     coarsest = min(h, w) / 2 ** (levels - 1)
@@ -139,8 +136,7 @@ def msssim(
         )
     if reference is not None or gray:
         luma = {None: "rec601", "matlab": "matlab", "blazediff": "matlab-float"}[reference]
-        x = to_gray(x, weights=luma, data_range=data_range)
-        y = to_gray(y, weights=luma, data_range=data_range)
+        x, y = to_gray(x, weights=luma), to_gray(y, weights=luma)
     if reference is not None:  # reproduce the reference code's float64 arithmetic
         x, y = x.astype(np.float64), y.astype(np.float64)
 
@@ -179,12 +175,15 @@ def msssim(
     return DiffMap(values=product, score=score, units=_UNITS)
 
 
-def _is_weights(weights: object) -> bool:
+def _weights(weights: Sequence[float]) -> list[float]:
     try:
-        values = [float(v) for v in weights]  # type: ignore[union-attr]
+        values = [float(v) for v in weights]
     except (TypeError, ValueError):
-        return False
-    return bool(values) and all(math.isfinite(v) and v >= 0 for v in values)
+        values = []
+    if not values or not all(math.isfinite(v) and v >= 0 for v in values):
+        raise InputError("weights", expected="a non-empty sequence of non-negative numbers",
+                         got=repr(weights))
+    return values
 
 
 def _power(values: np.ndarray, exponent: float) -> np.ndarray:

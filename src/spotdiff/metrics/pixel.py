@@ -352,7 +352,9 @@ def _antialiased_at(
     off = _offsets(w, variant)
     aa = np.zeros(len(idx), np.bool_)
     slow = np.ones(len(idx), np.bool_)  # rows for the general path
-    todo = np.flatnonzero(_interior(idx, h, w))
+    y, x = np.divmod(idx, w)
+    todo = np.flatnonzero((x > 0) & (x < w - 1) & (y > 0) & (y < h - 1))
+    near = (x < 2) | (x > w - 3) | (y < 2) | (y > h - 3)
     for img in (a, b):
         keys = img.packed(off[:, None] + idx[todo])  # (9, n)
         if img.channels == 4:
@@ -363,7 +365,8 @@ def _antialiased_at(
                 todo, keys = todo[opaque], keys[:, opaque]
         if img is a:
             slow[todo] = False
-        aa[todo] = _antialiased_opaque(img, a, b, idx[todo], keys, h, w, off, variant)
+        aa[todo] = _antialiased_opaque(img, a, b, idx[todo], near[todo], keys, h, w, off,
+                                       variant)
         todo = todo[~aa[todo]]
         if len(todo) == 0:
             break
@@ -423,16 +426,14 @@ def _offsets(w: int, variant: str) -> np.ndarray:
     return np.concatenate([[0], dy * w + dx]).astype(np.int64)
 
 
-def _interior(idx: np.ndarray, h: int, w: int) -> np.ndarray:
-    y, x = np.divmod(idx, w)
-    return (x > 0) & (x < w - 1) & (y > 0) & (y < h - 1)
-
-
-def _many_siblings_any(img: _Pixels, p: np.ndarray, h: int, w: int, off: np.ndarray) -> np.ndarray:
-    """:func:`_many_siblings` with a gather-only path for interior pixels."""
+def _many_siblings_any(
+    img: _Pixels, p: np.ndarray, near: np.ndarray, h: int, w: int, off: np.ndarray
+) -> np.ndarray:
+    """:func:`_many_siblings` with a gather-only path for the pixels ``p``
+    that are neighbours of candidates not ``near`` the border (so interior)."""
     if not img.fast:
         return _many_siblings(img, p, h, w)
-    inside = _interior(p, h, w)
+    inside = ~near
     out = np.empty(len(p), np.bool_)
     keys = img.packed(off[:, None] + p[inside])  # (9, n): reductions run over rows
     out[inside] = (keys[1:] == keys[0]).sum(axis=0, dtype=np.uint8) > 2
@@ -442,11 +443,12 @@ def _many_siblings_any(img: _Pixels, p: np.ndarray, h: int, w: int, off: np.ndar
 
 
 def _antialiased_opaque(
-    img: _Pixels, a: _Pixels, b: _Pixels, idx: np.ndarray, keys: np.ndarray, h: int, w: int,
-    off: np.ndarray, variant: str,
+    img: _Pixels, a: _Pixels, b: _Pixels, idx: np.ndarray, near: np.ndarray,
+    keys: np.ndarray, h: int, w: int, off: np.ndarray, variant: str,
 ) -> np.ndarray:
     """The anti-aliasing test for interior pixels whose 3x3 neighbourhood in
-    ``img`` is opaque (``keys``: (9, n) packed pixels, centre first).
+    ``img`` is opaque (``keys``: (9, n) packed pixels, centre first; ``near``:
+    the pixels one step from the border, whose neighbours may touch it).
 
     For opaque pixels a neighbour as bright as the centre is an identical
     one, so pixelmatch's zero count (equal brightness) and odiff's (equal
@@ -464,12 +466,13 @@ def _antialiased_opaque(
     cols = np.ascontiguousarray(bright[:, passing].T)
     p_min = idx[test] + off[1:][cols.argmin(axis=1)]
     p_max = idx[test] + off[1:][cols.argmax(axis=1)]
+    near = near[test]
 
     def flat_in(im: _Pixels, p: np.ndarray, where: np.ndarray) -> np.ndarray:
         res = np.zeros(len(p), np.bool_)
         rows = np.flatnonzero(where)
         if len(rows):
-            res[rows] = _many_siblings_any(im, p[rows], h, w, off)
+            res[rows] = _many_siblings_any(im, p[rows], near[rows], h, w, off)
         return res
 
     everywhere = np.ones(len(test), np.bool_)

@@ -1,15 +1,14 @@
 """Structural similarity (SSIM): local means, variances and covariance compared.
 
-The five local moments are OpenCV separable filters (Gaussian or box) over
-float32 data, computed band by band so that every intermediate stays in the
-CPU cache, with bands spread over OpenCV's thread count. The same kernel
-serves :func:`spotdiff.metrics.msssim.msssim`.
+The local moments come from four planes filtered with OpenCV's separable
+filter (Gaussian or box window) in float32, band by band so that every
+intermediate stays in the CPU cache, the bands spread over OpenCV's thread
+count. The same kernel serves :func:`spotdiff.metrics.msssim.msssim`.
 """
 
 from __future__ import annotations
 
 import math
-import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -27,13 +26,16 @@ MATLAB_LUMA = np.linalg.inv(
 #: Rec. 601 luma weights, as in OpenCV's ``COLOR_RGB2GRAY``.
 REC601_LUMA = np.array([0.299, 0.587, 0.114])
 
-#: Longest side MATLAB's ``ssim.m`` aims for when it downsamples automatically.
+#: Shorter side MATLAB's ``ssim.m`` downsamples towards (``f = round(min(H, W) / 256)``).
 _MATLAB_TARGET = 256
-#: Values (rows x width x channels) in one band: ~512 KiB of float32 per plane,
-#: so a band's ten planes stay in the last-level cache; at least 4 window
-#: radii of rows, so that the halo rows filtered twice stay a small share.
-_BAND_VALUES = 1 << 17
+#: Values (rows x width x channels) in one band: 1 MiB of float32 per plane,
+#: six planes per thread, so a band stays in the cache (measured best for
+#: gray and colour 4K); at least 4 window radii of rows, so that the halo rows
+#: filtered twice stay a small share.
+_BAND_VALUES = 1 << 18
 _UNITS = "1 - SSIM"
+#: What ``reference`` accepts besides None.
+REFERENCES = ("matlab", "blazediff")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ class Window:
             k /= k.sum()
         else:
             k = np.full(self.size, 1.0 / self.size)
-        taps = k.astype(dtype)
+        taps: np.ndarray = k.astype(dtype)
         taps[self.radius] = 0
         taps[self.radius] = dtype(1.0 - taps.astype(np.float64).sum())
         return taps
@@ -72,7 +74,9 @@ class Window:
 def make_window(gaussian: bool, sigma: float, win_size: int | None) -> Window:
     """Validate the window options (scikit-image's rules for the default size)."""
     if gaussian:
-        if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma > 0):
+        if isinstance(sigma, bool) or not isinstance(sigma, (int, float, np.number)) or not (
+            math.isfinite(sigma) and sigma > 0
+        ):
             raise InputError("sigma", expected="a positive number", got=repr(sigma))
         if win_size is None:
             # scikit-image: truncate = 3.5, so 11 taps for sigma = 1.5.
@@ -114,8 +118,6 @@ def check_pair(before: np.ndarray, after: np.ndarray, data_range: float) -> tupl
     return before, after
 
 
-REFERENCES = ("matlab", "blazediff")
-
 
 def check_reference(reference: str | None) -> str | None:
     if reference is not None and reference not in REFERENCES:
@@ -124,7 +126,7 @@ def check_reference(reference: str | None) -> str | None:
     return reference
 
 
-def to_gray(rgb: np.ndarray, *, weights: str, data_range: float) -> np.ndarray:
+def to_gray(rgb: np.ndarray, *, weights: str) -> np.ndarray:
     """Luma as float (H, W); a gray input is returned as it is.
 
     ``weights``: ``"rec601"`` (0.299, 0.587, 0.114, no rounding),
@@ -138,10 +140,11 @@ def to_gray(rgb: np.ndarray, *, weights: str, data_range: float) -> np.ndarray:
     if weights != "matlab" or rgb.dtype.kind != "u":
         return cv2.transform(rgb.astype(np.float32), coef.astype(np.float32))
     out = np.empty(rgb.shape[:2], np.float32)
+    top = float(np.iinfo(rgb.dtype).max)
     step = max(1, _BAND_VALUES // rgb.shape[1])
     for y0 in range(0, rgb.shape[0], step):  # float64 in bands: exact rounding, little memory
         luma = cv2.transform(rgb[y0:y0 + step].astype(np.float64), coef)
-        out[y0:y0 + step] = np.minimum(np.floor(luma + 0.5), data_range)
+        out[y0:y0 + step] = np.minimum(np.floor(luma + 0.5), top)
     return out
 
 
@@ -193,7 +196,8 @@ def _work_setup(
 
 
 def _workers(bands: int) -> int:
-    return max(1, min(cv2.getNumThreads(), os.cpu_count() or 1, bands))
+    """Threads for the bands: OpenCV's setting (``cv2.setNumThreads``)."""
+    return max(1, min(cv2.getNumThreads(), bands))
 
 
 def local_ssim(
@@ -260,7 +264,7 @@ def local_ssim(
     reflect101 = border == cv2.BORDER_REFLECT_101
     depth = cv2.CV_32F if dtype == np.float32 else cv2.CV_64F
 
-    band = max(16, 4 * r, min(256, _BAND_VALUES // (w * channels)))
+    band = max(16, 4 * r, min(1024, _BAND_VALUES // (w * channels)))
     bands = [(y0, min(h, y0 + band)) for y0 in range(0, h, band)]
     values = np.empty((h, w), np.float32)
     sums = np.zeros((len(bands), 4))
@@ -458,8 +462,7 @@ def ssim(
     factor = 1
     if reference is not None or gray:
         weights = {None: "rec601", "matlab": "matlab", "blazediff": "matlab-float"}[reference]
-        x = to_gray(x, weights=weights, data_range=data_range)
-        y = to_gray(y, weights=weights, data_range=data_range)
+        x, y = to_gray(x, weights=weights), to_gray(y, weights=weights)
     if reference is not None:
         factor = matlab_factor(x.shape)  # reference code works in float64
         x = box_downsample(x.astype(np.float64), factor, grid=reference)
