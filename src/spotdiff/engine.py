@@ -281,6 +281,7 @@ def compare(
 
     identical = same_bytes or (
         pb.shape == pa.shape and not restrict and np.array_equal(pb, pa)
+        and (one_side is None or not one_side[1].any())  # pad-count: padding differs
     )
     if identical:
         zeros = np.zeros((h, w), np.float32)

@@ -324,3 +324,25 @@ def test_diff_picture_rejects_bad_style() -> None:
         PixelmatchDiffAnnotator(alpha=2.0)
     with pytest.raises(InputError):
         PixelmatchDiffAnnotator(diff_color=(300, 0, 0))
+
+
+def test_pad_count_follows_odiffs_size_rule() -> None:
+    # Counts printed by the odiff 4.5.0 binary for these synthetic pairs:
+    # pixels only one image covers count unless fully transparent, the
+    # overlap is compared, and the fraction is over max(w) x max(h).
+    small = np.zeros((4, 4, 4), np.uint8)
+    small[..., 3] = 255
+    small[0, 0, 3] = 0
+    big = np.zeros((8, 8, 4), np.uint8)
+    big[:6, :6, 3] = 255
+    for a, b in ((small, big), (big, small)):
+        d = spotdiff.compare(a, b, method="pixel", include_aa=True, size="pad-count",
+                             method_options={"variant": "odiff"})
+        assert (d.changed_pixels, round(100 * d.changed_fraction, 2)) == (21, 32.81)
+    tall = np.zeros((8, 6, 3), np.uint8)
+    wide = np.zeros((6, 8, 3), np.uint8)
+    d = spotdiff.compare(tall, wide, method="pixel", include_aa=True, size="pad-count")
+    assert (d.changed_pixels, d.changed_fraction) == (24, 24 / 64)
+    # `pad` compares the overlap only.
+    d = spotdiff.compare(tall, wide, method="pixel", size="pad")
+    assert d.changed_pixels == 0

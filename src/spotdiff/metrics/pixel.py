@@ -10,10 +10,13 @@ The numbers are those of pixelmatch 7.2.0 (the released YIQ version):
   per channel, keyed by the pixel's byte offset) or plain white (pixelmatch
   up to 6, odiff, pixelmatch 7 with ``checkerboard: false``).
 * A differing pixel is *anti-aliased* (and not counted unless asked) when in
-  either image it has at most two identical neighbours, both a darker and a
-  brighter neighbour, and the darkest or the brightest neighbour sits in a
-  flat area (three or more identical neighbours) of both images
+  either image it has at most two equally bright neighbours, both a darker
+  and a brighter neighbour, and the darkest or the brightest neighbour sits
+  in a flat area (three or more identical neighbours) of both images
   (Vysniauskas, 2009).
+
+``variant="odiff"`` follows odiff 4.5 instead: the same delta in 12-bit
+fixed point, white blending, and its small changes to the anti-aliasing test.
 
 The work is arranged for speed on large images: a cheap per-channel bound
 picks the few *candidate* pixels whose delta can exceed the threshold; the
@@ -41,7 +44,8 @@ import numpy as np
 from spotdiff.errors import InputError
 from spotdiff.metrics._types import DiffMap
 
-#: The largest possible YIQ delta (black against white, or saturated colours).
+#: The largest YIQ delta of two 8-bit colours (cyan against red; black against
+#: white is 32857).
 YIQ_MAX_DELTA = 35215.0
 ALPHA_BLENDS = ("checkerboard", "white")
 UNITS = "YIQ distance, fraction of the largest (pixelmatch threshold units)"
@@ -120,6 +124,7 @@ class _Pixels:
         self.channels = c
         self.flat = np.ascontiguousarray(array).reshape(h * w, c)
         self.scale = 255.0 / float(data_range)
+        self.keys: np.ndarray  # one comparable value per pixel
         if array.dtype == np.uint8 and c == 4:
             self.keys = self.flat.view(np.uint32).reshape(-1)
         elif c == 1:
@@ -129,12 +134,22 @@ class _Pixels:
             self.keys = self.flat.view(row).reshape(-1)
         #: 8-bit pixels whose opaque neighbourhoods take the integer fast path
         self.fast = array.dtype == np.uint8
+        #: uint32 RGBA view of the whole image (8-bit RGB(A) only), made on
+        #: demand for RGB when many pixels will be gathered
+        self.rgba32: np.ndarray | None = self.keys if self.keys.dtype == np.uint32 else None
+
+    def pack_all(self) -> None:
+        """Make :attr:`rgba32` for an 8-bit RGB image (one fast conversion,
+        cheaper than packing many gathered pixels one by one)."""
+        if self.rgba32 is None and self.fast and self.channels == 3:
+            rgba = cv2.cvtColor(self.flat.reshape(1, -1, 3), cv2.COLOR_RGB2RGBA)
+            self.rgba32 = rgba.view(np.uint32).reshape(-1)
 
     def packed(self, idx: np.ndarray) -> np.ndarray:
         """8-bit pixels at ``idx`` as uint32 RGBA keys (opaque alpha added),
         or the gray values themselves for one channel."""
-        if self.channels == 4:
-            return self.keys[idx]
+        if self.rgba32 is not None:
+            return self.rgba32[idx]
         raw = self.flat[idx]
         if self.channels == 1:
             return raw[..., 0]
@@ -146,8 +161,8 @@ class _Pixels:
     def rgba(self, idx: np.ndarray) -> tuple[np.ndarray, ...]:
         """float64 R, G, B, A (8-bit scale) at flat indices ``idx``."""
         c = self.channels
-        if c == 4 and self.keys.dtype == np.uint32:
-            raw = self.keys[idx].view(np.uint8).reshape(-1, 4)
+        if self.rgba32 is not None:
+            raw = self.rgba32[idx].view(np.uint8).reshape(-1, 4)
         else:
             raw = self.flat[idx]
         values = raw.astype(np.float64)
@@ -156,7 +171,7 @@ class _Pixels:
         if c == 1:
             gray = values[:, 0]
             return gray, gray, gray, np.full_like(gray, 255.0)
-        alpha = values[:, 3] if c == 4 else np.full(len(values), 255.0)
+        alpha = values[:, 3] if values.shape[1] == 4 else np.full(len(values), 255.0)
         return values[:, 0], values[:, 1], values[:, 2], alpha
 
 
@@ -194,13 +209,14 @@ def _blended_differences(p1, p2, bg):  # noqa: ANN001, ANN202
 
 def _signed_delta(a: _Pixels, b: _Pixels, idx: np.ndarray, alpha_blend: str) -> np.ndarray:
     pa, pb = a.rgba(idx), b.rgba(idx)
-    bg: tuple[np.ndarray | float, ...] = (0.0, 0.0, 0.0)  # multiplied by a1 - a2 = 0
+    translucent = np.zeros(0, np.int64)
     if a.channels == 4:
         translucent = np.flatnonzero((pa[3] < 255) | (pb[3] < 255))
-        if len(translucent):
-            bg = tuple(np.zeros(len(idx)) for _ in range(3))
-            for full, part in zip(bg, _backgrounds(idx[translucent], alpha_blend), strict=True):
-                full[translucent] = part  # type: ignore[index]
+    if len(translucent) == 0:  # all opaque: the blended differences are c1 - c2
+        return _delta_from_differences(pa[0] - pb[0], pa[1] - pb[1], pa[2] - pb[2])
+    bg = tuple(np.zeros(len(idx)) for _ in range(3))
+    for full, part in zip(bg, _backgrounds(idx[translucent], alpha_blend), strict=True):
+        full[translucent] = part
     return _delta_from_differences(*_blended_differences(pa, pb, bg))
 
 
@@ -287,9 +303,7 @@ def _antialiased_in(
     """pixelmatch's ``antialiased`` test of the pixels ``idx`` of ``img``."""
     n = len(idx)
     nidx, valid, border = _neighbours(idx, h, w)
-    bg = _backgrounds(idx, alpha_blend)
-    if not isinstance(bg[0], float):
-        bg = tuple(v[:, None] for v in bg)
+    bg = tuple(v if isinstance(v, float) else v[:, None] for v in _backgrounds(idx, alpha_blend))
     center = tuple(v[:, None] for v in img.rgba(idx))
     around = tuple(v.reshape(n, 8) for v in img.rgba(nidx.reshape(-1)))
     dr, dg, db = _blended_differences(center, around, bg)
@@ -349,6 +363,9 @@ def _antialiased_at(
     """
     if not (a.fast and b.fast):
         return _antialiased_general(a, b, idx, h, w, alpha_blend, variant)
+    if len(idx) > h * w // 256:  # ~30 gathers per pixel: convert RGB once instead
+        a.pack_all()
+        b.pack_all()
     off = _offsets(w, variant)
     aa = np.zeros(len(idx), np.bool_)
     slow = np.ones(len(idx), np.bool_)  # rows for the general path
@@ -442,6 +459,15 @@ def _many_siblings_any(
     return out
 
 
+def _first_slot(rows: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Per column of ``rows`` (8, n), the first row equal to ``target`` (an
+    argmin/argmax over the short axis without transposing)."""
+    slot = np.full(rows.shape[1], 7, np.int8)
+    for k in range(6, -1, -1):  # backwards, so the first match is written last
+        slot[rows[k] == target] = k
+    return slot
+
+
 def _antialiased_opaque(
     img: _Pixels, a: _Pixels, b: _Pixels, idx: np.ndarray, near: np.ndarray,
     keys: np.ndarray, h: int, w: int, off: np.ndarray, variant: str,
@@ -459,13 +485,16 @@ def _antialiased_opaque(
     few = np.flatnonzero(zeros <= 2)
     luma = _luma(keys[:, few])
     bright = luma[0] - luma[1:]
-    passing = (bright.min(axis=0) < 0) & (bright.max(axis=0) > 0)
+    darkest, brightest = bright.min(axis=0), bright.max(axis=0)
+    passing = (darkest < 0) & (brightest > 0)
     test = few[passing]
     if len(test) == 0:
         return out
-    cols = np.ascontiguousarray(bright[:, passing].T)
-    p_min = idx[test] + off[1:][cols.argmin(axis=1)]
-    p_max = idx[test] + off[1:][cols.argmax(axis=1)]
+    bright, darkest, brightest = bright[:, passing], darkest[passing], brightest[passing]
+    slot_min = _first_slot(bright, darkest)
+    slot_max = _first_slot(bright, brightest)
+    p_min = idx[test] + off[1:][slot_min]
+    p_max = idx[test] + off[1:][slot_max]
     near = near[test]
 
     def flat_in(im: _Pixels, p: np.ndarray, where: np.ndarray) -> np.ndarray:
@@ -578,59 +607,117 @@ def antialiased_mask(
     return out.reshape(h, w)
 
 
+#: Rows per band when scanning 8-bit images: small enough for the
+#: temporaries to stay in cache and be reused, large enough for few calls.
+_BAND_ROWS = 64
+
+
 def _any_channel(mask: np.ndarray) -> np.ndarray:
-    """(H, W, C) 0/255 uint8 -> (H, W) bool, True where any channel is set."""
-    c = mask.shape[2] if mask.ndim == 3 else 1
+    """(H, W, C) uint8 -> (H, W) array, nonzero where any channel is."""
+    c = mask.shape[2]
     if c == 1:
-        return mask.reshape(mask.shape[:2]) != 0
+        return mask[:, :, 0]
     if c == 4:
-        return mask.view("<u4").reshape(mask.shape[:2]) != 0
+        return mask.view(np.uint32)[:, :, 0]
     # Every weight of OpenCV's fixed-point gray conversion times 255 rounds
-    # to at least 29, so the gray value is nonzero iff a channel is.
-    return cv2.cvtColor(mask, cv2.COLOR_RGB2GRAY) != 0
+    # to at least 29, so the gray value of a 0/255 mask is nonzero iff a
+    # channel is.
+    return cv2.cvtColor(mask, cv2.COLOR_RGB2GRAY)
 
 
-def _difference_masks(
-    before: np.ndarray, after: np.ndarray, bound: float, *, differing: bool = True
+def _changed_indices(
+    before: np.ndarray, after: np.ndarray, bound: float, *, differing: int | None = None
 ) -> tuple[np.ndarray | None, np.ndarray]:
-    """(differing, candidates): pixels that differ at all (None unless
-    asked), and those where an RGB channel differs by more than ``bound`` or
-    the alpha differs."""
-    ad = cv2.absdiff(before, after)
-    if ad.ndim == 2:
-        ad = ad[:, :, None]
-    c = ad.shape[2]
-    if ad.dtype != np.uint8:
+    """Flat indices of the *candidates* (an RGB channel differs by more than
+    ``bound`` or the alpha differs) and, when ``differing`` is given, of all
+    the pixels that differ, unless there are more than ``differing`` of them
+    (then None: the caller computes a dense map instead).
+
+    8-bit images are scanned in bands of rows with reused buffers, which
+    keeps the full-size temporaries (and their page faults) away.
+    """
+    h, w, c = before.shape
+    if before.dtype != np.uint8:
+        ad = cv2.absdiff(before, after).reshape(h, w, c)
         over = ad[:, :, : min(c, 3)].max(axis=2) > bound
         if c == 4:
             over |= ad[:, :, 3] > 0
-        return (ad.max(axis=2) > 0 if differing else None), over
-    changed = None
-    if differing:
-        changed = _any_channel(ad if c != 3 else cv2.threshold(ad, 0, 255, cv2.THRESH_BINARY)[1])
+        changed = None
+        if differing is not None:
+            changed = np.flatnonzero(ad.max(axis=2) > 0)
+            changed = changed if len(changed) <= differing else None
+        return changed, np.flatnonzero(over)
+    rows = min(_BAND_ROWS, h)
+    ad = np.empty((rows, w, c), np.uint8)
+    over = np.empty((rows, w, c), np.uint8)
     level = int(bound)
-    if c == 4:
-        over = cv2.subtract(ad, (level, level, level, 0))
-    else:
-        over = cv2.threshold(ad, level, 255, cv2.THRESH_BINARY)[1]
-    return changed, _any_channel(over)
+    found: list[np.ndarray] = []
+    found_any: list[np.ndarray] | None = [] if differing is not None else None
+    n_any = 0
+    for y0 in range(0, h, rows):
+        n = min(rows, h - y0)
+        # (OpenCV writes into the given buffers; the returned arrays are used
+        # in case it ever has to allocate new ones.)
+        band_ad = cv2.absdiff(before[y0 : y0 + n], after[y0 : y0 + n], dst=ad[:n])
+        band_ad = band_ad.reshape(n, w, c)
+        if c == 4:  # alpha: any difference; RGB: more than the bound
+            band_over = cv2.subtract(band_ad, (level, level, level, 0), dst=over[:n])
+        else:
+            band_over = cv2.threshold(band_ad, level, 255, cv2.THRESH_BINARY, dst=over[:n])[1]
+        band_over = band_over.reshape(n, w, c)
+        hits = np.flatnonzero(_any_channel(band_over) != 0)  # bool: fast nonzero
+        if len(hits):
+            found.append(hits + y0 * w)
+        if found_any is not None:
+            if c == 3:
+                band_over = cv2.threshold(band_ad, 0, 255, cv2.THRESH_BINARY, dst=over[:n])[1]
+                hits = np.flatnonzero(_any_channel(band_over.reshape(n, w, c)) != 0)
+            else:
+                hits = np.flatnonzero(_any_channel(band_ad) != 0)
+            n_any += len(hits)
+            if differing is not None and n_any > differing:
+                found_any = None  # too many: a dense map it is
+            elif len(hits):
+                found_any.append(hits + y0 * w)
+
+    def joined(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, np.int64)
+
+    return (joined(found_any) if found_any is not None else None), joined(found)
 
 
 def _dense_values(
     before: np.ndarray, after: np.ndarray, data_range: float, alpha_blend: str
 ) -> np.ndarray:
-    """sqrt(|delta| / 35215) for every pixel in float32 (not bit-exact)."""
+    """sqrt(|delta| / 35215) for every pixel in float32 (not bit-exact),
+    computed in bands of rows so that the temporaries stay in cache."""
     h, w, c = before.shape
+    out = np.empty(h * w, np.float32)
+    opaque = c != 4 or (
+        int(before[:, :, 3].min()) >= data_range and int(after[:, :, 3].min()) >= data_range)
+    rows = max(1, 131072 // w)
+    for y0 in range(0, h, rows):
+        y1 = min(h, y0 + rows)
+        _dense_band(before[y0:y1].reshape(-1, c), after[y0:y1].reshape(-1, c), y0 * w,
+                    data_range, alpha_blend, opaque, out[y0 * w : y1 * w])
+    return out
+
+
+def _dense_band(
+    fa: np.ndarray, fb: np.ndarray, start: int, data_range: float, alpha_blend: str,
+    opaque: bool, out: np.ndarray,
+) -> None:
+    """:func:`_dense_values` for the flat pixels ``start:start + len(fa)``."""
+    c = fa.shape[1]
     s = np.float32(255.0 / data_range)
-    fa = before.reshape(-1, c)
-    fb = after.reshape(-1, c)
+    diffs: tuple[np.ndarray, ...]
     if c == 1:
         d = np.subtract(fa[:, 0], fb[:, 0], dtype=np.float32) * s
         diffs = (d, d, d)
-    elif c == 3 or (fa[:, 3].min() >= data_range and fb[:, 3].min() >= data_range):
+    elif opaque:
         diffs = tuple(np.subtract(fa[:, ch], fb[:, ch], dtype=np.float32) * s for ch in range(3))
     else:  # blend on the background: (c1 * a1 - c2 * a2 - bg * (a1 - a2)) / 255
-        bg = _backgrounds(np.arange(h * w), alpha_blend)
+        bg = _backgrounds(np.arange(start, start + len(fa)), alpha_blend)
         a1 = fa[:, 3] * s
         a2 = fb[:, 3] * s
         da = a1 - a2
@@ -651,7 +738,7 @@ def _dense_values(
     q *= np.float32(_WQ / YIQ_MAX_DELTA)
     y += i
     y += q
-    return np.sqrt(y, out=y)
+    np.sqrt(y, out=out)
 
 
 def _threshold_levels(threshold: float) -> tuple[np.float32, np.float32]:
@@ -738,6 +825,9 @@ def pixel(
                              got=repr(threshold))
     h, w, c = before.shape
     n_pixels = h * w
+    if cv2.norm(before, after, cv2.NORM_INF) == 0:  # identical: nothing to do
+        return DiffMap(values=np.zeros((h, w), np.float32), score=1.0,
+                       excluded=None if include_aa else np.zeros((h, w), np.bool_), units=UNITS)
     a, b = _Pixels(before, data_range), _Pixels(after, data_range)
     bound = channel_bound(threshold) if threshold is not None else 0
     if before.dtype == np.uint8:
@@ -746,20 +836,20 @@ def pixel(
         scaled_bound = math.floor(bound * float(data_range) / 255.0)
     else:
         scaled_bound = bound * float(data_range) / 255.0
-    differing, candidates = _difference_masks(before, after, scaled_bound, differing=full_map)
+    limit = int(_DENSE_FRACTION * n_pixels) if full_map else None
+    differing, candidates = _changed_indices(before, after, scaled_bound, differing=limit)
 
-    values = np.zeros(n_pixels, np.float32)
-    dense = False
-    if differing is not None:
-        dense = cv2.countNonZero(differing.view(np.uint8)) > _DENSE_FRACTION * n_pixels
-    if dense:
+    dense = full_map and differing is None
+    if dense:  # most pixels differ: a float32 map, exact values at the candidates
         values = _dense_values(before, after, data_range, alpha_blend)
-        idx = np.flatnonzero(candidates)
-    elif differing is not None:
-        idx = np.flatnonzero(differing)
+        idx = candidates
     else:
-        idx = np.flatnonzero(candidates)
+        values = np.zeros(n_pixels, np.float32)
+        idx = candidates if differing is None else differing
 
+    if len(idx) > n_pixels // 256:  # many gathers ahead: pack 8-bit RGB once
+        a.pack_all()
+        b.pack_all()
     if variant == "odiff":
         delta = _odiff_delta(a, b, idx)
     else:

@@ -85,10 +85,11 @@ class PixelmatchDiffAnnotator:
     Notes
     -----
     The picture matches pixelmatch 7.2.0's output exactly for a pair
-    compared with ``method="pixel"`` and default cleaning. Changed pixels are
-    those above the threshold that are neither anti-aliased nor outside the
-    final mask (ignored areas, cleaning); anti-aliased pixels are drawn
-    wherever the method marked them.
+    compared with ``method="pixel"`` and default cleaning (no morphology),
+    where the final mask is exactly the counted pixels. Changed pixels are
+    those of the final mask (so ignored areas stay gray and ``--size
+    pad-count``'s one-sided pixels are drawn); anti-aliased pixels are those
+    above the threshold that the method explained away.
 
     Examples
     --------
@@ -130,7 +131,7 @@ class PixelmatchDiffAnnotator:
             aa = above & diff.excluded
         if not self.diff_mask:
             out[aa] = (*self.aa_color, 255)
-        changed = above & ~aa & diff.mask
+        changed = diff.mask & ~aa
         idx = np.flatnonzero(changed)
         if len(idx):
             blend = diff.options.get("alpha_blend", "checkerboard")
