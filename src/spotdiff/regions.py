@@ -24,61 +24,68 @@ def find_regions(
     mask : ndarray
         bool (H, W).
     diff_map : ndarray
-        float32 (H, W), for each region's strength and peak.
+        float32 (H, W), for each region's strength (mean) and peak (max).
     merge_gap : int
-        Components closer than this many pixels form one region (their box
-        spans both; their area counts only mask pixels).
+        Components closer than this many pixels form one region (its box
+        spans them all; its area counts only mask pixels).
     max_regions : int
         Keep at most this many regions (the largest).
     polygons : bool
-        Trace outer contours for each region.
+        Trace the outer contours of each kept region.
+
+    Notes
+    -----
+    Components are 8-connected. The work is one labelling pass plus
+    per-label reductions over the mask's pixels only (found with
+    ``cv2.findNonZero``, several times faster than ``np.nonzero``); OpenCV's
+    ``connectedComponentsWithStats`` is slower than this when there are
+    thousands of components.
     """
-    u8 = mask.view(np.uint8) if mask.dtype == np.bool_ else (mask != 0).view(np.uint8)
-    if not u8.any():
+    u8 = mask.view(np.uint8) if mask.dtype == np.bool_ else (mask != 0).astype(np.uint8)
+    points = cv2.findNonZero(u8)
+    if points is None:
         return Regions.empty()
     grouping = u8
     if merge_gap > 0:
         grouping = cv2.dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
     n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
-    rows, cols = np.nonzero(u8)
+    points = points.reshape(-1, 2)  # (N, 2) x, y; OpenCV versions differ in the shape
+    cols = points[:, 0].astype(np.int64)
+    rows = points[:, 1].astype(np.int64)
     lab = labels[rows, cols]
-    count = n
-    area = np.bincount(lab, minlength=count)
-    present = np.nonzero(area)[0]
-    present = present[present != 0]
-    order = present[np.argsort(-area[present], kind="stable")][:max_regions]
+    vals = diff_map[rows, cols].astype(np.float64)
 
-    x0 = np.full(count, np.iinfo(np.int64).max)
-    y0 = np.full(count, np.iinfo(np.int64).max)
-    x1 = np.full(count, -1)
-    y1 = np.full(count, -1)
+    area = np.bincount(lab, minlength=n)
+    present = np.flatnonzero(area[1:]) + 1
+    order = present[np.argsort(-area[present], kind="stable")][:max_regions]
+    x0 = np.full(n, np.iinfo(np.int64).max)
+    y0 = np.full(n, np.iinfo(np.int64).max)
+    x1 = np.full(n, -1, np.int64)
+    y1 = np.full(n, -1, np.int64)
+    peak = np.zeros(n)
     np.minimum.at(x0, lab, cols)
     np.minimum.at(y0, lab, rows)
     np.maximum.at(x1, lab, cols)
     np.maximum.at(y1, lab, rows)
-    vals = diff_map[rows, cols].astype(np.float64)
-    total = np.bincount(lab, weights=vals, minlength=count)
-    peak = np.zeros(count)
     np.maximum.at(peak, lab, vals)
-    sx = np.bincount(lab, weights=cols, minlength=count)
-    sy = np.bincount(lab, weights=rows, minlength=count)
+    total = np.bincount(lab, weights=vals, minlength=n)
+    sx = np.bincount(lab, weights=cols, minlength=n)
+    sy = np.bincount(lab, weights=rows, minlength=n)
 
     polys: list[list[np.ndarray]] = [[] for _ in order]
     if polygons:
-        slot = np.full(count, -1)
+        slot = np.full(n, -1)
         slot[order] = np.arange(len(order))
         contours, _ = cv2.findContours(u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-        for contour in contours:
-            x, y = contour[0, 0]
-            s = slot[labels[y, x]]
-            if s >= 0:
-                polys[s].append(contour.reshape(-1, 2).astype(np.int32))
+        if contours:
+            starts = np.array([c[0, 0] for c in contours])
+            slots = slot[labels[starts[:, 1], starts[:, 0]]]
+            for i in np.flatnonzero(slots >= 0).tolist():
+                polys[slots[i]].append(contours[i].reshape(-1, 2))
 
     a = area[order]
     return Regions(
-        xyxy=np.stack([x0[order], y0[order], x1[order] + 1, y1[order] + 1], axis=1).astype(
-            np.int64
-        ),
+        xyxy=np.stack([x0[order], y0[order], x1[order] + 1, y1[order] + 1], axis=1),
         area=a.astype(np.int64),
         centroid=np.stack([sx[order] / a, sy[order] / a], axis=1),
         strength=total[order] / a,
