@@ -93,6 +93,7 @@ class BackgroundModel:
         self._shift = (0.0, 0.0)
         self._gain = 1.0
         self._global_run = 0
+        self._last_mask: np.ndarray | None = None
         self.frames = 0
 
     # -- public API -------------------------------------------------------------------------
@@ -137,6 +138,7 @@ class BackgroundModel:
         self._shift = (0.0, 0.0)
         self._gain = 1.0
         self._global_run = 0
+        self._last_mask = None
         self.frames = 0
 
     # -- to implement ------------------------------------------------------------------------
@@ -192,7 +194,8 @@ class BackgroundModel:
         if st.jitter or st.lighting or st.shadows:
             bg = self._background()
         if st.jitter:
-            self._shift = stages.estimate_shift(frame, bg, previous=self._shift)
+            self._shift = stages.estimate_shift(frame, bg, previous=self._shift,
+                                                exclude=self._last_mask)
             frame = stages.undo_shift(frame, self._shift)
         if st.lighting:
             self._gain = stages.estimate_gain(frame, bg)
@@ -211,4 +214,5 @@ class BackgroundModel:
                 self._global_run = 0
         if st.shadows:
             mask = mask & ~stages.shadow_mask(frame, bg, mask)
+        self._last_mask = mask
         return mask

@@ -58,7 +58,9 @@ class ConsensusModel(BackgroundModel):
     texture_threshold : float
         Differing descriptor bits (of 16) that still match at ``r == 1``.
     median : int
-        Median filter on the raw mask (odd, 0/1 disables).
+        Median filter on the raw mask (odd, 0/1 disables), at the working
+        size. The default 9 removes speckle and the thin edges left by camera
+        shake; it also rounds off objects under about 10 pixels across.
     fill_holes : bool
         Fill holes enclosed by foreground.
     scale, jitter, lighting, shadows
@@ -76,7 +78,7 @@ class ConsensusModel(BackgroundModel):
         min_matches: int = 2,
         color_threshold: float = 30.0,
         texture_threshold: float = 3.0,
-        median: int = 5,
+        median: int = 9,
         fill_holes: bool = True,
         scale: float | str = "auto",
         jitter: bool = True,

@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 _windows: dict[tuple[int, int], np.ndarray] = {}
+_ECC_STOP = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1e-3)
 
 
 def _gray_f32(image: np.ndarray) -> np.ndarray:
@@ -26,14 +27,22 @@ def gray(image: np.ndarray) -> np.ndarray:
 
 def estimate_shift(
     frame: np.ndarray, background: np.ndarray, *, previous: tuple[float, float] = (0.0, 0.0),
-    max_shift: float = 0.1,
+    max_shift: float = 0.1, refine: float = 0.3, exclude: np.ndarray | None = None,
+    trust_exclude: float = 2.0,
 ) -> tuple[float, float]:
     """Global translation (dx, dy) of ``frame`` against ``background`` (pixels).
 
     Phase correlation (``cv2.phaseCorrelate``) of the luma, on frames halved
     when larger than 200 pixels, with a Hann window. A weak correlation
     peak, or a shift above ``max_shift`` of the frame size, keeps
-    ``previous``.
+    ``previous``. A shift of at least ``refine`` pixels is then refined by
+    intensity alignment (``cv2.findTransformECC``, translation only, from the
+    phase-correlation estimate): the correlation peak is coarse on blurred,
+    shaking frames, and the residual shows as false edges. ``exclude``
+    (bool (H, W) in background coordinates, e.g. the last foreground) is left
+    out of the refinement, so that moving objects do not pull a small shift;
+    it is not used when the shift reaches ``trust_exclude`` pixels, where the
+    last foreground is mostly the edges of the last misalignment.
     """
     a = _gray_f32(background)
     b = _gray_f32(frame)
@@ -46,12 +55,29 @@ def estimate_shift(
     window = _windows.get(key)
     if window is None:
         window = _windows[key] = cv2.createHanningWindow(key, cv2.CV_32F)
-    (dx, dy), response = cv2.phaseCorrelate(a, b, window)
-    dx, dy = dx * factor, dy * factor
+    # phaseCorrelate multiplies its inputs by the window in place: give it copies
+    (dx, dy), response = cv2.phaseCorrelate(a.copy(), b.copy(), window)
     h, w = frame.shape[:2]
-    if response < 0.05 or abs(dx) > max_shift * w or abs(dy) > max_shift * h:
-        return previous
-    return float(dx), float(dy)
+    if response < 0.05 or abs(dx) * factor > max_shift * w or abs(dy) * factor > max_shift * h:
+        dx, dy = previous[0] / factor, previous[1] / factor
+    if max(abs(dx), abs(dy)) * factor >= refine:
+        warp = np.float32([[1, 0, dx], [0, 1, dy]])
+        use = None
+        if exclude is not None and max(abs(dx), abs(dy)) * factor < trust_exclude:
+            use = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST)
+            use = np.uint8(1) - use
+            # it is in background coordinates: move it onto the frame
+            use = cv2.warpAffine(use, warp, key, flags=cv2.INTER_NEAREST,
+                                 borderMode=cv2.BORDER_CONSTANT, borderValue=1)
+        try:
+            _, warp = cv2.findTransformECC(a, b, warp, cv2.MOTION_TRANSLATION, _ECC_STOP, use, 5)
+        except cv2.error:  # no convergence: keep the phase-correlation estimate
+            pass
+        else:
+            ex, ey = float(warp[0, 2]), float(warp[1, 2])
+            if abs(ex) * factor <= max_shift * w and abs(ey) * factor <= max_shift * h:
+                dx, dy = ex, ey
+    return float(dx * factor), float(dy * factor)
 
 
 def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: float = 0.3
