@@ -243,6 +243,20 @@ def bench_identical(pairs: dict[str, Pair], runs: int) -> list[dict]:
     for name, ms in med.items():
         base = "files: full compare" if name.startswith("files") else "arrays: full compare"
         rows.append({"case": name, "ms": ms, "of_full": ms / med[base]})
+    # The same from the command line, cold (interpreter and imports included).
+    cli = str(Path(sys.executable).with_name("spotdiff"))
+    env = clean_env()
+    cmds = {"CLI: full compare": [cli, "compare", str(p.before), str(p.after), "--json"],
+            "CLI: same bytes": [cli, "compare", str(p.before), str(copy), "--json"]}
+    cli_times: dict[str, list[float]] = {k: [] for k in cmds}
+    for argv in cmds.values():
+        run_command(argv, env)
+    for _ in range(runs):
+        for name, argv in cmds.items():
+            cli_times[name].append(run_command(argv, env).seconds)
+    full = median_ms(cli_times["CLI: full compare"])
+    for name, values in cli_times.items():
+        rows.append({"case": name, "ms": median_ms(values), "of_full": median_ms(values) / full})
     return rows
 
 
