@@ -8,7 +8,7 @@ records the options used.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -30,6 +30,10 @@ Box = tuple[int, int, int, int]
 
 #: Noise sigma (8-bit scale) below which a pair is treated as lossless.
 LOSSLESS_NOISE = 0.5
+#: Lossless pairs: a group of n changed pixels is visible when its peak ΔE
+#: times sqrt(n) exceeds this (a lone pixel needs ΔE > 24, about pixelmatch's
+#: default threshold doubled; 16 pixels ΔE > 6; 600 pixels ΔE > 1).
+LOSSLESS_CONTRAST_AREA = 24.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,8 @@ class Cleaning:
     fill_holes: bool = True
     min_area: int = 1
     merge_gap: int = 0
+    #: keep a group of n pixels only if its peak value x sqrt(n) exceeds this
+    contrast_area: float = 0.0
 
 
 def load_pair(
@@ -126,7 +132,9 @@ def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[f
     if noise < LOSSLESS_NOISE:
         # Lossless pair: every visible difference counts; only close the
         # mask so one object comes back as one region.
-        return 1.0, Cleaning(close=3, fill_holes=True, min_area=1, merge_gap=4)
+        return 1.0, Cleaning(
+            close=3, fill_holes=True, min_area=1, merge_gap=4, contrast_area=LOSSLESS_CONTRAST_AREA
+        )
     scale = max(shape) / 1000.0
     blur = 1.0 + 0.25 * noise
     threshold = max(3.0, 2.0 * noise)
@@ -307,7 +315,8 @@ def compare(
         t = float("nan")
     elif not auto:
         t = _check_number("threshold", threshold, low=0)
-    clean = Cleaning(
+    clean = replace(
+        clean,
         blur=clean.blur if blur is None else _check_number("blur", blur, low=0),
         open=clean.open if open is None else int(_check_number("open", open, low=0)),
         close=clean.close if close is None else int(_check_number("close", close, low=0)),
@@ -341,8 +350,14 @@ def compare(
     if threshold == "otsu":
         t = masks.otsu_threshold(values[selected] if restrict else values)
     raw = masks.above(raw_values if values is raw_values else values, t)
-    if dmap.excluded is not None and not include_aa:
-        raw &= ~dmap.excluded
+    excluded = dmap.excluded
+    if excluded is None and auto and method == "color" and noise < LOSSLESS_NOISE and raw.any():
+        # Lossless pair: edges that are anti-aliased differently are not changes.
+        from spotdiff.metrics.pixel import antialiased_mask
+
+        excluded = antialiased_mask(pb, pa, raw, data_range=rng)
+    if excluded is not None and not include_aa:
+        raw &= ~excluded
     if one_side is not None:
         raw = (raw & ~one_side[0]) | one_side[1]
     if restrict:
@@ -354,6 +369,10 @@ def compare(
         cleaned = masks.hysteresis(values, 0.5 * t, t)
         if restrict:
             cleaned &= selected
+    if clean.contrast_area > 0:
+        cleaned = masks.drop_faint_specks(
+            cleaned, raw_values, contrast_area=clean.contrast_area, merge_gap=clean.merge_gap
+        )
     cleaned = masks.open_mask(cleaned, clean.open)
     cleaned = masks.close_mask(cleaned, clean.close)
     if clean.fill_holes:
@@ -388,6 +407,6 @@ def compare(
         options=options,
         before=img_b,
         after=img_a,
-        excluded=dmap.excluded,
+        excluded=excluded,
         info=info,
     )

@@ -103,3 +103,36 @@ def polygons_mask(shape: tuple[int, int], polygons: list[np.ndarray]) -> np.ndar
     if polygons:
         cv2.fillPoly(out, [np.asarray(p, np.int32).reshape(-1, 1, 2) for p in polygons], 1)
     return out.astype(np.bool_)
+
+
+def drop_faint_specks(
+    mask: np.ndarray, values: np.ndarray, *, contrast_area: float, merge_gap: int = 0
+) -> np.ndarray:
+    """Drop groups of pixels too small and too faint to be seen.
+
+    A group (8-connected, after bridging gaps up to ``merge_gap``) of ``n``
+    pixels whose largest value is ``v`` is kept when ``v * sqrt(n) >
+    contrast_area``. Small spots need more contrast to be visible than large
+    ones (spatial summation: the contrast needed to see a spot falls with its
+    size), so a single pixel must differ a lot, while a faint change over a
+    wide area is still found.
+    """
+    u8 = mask.view(np.uint8) if mask.dtype == np.bool_ else (mask != 0).view(np.uint8)
+    points = cv2.findNonZero(u8)
+    if points is None:
+        return mask
+    grouping = u8 if merge_gap <= 0 else cv2.dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
+    n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+    points = points.reshape(-1, 2)
+    lab = labels[points[:, 1], points[:, 0]]
+    area = np.bincount(lab, minlength=n)
+    peak = np.zeros(n)
+    np.maximum.at(peak, lab, values[points[:, 1], points[:, 0]])
+    keep = peak * np.sqrt(area) > contrast_area
+    keep[0] = False
+    if keep[lab].all():
+        return mask
+    out = np.zeros(mask.shape, np.bool_)
+    kept = keep[lab]
+    out[points[kept, 1], points[kept, 0]] = True
+    return out
