@@ -16,11 +16,12 @@ import numpy as np
 
 from spotdiff import mask as masks
 from spotdiff.errors import InputError
-from spotdiff.geometry import apply_size_policy
+from spotdiff.geometry import align_for_compare, apply_size_policy, check_align_options
 from spotdiff.geometry.size import one_sided
 from spotdiff.io.alpha import match_channels, opaque_views
 from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
 from spotdiff.io.image import load_pair as _load_pair
+from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
 from spotdiff.noise import estimate_noise
 from spotdiff.regions import find_regions
@@ -34,6 +35,16 @@ LOSSLESS_NOISE = 0.5
 #: times sqrt(n) exceeds this (a lone pixel needs ΔE > 24, about pixelmatch's
 #: default threshold doubled; 16 pixels ΔE > 6; 600 pixels ΔE > 1).
 LOSSLESS_CONTRAST_AREA = 24.0
+#: Noisy pairs: the threshold rises by this many times the local noise floor.
+NOISE_FLOOR_GAIN = 8.0
+#: Noisy pairs: Gaussian sigma (pixels) of the blur both images get before
+#: the ΔE map (averages codec noise away; objects keep their contrast), and
+#: the ΔE threshold before the noise floor is added.
+NOISY_BLUR = 2.5
+NOISY_BASE_THRESHOLD = 4.0
+#: The unblurred map, noisier, must exceed this many times the threshold to
+#: shape a noisy pair's regions (see mask.sharpen).
+SHARP_FACTOR = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,10 +147,8 @@ def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[f
             close=3, fill_holes=True, min_area=1, merge_gap=4, contrast_area=LOSSLESS_CONTRAST_AREA
         )
     scale = max(shape) / 1000.0
-    blur = 1.0 + 0.25 * noise
-    threshold = max(3.0, 2.0 * noise)
-    return threshold, Cleaning(
-        blur=blur,
+    return NOISY_BASE_THRESHOLD, Cleaning(
+        blur=NOISY_BLUR,
         open=3,
         close=max(5, int(round(7 * scale)) | 1),
         fill_holes=True,
@@ -156,6 +165,8 @@ def compare(
     threshold: float | str | None = "auto",
     data_range: float | None = None,
     size: str = "error",
+    align: str = "none",
+    ignore_lighting: bool = False,
     ignore: Sequence[Box] = (),
     ignore_polygons: Sequence[np.ndarray] = (),
     ignore_mask: Any = None,
@@ -188,7 +199,16 @@ def compare(
     data_range : float, optional
         Full intensity for float arrays.
     size : {"error", "pad", "crop", "resize"}
-        What to do when the sizes differ.
+        What to do when the sizes differ (without ``align``).
+    align : {"none", "translation", "similarity", "affine", "homography", "auto"}
+        Register AFTER onto BEFORE first (see :mod:`spotdiff.geometry.align`):
+        the result is in BEFORE's frame whatever AFTER's size (``size`` must
+        stay ``"error"``), pixels AFTER does not cover are not compared, and
+        ``info["alignment"]`` records the transform.
+    ignore_lighting : bool
+        Explain away a smooth change of light (gain and offset per channel,
+        ramps, vignetting) before comparing (see :mod:`spotdiff.lighting`);
+        ``info["lighting"]`` records the estimate.
     ignore : sequence of (x0, y0, x1, y1)
         Boxes (exclusive max) never reported as changed.
     ignore_polygons : sequence of (k, 2) arrays
@@ -221,6 +241,8 @@ def compare(
     m = get_method(method)
     gate_px = int(_check_number("max_changed_pixels", max_changed_pixels, low=0))
     gate_frac = _check_number("max_changed_fraction", max_changed_fraction, low=0, high=1)
+    check_align_options(align, size)
+    stage_info: dict[str, Any] = {}
     img_b, img_a = load_pair(before, after, data_range=data_range)
     if img_b.data_range != img_a.data_range:
         raise InputError(
@@ -243,7 +265,15 @@ def compare(
             pa = pa.astype(pb.dtype)
         # pad-count: pixels only one image covers count as changed (odiff)
         one_side = one_sided(pb, pa) if size == "pad-count" else None
-        pb, pa, valid = apply_size_policy(pb, pa, size)
+        if align == "none":
+            pb, pa, valid = apply_size_policy(pb, pa, size)
+        else:  # AFTER into BEFORE's frame, whatever its size
+            pa, shown, valid, alignment = align_for_compare(pb, pa, model=align, data_range=rng)
+            stage_info["alignment"] = alignment.to_dict()
+            if not alignment.is_identity or shown.shape != img_a.pixels.shape:
+                stage_info["_after_pixels"] = shown
+        if ignore_lighting:  # BEFORE relit to AFTER's lighting
+            pb, stage_info["lighting"] = compensate_lighting(pb, pa, data_range=rng, valid=valid)
         h, w = pb.shape[:2]
 
     boxes = _check_boxes(ignore, w, h, "ignore box")
@@ -270,6 +300,8 @@ def compare(
     options: dict[str, Any] = {
         "method": method,
         "size": size,
+        "align": align,
+        "ignore_lighting": bool(ignore_lighting),
         "ignore": [list(b) for b in boxes],
         "ignore_polygons": len(ignore_polygons),
         "ignore_mask": None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
@@ -285,7 +317,7 @@ def compare(
         options["variant"] = popts.get("variant", "pixelmatch")
         options["alpha_blend"] = popts.get("alpha_blend") or (
             "white" if options["variant"] == "odiff" else "checkerboard")
-    info: dict[str, Any] = {}
+    info: dict[str, Any] = dict(stage_info)
 
     identical = same_bytes or (
         pb.shape == pa.shape and not restrict and np.array_equal(pb, pa)
@@ -298,7 +330,7 @@ def compare(
             diff_map=zeros, mask=np.zeros((h, w), np.bool_), regions=Regions.empty(),
             method=method, threshold=float(m.default_threshold), units="",
             options={**options, "threshold": threshold}, before=img_b, after=img_a,
-            info={"identical": True},
+            info={"identical": True, **stage_info},
         )
 
     mopts = dict(method_options or {})
@@ -349,7 +381,15 @@ def compare(
 
     if threshold == "otsu":
         t = masks.otsu_threshold(values[selected] if restrict else values)
-    raw = masks.above(raw_values if values is raw_values else values, t)
+    noisy_auto = auto and method == "color" and noise >= LOSSLESS_NOISE
+    t_map: float | np.ndarray = t
+    if noisy_auto:
+        # raise the threshold where noise alone differs more (a JPEG's
+        # saturated colours) than elsewhere
+        floor = masks.noise_floor(values)
+        t_map = floor * np.float32(NOISE_FLOOR_GAIN) + np.float32(t)
+        info["noise_floor"] = round(float(np.median(floor)), 4)
+    raw = masks.above(raw_values if values is raw_values else values, t_map)
     excluded = dmap.excluded
     if excluded is None and auto and method == "color" and noise < LOSSLESS_NOISE and raw.any():
         # Lossless pair: edges that are anti-aliased differently are not changes.
@@ -365,15 +405,20 @@ def compare(
     changed = int(np.count_nonzero(raw))
 
     cleaned = raw
-    if auto and method == "color" and noise >= LOSSLESS_NOISE:
-        cleaned = masks.hysteresis(values, 0.5 * t, t)
+    if noisy_auto:
+        cleaned = masks.hysteresis(values, t_map * np.float32(0.5), t_map)
+        cleaned = masks.open_mask(cleaned, clean.open)
+        cleaned = masks.sharpen(
+            cleaned, masks.above(raw_values, t_map * np.float32(SHARP_FACTOR)), close=clean.close
+        )
         if restrict:
             cleaned &= selected
     if clean.contrast_area > 0:
         cleaned = masks.drop_faint_specks(
             cleaned, raw_values, contrast_area=clean.contrast_area, merge_gap=clean.merge_gap
         )
-    cleaned = masks.open_mask(cleaned, clean.open)
+    if not noisy_auto:
+        cleaned = masks.open_mask(cleaned, clean.open)
     cleaned = masks.close_mask(cleaned, clean.close)
     if clean.fill_holes:
         cleaned = masks.fill_holes(cleaned)

@@ -28,14 +28,39 @@ def otsu_threshold(values: np.ndarray) -> float:
     return float(t) * top / 255.0
 
 
-def above(values: np.ndarray, threshold: float) -> np.ndarray:
-    """Pixels strictly above ``threshold`` as a bool mask."""
+def above(values: np.ndarray, threshold: float | np.ndarray) -> np.ndarray:
+    """Pixels strictly above ``threshold`` (a number or a per-pixel map)."""
+    if isinstance(threshold, np.ndarray):
+        return cv2.compare(values, threshold, cv2.CMP_GT).view(np.bool_)
     _, out = cv2.threshold(values, threshold, 1, cv2.THRESH_BINARY)
     return out.astype(np.bool_)
 
 
-def hysteresis(values: np.ndarray, low: float, high: float) -> np.ndarray:
-    """Pixels above ``low`` that are 8-connected to a pixel above ``high``."""
+def noise_floor(values: np.ndarray, *, grid: int = 16, span: int = 5) -> np.ndarray:
+    """A smooth map of the difference that noise alone makes, per place.
+
+    The map is averaged over blocks (``grid`` blocks along the longer side),
+    and a grey opening ``span`` blocks wide removes whatever is brighter
+    than its surroundings over less than that span: changed objects, up to
+    about a quarter of the image across. What remains is the broad level
+    that codec or sensor noise adds (e.g. large in saturated areas of a JPEG
+    where chroma is coarsely quantised); it is smoothed and scaled back.
+    """
+    h, w = values.shape
+    block = max(h, w) / grid
+    gh, gw = max(1, round(h / block)), max(1, round(w / block))
+    small = cv2.resize(values, (gw, gh), interpolation=cv2.INTER_AREA)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (span, span))
+    opened = cv2.morphologyEx(small, cv2.MORPH_OPEN, kernel, borderType=cv2.BORDER_REPLICATE)
+    opened = cv2.GaussianBlur(opened, (0, 0), 1.0, borderType=cv2.BORDER_REPLICATE)
+    return cv2.resize(opened, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def hysteresis(
+    values: np.ndarray, low: float | np.ndarray, high: float | np.ndarray
+) -> np.ndarray:
+    """Pixels above ``low`` that are 8-connected to a pixel above ``high``
+    (each a number or a per-pixel map)."""
     weak = above(values, low)
     strong = above(values, high)
     if not strong.any():
@@ -136,3 +161,23 @@ def drop_faint_specks(
     kept = keep[lab]
     out[points[kept, 1], points[kept, 0]] = True
     return out
+
+
+def sharpen(coarse: np.ndarray, fine: np.ndarray, *, close: int = 5) -> np.ndarray:
+    """Give a mask found on a blurred map the outline of the sharp evidence.
+
+    ``coarse`` (detections on a blurred map) says *which* areas changed;
+    ``fine`` (the unblurred map above threshold) says exactly *where*. The
+    result is ``fine`` inside ``coarse`` (grown by ``close`` pixels), closed
+    and hole-filled; a coarse area with no fine pixel at all is kept as it
+    is, so sharpening never loses a detection.
+    """
+    if not coarse.any():
+        return coarse
+    grown = cv2.dilate(_u8(coarse), ellipse(2 * close + 1)).view(np.bool_)
+    shaped = fill_holes(close_mask(fine & grown, close)) & grown
+    n, labels = cv2.connectedComponents(_u8(coarse), connectivity=8)
+    hit = np.zeros(n, np.bool_)
+    hit[labels[shaped]] = True
+    hit[0] = False
+    return shaped | (coarse & ~hit[labels])

@@ -1,17 +1,19 @@
 """Read a pair's own noise level.
 
 A lossless screenshot pair differs only where something changed; a photo
-re-encoded as JPEG differs a little almost everywhere. Two cues tell them
-apart:
+re-encoded as JPEG differs a little almost everywhere. The estimate is the
+robust spread (MAD) of the high-frequency part of the signed luma
+difference, taken over the pixels whose difference and their neighbours' are small
+(at most 16 of 255): codec and sensor noise live there, while a real change (large
+differences) or a uniform colour shift (no high-frequency part) leaves the
+estimate at zero, even when it covers most of the image.
 
-* the share of bit-identical pixels: where a fifth or more of the pixels
-  are exactly equal, the unchanged parts of the pair went through the same
-  lossless path, and the pair is read as noise-free;
-* otherwise, the robust spread (MAD) of the high-frequency part of the
-  signed luma difference: a uniform colour shift or a pasted object leaves
-  it at zero, codec and sensor noise do not.
+A pair in which a fifth or more of the *textured* pixels are bit-identical
+went through a lossless path (lossy codecs never reproduce texture exactly)
+and reads as noise-free whatever its differences look like: a striped
+pattern recoloured is a change, not noise.
 
-Both are computed on a sample of tiles (at most about a quarter megapixel),
+It is computed on a sample of tiles (at most about a quarter megapixel),
 so the cost does not grow with the image.
 """
 
@@ -20,8 +22,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-#: A pair with at least this share of bit-identical pixels is lossless.
+from spotdiff.metrics.absdiff import channel_peak
+
+#: Differences above this (8-bit luma) are changes, not noise.
+NOISE_BAND = 16.0
+#: A pair is lossless when at least this share of its textured pixels (local
+#: luma range >= TEXTURE_RANGE of 255) are bit-identical.
 IDENTICAL_SHARE = 0.2
+TEXTURE_RANGE = 8.0
 _TILE = 32
 _SAMPLE_PIXELS = 250_000
 
@@ -51,6 +59,20 @@ def _luma(pixels: np.ndarray, data_range: float) -> np.ndarray:
     return out
 
 
+def _lossless(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
+    """Bit-identical texture: lossy codecs never reproduce textured areas
+    exactly (flat dark or saturated areas they sometimes do), lossless paths
+    always do where nothing changed."""
+    identical = channel_peak(cv2.absdiff(before, after)) == 0
+    luma = _luma(before, data_range)
+    kernel = np.ones((3, 3), np.uint8)
+    textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= TEXTURE_RANGE
+    n_textured = np.count_nonzero(textured)
+    if n_textured < 0.01 * textured.size:  # a flat image: judge on all pixels
+        return np.count_nonzero(identical) >= IDENTICAL_SHARE * identical.size
+    return np.count_nonzero(identical & textured) >= IDENTICAL_SHARE * n_textured
+
+
 def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> float:
     """Noise sigma of the pair on the 8-bit scale (0 for lossless pairs).
 
@@ -64,17 +86,19 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> 
     Returns
     -------
     float
-        0.0 when at least :data:`IDENTICAL_SHARE` of the sampled pixels are
-        bit-identical; else 1.4826 x the median absolute high-frequency
-        residual of the signed luma difference (a Gaussian sigma estimate).
+        0.0 for a lossless pair (see above); else 1.4826 x the median
+        absolute high-frequency residual of the signed
+        luma difference over pixels whose difference is within
+        :data:`NOISE_BAND` (a Gaussian sigma estimate); 0.0 when almost no
+        pixel is in the band.
     """
     b, a = _sample(before), _sample(after)
-    differing = cv2.absdiff(b, a).reshape(b.shape[0], -1)
-    if b.shape[2] > 1:
-        differing = differing.reshape(b.shape).max(axis=2)
-    identical = 1.0 - cv2.countNonZero(differing) / differing.size
-    if identical >= IDENTICAL_SHARE:
+    if _lossless(b, a, data_range):
         return 0.0
     signed = cv2.subtract(_luma(a, data_range), _luma(b, data_range))
     residual = cv2.absdiff(signed, cv2.blur(signed, (3, 3)))
-    return float(1.4826 * np.median(residual))
+    # small differences all around: the residual there is noise, not an edge of a change
+    band = cv2.dilate(np.abs(signed), np.ones((3, 3), np.uint8)) <= NOISE_BAND
+    if np.count_nonzero(band) < 0.05 * band.size:
+        return 0.0
+    return float(1.4826 * np.median(residual[band]))

@@ -166,5 +166,6 @@ class Diff:
             "region_count": len(self.regions),
             "regions": self.regions.to_list(polygons=polygons),
             "options": self.options,
-            **self.info,
+            # keys starting with "_" carry arrays for drawing, not for JSON
+            **{k: v for k, v in self.info.items() if not k.startswith("_")},
         }

@@ -101,6 +101,15 @@ def register(sub: argparse._SubParsersAction) -> None:
                    choices=("error", "pad", "pad-count", "crop", "resize"),
                    help="what to do when the sizes differ (default: error); pad-count pads "
                    "and counts what only one image covers as changed (odiff)")
+    g.add_argument("--align", default="none",
+                   choices=("none", "translation", "similarity", "affine", "homography", "auto"),
+                   help="register AFTER onto BEFORE first (a moved camera): auto picks the "
+                   "simplest model that fits and refuses images that do not overlap; results "
+                   "are in BEFORE's frame, whatever AFTER's size (do not combine with --size; "
+                   "default: none)")
+    g.add_argument("--ignore-lighting", action="store_true",
+                   help="explain away a smooth change of light (exposure, white balance, "
+                   "ramps, vignetting) before comparing")
     g.add_argument("--ignore", type=parse_box, action="append", default=[],
                    metavar="X0,Y0,X1,Y1", help="ignore a box (x1, y1 exclusive); repeatable")
     g.add_argument("--ignore-polygon", type=parse_polygon, action="append", default=[],
@@ -232,6 +241,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         method=args.method,
         threshold=args.threshold,
         size=args.size,
+        align=args.align,
+        ignore_lighting=args.ignore_lighting,
         ignore=args.ignore,
         ignore_polygons=[__import__("numpy").asarray(p) for p in args.ignore_polygon],
         ignore_mask=args.ignore_mask,

@@ -8,6 +8,7 @@ import importlib
 #: Evaluation subcommands and their modules (each has ``register(sub)``).
 EVALUATIONS: dict[str, str] = {
     "cdnet": "spotdiff.cli.eval_cdnet",
+    "pairs": "spotdiff.cli.eval_pairs",
 }
 
 

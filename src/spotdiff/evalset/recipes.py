@@ -1,0 +1,67 @@
+"""The detectors compared on the evaluation set.
+
+Each takes (before, after, case options) RGB uint8 arrays and returns
+(mask, boxes): bool (H, W) and a list of (x0, y0, x1, y1), x1/y1 exclusive.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import cv2
+import numpy as np
+
+Detector = Callable[[np.ndarray, np.ndarray, dict], tuple[np.ndarray, list]]
+
+
+def _boxes_of(mask_u8: np.ndarray, min_area: int = 0) -> tuple[np.ndarray, list]:
+    contours, _ = cv2.findContours(mask_u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    boxes = []
+    keep = np.zeros_like(mask_u8)
+    for c in contours:
+        if cv2.contourArea(c) > min_area or (min_area == 0 and len(c)):
+            x, y, w, h = cv2.boundingRect(c)
+            boxes.append((x, y, x + w, y + h))
+            cv2.drawContours(keep, [c], -1, 1, -1)
+    return keep.astype(bool) & mask_u8.astype(bool), boxes
+
+
+def absdiff_recipe(
+    before: np.ndarray, after: np.ndarray, options: dict
+) -> tuple[np.ndarray, list]:
+    """Gray absdiff, threshold 25, erode 3x3 once, external contours."""
+    g1 = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY)
+    g2 = cv2.cvtColor(after, cv2.COLOR_RGB2GRAY)
+    _, th = cv2.threshold(cv2.absdiff(g1, g2), 25, 1, cv2.THRESH_BINARY)
+    th = cv2.erode(th, np.ones((3, 3), np.uint8))
+    return _boxes_of(th)
+
+
+def ssim_recipe(before: np.ndarray, after: np.ndarray, options: dict) -> tuple[np.ndarray, list]:
+    """scikit-image SSIM on gray, Otsu on the map, contours with area > 40."""
+    from skimage.metrics import structural_similarity
+
+    g1 = cv2.cvtColor(before, cv2.COLOR_RGB2GRAY)
+    g2 = cv2.cvtColor(after, cv2.COLOR_RGB2GRAY)
+    _, smap = structural_similarity(g1, g2, full=True, data_range=255)
+    diff = np.clip((1 - smap) * 255 / 2, 0, 255).astype(np.uint8)
+    _, th = cv2.threshold(diff, 0, 1, cv2.THRESH_BINARY | cv2.THRESH_OTSU)
+    return _boxes_of(th, min_area=40)
+
+
+def spotdiff_default(
+    before: np.ndarray, after: np.ndarray, options: dict
+) -> tuple[np.ndarray, list]:
+    """spotdiff.compare with its defaults plus the case's situation options
+    (``align="auto"`` for a moved camera, ``ignore_lighting`` for a lighting change)."""
+    from spotdiff.engine import compare
+
+    d = compare(before, after, polygons=False, **options)
+    return d.mask, [tuple(int(v) for v in b) for b in d.regions.xyxy]
+
+
+RECIPES: dict[str, Detector] = {
+    "spotdiff": spotdiff_default,
+    "absdiff+threshold 25+erode": absdiff_recipe,
+    "ssim+otsu+contours>40": ssim_recipe,
+}
