@@ -406,10 +406,11 @@ def compare(
 
     cleaned = raw
     if noisy_auto:
-        cleaned = masks.hysteresis(values, t_map * np.float32(0.5), t_map)
+        half = t_map * 0.5
+        cleaned = masks.hysteresis(values, half, t_map)
         cleaned = masks.open_mask(cleaned, clean.open)
         cleaned = masks.sharpen(
-            cleaned, masks.above(raw_values, t_map * np.float32(SHARP_FACTOR)), close=clean.close
+            cleaned, masks.above(raw_values, t_map * SHARP_FACTOR), close=clean.close
         )
         if restrict:
             cleaned &= selected

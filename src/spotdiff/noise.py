@@ -69,8 +69,8 @@ def _lossless(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
     textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= TEXTURE_RANGE
     n_textured = np.count_nonzero(textured)
     if n_textured < 0.01 * textured.size:  # a flat image: judge on all pixels
-        return np.count_nonzero(identical) >= IDENTICAL_SHARE * identical.size
-    return np.count_nonzero(identical & textured) >= IDENTICAL_SHARE * n_textured
+        return bool(np.count_nonzero(identical) >= IDENTICAL_SHARE * identical.size)
+    return bool(np.count_nonzero(identical & textured) >= IDENTICAL_SHARE * n_textured)
 
 
 def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> float:

@@ -159,7 +159,7 @@ def _cdnet_sequence(folder: Path, name: str) -> Sequence | None:
               if _number(p) is not None}
     if not inputs:
         return None
-    numbers = [_number(p) for p in inputs]
+    numbers = [int(_number(p) or 0) for p in inputs]
     first, last = numbers[0], numbers[-1]
     roi_file = folder / "temporalROI.txt"
     if roi_file.exists():

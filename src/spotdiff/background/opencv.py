@@ -8,6 +8,8 @@ counts as background here. None of the shared stages run by default.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -19,7 +21,7 @@ class OpenCVModel(BackgroundModel):
 
     name = "opencv"
 
-    def __init__(self, *, scale: float | str = 1.0, **params: object) -> None:
+    def __init__(self, *, scale: float | str = 1.0, **params: Any) -> None:
         super().__init__(stages_=Stages(scale=scale))
         self.params = params
 

@@ -61,7 +61,7 @@ def estimate_shift(
     if response < 0.05 or abs(dx) * factor > max_shift * w or abs(dy) * factor > max_shift * h:
         dx, dy = previous[0] / factor, previous[1] / factor
     if max(abs(dx), abs(dy)) * factor >= refine:
-        warp = np.float32([[1, 0, dx], [0, 1, dy]])
+        warp = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
         use = None
         if exclude is not None and max(abs(dx), abs(dy)) * factor < trust_exclude:
             use = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST)
@@ -87,7 +87,7 @@ def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: floa
     if abs(dx) < min_shift and abs(dy) < min_shift:
         return frame
     h, w = frame.shape[:2]
-    matrix = np.float32([[1, 0, -dx], [0, 1, -dy]])
+    matrix = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
     out = cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
     return out.reshape(frame.shape)

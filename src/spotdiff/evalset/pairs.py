@@ -87,7 +87,10 @@ def _object_from(other: np.ndarray, shape: tuple[int, int], rng: np.random.Gener
 
 def _jpeg(img: np.ndarray, quality: int) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", img[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])
-    return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if decoded is None:  # pragma: no cover - OpenCV decodes what it just encoded
+        raise RuntimeError("JPEG round trip failed")
+    return np.ascontiguousarray(decoded[:, :, ::-1])
 
 
 def _equal_luma_recolor(img: np.ndarray, mask: np.ndarray, angle: float) -> np.ndarray:
@@ -167,7 +170,7 @@ def _lighting(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     if rng.random() < 0.5:
         gain = rng.uniform(0.78, 1.25, 3)
         offset = rng.uniform(-15, 15, 3)
-        out = img.astype(np.float32) * gain + offset
+        out: np.ndarray = img.astype(np.float32) * gain + offset
     else:
         ramp = np.linspace(rng.uniform(0.8, 0.9), rng.uniform(1.1, 1.2), w, dtype=np.float32)
         out = img.astype(np.float32) * ramp[None, :, None]
@@ -209,7 +212,7 @@ def make_pairs(seed: int = 0, photos: tuple[str, ...] = PHOTOS,
                 h, w = base.shape[:2]
                 if kind == "shift+change":
                     dx, dy = rng.uniform(3, 9, 2) * rng.choice([-1, 1], 2)
-                    matrix = np.float32([[1, 0, dx], [0, 1, dy]])
+                    matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
                 else:
                     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), float(rng.uniform(1, 3)
                                                      * rng.choice([-1, 1])), 1.0)

@@ -139,7 +139,8 @@ def _read_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        proc.stdout.close()
+        if proc.stdout is not None:
+            proc.stdout.close()
     if code != 0:
         raise _crash(path, code, frames)
     if frames == 0:
