@@ -128,3 +128,18 @@ def test_missing_file_and_directory(tmp_path):
         load_image(tmp_path / "nope.png")
     with pytest.raises(InputError, match="a directory"):
         load_image(tmp_path)
+
+
+def test_png_without_closing_chunk_decodes(tmp_path, scene):
+    # some tools (odiff) write PNGs whose chunks are all whole but whose
+    # closing IEND chunk is missing; the pixels are all there
+    ok, buf = cv2.imencode(".png", scene)
+    data = buf.tobytes()
+    assert data.endswith(b"IEND\xaeB`\x82")
+    path = tmp_path / "no-iend.png"
+    path.write_bytes(data[:-12])
+    np.testing.assert_array_equal(load_image(path).pixels, scene[:, :, ::-1])
+    # cut inside a chunk: still refused
+    path.write_bytes(data[:-40])
+    with pytest.raises(InputError, match="ends early"):
+        load_image(path)

@@ -151,3 +151,14 @@ def test_counts_measured_on_other_fixtures(folder, a, b, threshold, include_aa, 
     d = spotdiff.compare(root / a, root / b, method="pixel", threshold=threshold,
                          include_aa=include_aa)
     assert d.changed_pixels == count
+
+
+def test_cli_diff_image_is_pixelmatchs_picture(tmp_path):
+    inputs = require_data("pixelmatch-fixtures", "inputs")
+    expected = require_data("pixelmatch-fixtures", "expected-diff-v7.2.0-yiq", "1diff.png")
+    out = tmp_path / "diff.png"
+    code = main(["compare", str(inputs / "1a.png"), str(inputs / "1b.png"), "--method", "pixel",
+                 "--threshold", "0.05", "--diff-image", str(out)],
+                stdout=io.StringIO(), stderr=io.StringIO())
+    assert code == 1
+    np.testing.assert_array_equal(load_image(out).pixels, load_image(expected).pixels)

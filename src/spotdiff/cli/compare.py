@@ -218,6 +218,11 @@ def _start_loading(before: str, after: str) -> Any:
     return pending
 
 
+def _pixelmatch_style(args: argparse.Namespace) -> dict[str, Any]:
+    return {"alpha": args.alpha, "aa_color": args.aa_color, "diff_color": args.diff_color,
+            "diff_color_alt": args.diff_color_alt, "diff_mask": args.diff_mask}
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
@@ -262,14 +267,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     payload["before"] = str(before)
     payload["after"] = str(after)
     if args.output is not None:
-        write_outputs(diff, Path(args.output), pictures, payload, pixelmatch_style={
-            "alpha": args.alpha, "aa_color": args.aa_color, "diff_color": args.diff_color,
-            "diff_color_alt": args.diff_color_alt, "diff_mask": args.diff_mask})
+        write_outputs(diff, Path(args.output), pictures, payload,
+                      pixelmatch_style=_pixelmatch_style(args))
     if args.diff_image is not None:
         from spotdiff import render
         from spotdiff.io import write_image
 
-        annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
+        if diff.method == "pixel":  # pixelmatch users expect pixelmatch's picture
+            from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
+
+            annotator = PixelmatchDiffAnnotator(**_pixelmatch_style(args))
+        else:
+            annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
         write_image(args.diff_image, annotator.annotate(diff))
     if args.json:
         streams.out.write(json.dumps(payload) + "\n")

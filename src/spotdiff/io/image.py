@@ -140,12 +140,36 @@ def _describe_head(head: bytes) -> str:
     return f"a file starting with bytes {head[:8].hex(' ')}"
 
 
+_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _png_state(data: bytes) -> str:
+    """Walk a PNG's chunks: ``"complete"``, ``"no-iend"`` (every chunk whole
+    but the closing IEND missing, as some tools write) or ``"truncated"``."""
+    if data[-64:].find(b"IEND") >= 0:
+        return "complete"
+    pos, n = 8, len(data)
+    while pos + 8 <= n:
+        end = pos + 12 + int.from_bytes(data[pos : pos + 4], "big")
+        if end > n:
+            return "truncated"
+        if data[pos + 4 : pos + 8] == b"IEND":
+            return "complete"
+        pos = end
+    return "no-iend" if pos == n and n > 8 else "truncated"
+
+
+def _complete_png(data: bytes) -> bytes:
+    """``data`` with the closing IEND chunk added when only it is missing
+    (odiff writes its diff PNGs so); decoders refuse such files otherwise."""
+    return data + _IEND if _png_state(data) == "no-iend" else data
+
+
 def _truncated(data: bytes, fmt: str) -> bool:
     """Cheap structural end-of-file checks for the formats whose decoders
     silently return a partly grey image when the file is cut short."""
-    tail = data[-64:]
     if fmt == "png":
-        return b"IEND" not in tail
+        return _png_state(data) == "truncated"
     if fmt == "jpeg":
         return b"\xff\xd9" not in data[-4096:].rstrip(b"\x00")
     return False
@@ -244,6 +268,8 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
     import cv2
 
     fmt = _check_encoded(data, name)
+    if fmt == "png":
+        data = _complete_png(data)
     buf = np.frombuffer(data, dtype=np.uint8)
     if fmt == "jpeg":
         # JPEG has no alpha; these flags keep 8/12-bit depth and gray, and
@@ -405,6 +431,8 @@ def _read(path: Path, name: str) -> bytes:
 def decode_image(data: bytes, *, name: str) -> Image:
     """Decode encoded image bytes (see :func:`load_image`)."""
     fmt = _check_encoded(data, name)
+    if fmt == "png":
+        data = _complete_png(data)
     pixels = _decode_png_fast(data) if fmt == "png" else None
     if pixels is None:
         decoded, fmt = _decode(data, name)
