@@ -119,7 +119,8 @@ def color(
     if n_diff == 0:
         return DiffMap(values=values, score=1.0, units=f"ΔE ({formula})")
     if n_diff < _SPARSE_FRACTION * raw.size:
-        rows, cols = np.nonzero(channel_peak(raw.reshape(before.shape)))
+        points = cv2.findNonZero(channel_peak(raw.reshape(before.shape))).reshape(-1, 2)
+        rows, cols = points[:, 1], points[:, 0]
         lab1 = _to_lab(before[rows, cols][:, None, :], data_range)
         lab2 = _to_lab(after[rows, cols][:, None, :], data_range)
         values[rows, cols] = _delta_e(lab1, lab2, formula).reshape(-1)
