@@ -44,6 +44,7 @@ WORK = PEERS / "data"
 sys.path.insert(0, str(REPO / "src"))
 
 from spotdiff.engine import compare  # noqa: E402
+from spotdiff.metrics import pixel as pixel_module  # noqa: E402
 from spotdiff.metrics.pixel import pixel  # noqa: E402
 
 W4K, H4K = 3840, 2160
@@ -194,8 +195,12 @@ def main() -> int:
         except ImportError:
             print("PyPI blazediff unavailable: skipping it")
 
+    kernel = pixel_module._kernel
     print(f"threshold {THRESHOLD}, anti-aliasing detected and excluded; "
           f"median of {args.repeat} runs, milliseconds; ratio = peer / spotdiff")
+    print("spotdiff's compiled kernel: " + (
+        f"built, {pixel_module._workers()} threads" if kernel is not None
+        else "NOT BUILT (numpy fallback; reinstall with a C compiler)"))
     failures = 0
     for name, (a, b) in cases.items():
         print(f"\n{name}: {a.shape[1]}x{a.shape[0]} RGBA")
@@ -207,7 +212,20 @@ def main() -> int:
         print(f"  spotdiff pixel() count          {ours_ms:8.1f} ms  count {ours}  "
               f"(fastest {FASTEST['ours']:.1f})")
         print(f"  spotdiff pixel() with full map  {full_ms:8.1f} ms")
-        print(f"  spotdiff.compare(arrays)        {api_ms:8.1f} ms  count {api}")
+        if kernel is not None:  # the numpy fallback, for the record
+            pixel_module._kernel = None
+            try:
+                numpy_ms, numpy_count = median_ms(lambda a=a, b=b: spotdiff_count(a, b),
+                                                  args.repeat, "numpy")
+            finally:
+                pixel_module._kernel = kernel
+            print(f"  spotdiff pixel() count, numpy   {numpy_ms:8.1f} ms  count {numpy_count}  "
+                  f"(fastest {FASTEST['numpy']:.1f})")
+            if numpy_count != ours:
+                print(f"  COUNT MISMATCH: numpy fallback {numpy_count} != kernel {ours}")
+                failures += 1
+        print(f"  spotdiff.compare(arrays)        {api_ms:8.1f} ms  count {api}  "
+              "(the whole pipeline: map, mask, regions)")
         counts = {"spotdiff.compare": api}
         for peer, res in node.get(name, {}).items():
             ms = statistics.median(res["ms"])

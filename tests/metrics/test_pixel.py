@@ -20,6 +20,7 @@ import pytest
 import spotdiff
 from spotdiff.cli import main
 from spotdiff.errors import InputError
+from spotdiff.metrics import pixel as pixel_module
 from spotdiff.metrics.pixel import antialiased_mask, max_delta, pixel, signed_delta
 from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
 
@@ -143,8 +144,23 @@ def _count(a, b, t, **kw) -> tuple[int, set]:  # noqa: ANN001
 # --- counts against the reference ----------------------------------------------------------
 
 
+needs_kernel = pytest.mark.skipif(
+    pixel_module._kernel is None,
+    reason="spotdiff._pixelmatch is not built (reinstall with a C compiler: pip install -e .)")
+
+
+@pytest.fixture(params=["compiled", "numpy"])
+def implementation(request, monkeypatch) -> str:  # noqa: ANN001
+    """Run a test with the compiled kernel and again with the numpy fallback."""
+    if request.param == "numpy":
+        monkeypatch.setattr(pixel_module, "_kernel", None)
+    elif pixel_module._kernel is None:
+        pytest.skip("spotdiff._pixelmatch is not built")
+    return request.param
+
+
 @pytest.mark.parametrize("seed", range(12))
-def test_counts_and_aa_match_the_reference(seed: int) -> None:
+def test_counts_and_aa_match_the_reference(seed: int, implementation: str) -> None:
     rng = np.random.default_rng(seed)
     h, w = (int(v) for v in rng.integers(6, 28, 2))
     alpha = seed % 3 == 0
@@ -162,7 +178,7 @@ def test_counts_and_aa_match_the_reference(seed: int) -> None:
         assert (count, aa) == (ref_count, ref_aa)
 
 
-def test_large_pair_takes_the_fast_paths_and_still_matches() -> None:
+def test_large_pair_takes_the_fast_paths_and_still_matches(implementation: str) -> None:
     # 60x70 blocky pair: interior pixels use the table-luma path, and more
     # than a quarter of the pixels differ, so the dense map is computed.
     rng = np.random.default_rng(99)
@@ -174,7 +190,7 @@ def test_large_pair_takes_the_fast_paths_and_still_matches() -> None:
         assert _count(a, b, t, full_map=False) == (ref_count, ref_aa)
 
 
-def test_threshold_test_is_exact_at_the_boundary() -> None:
+def test_threshold_test_is_exact_at_the_boundary(implementation: str) -> None:
     # Thresholds placed exactly on pixels' own deltas: `values > t` must
     # agree with pixelmatch's `delta > 35215 t t` where float rounding decides.
     rng = np.random.default_rng(5)
@@ -217,6 +233,81 @@ def test_black_against_white_is_the_largest_gray_distance() -> None:
     assert expected == pytest.approx(0.9659, abs=1e-4)
     assert d.units.startswith("YIQ")
     assert d.score == pytest.approx(1 - float(d.values.sum()) / 9, rel=1e-9)
+
+
+# --- compiled kernel against the numpy fallback --------------------------------------------
+
+
+def _both(a, b, monkeypatch, **kw):  # noqa: ANN001, ANN202
+    """pixel() through the compiled kernel, then through numpy."""
+    kw.setdefault("data_range", 255)
+    fast = pixel(a, b, **kw)
+    with monkeypatch.context() as m:
+        m.setattr(pixel_module, "_kernel", None)
+        slow = pixel(a, b, **kw)
+    return fast, slow
+
+
+def _assert_same(fast, slow, t, dense_fallback, variant="pixelmatch") -> None:  # noqa: ANN001
+    t = 0.0 if t is None else t
+    assert np.array_equal(fast.values > t, slow.values > t)
+    if fast.excluded is None:
+        assert slow.excluded is None
+    else:
+        assert np.array_equal(fast.excluded, slow.excluded)
+    if dense_fallback:  # numpy's float32 map away from the candidates, for odiff
+        # from pixelmatch's float delta rather than odiff's 12-bit one
+        tol = 2e-3 if variant == "odiff" else 1e-5
+        np.testing.assert_allclose(fast.values, slow.values, rtol=tol, atol=tol / 10)
+        assert fast.score == pytest.approx(slow.score, abs=tol)
+    else:
+        assert np.array_equal(fast.values, slow.values)
+        assert fast.score == pytest.approx(slow.score, rel=1e-12, abs=1e-12)
+
+
+@needs_kernel
+@pytest.mark.parametrize("seed", range(24))
+def test_compiled_kernel_and_numpy_agree(seed: int, monkeypatch) -> None:  # noqa: ANN001
+    rng = np.random.default_rng(1000 + seed)
+    h, w = (int(v) for v in rng.integers(1, 40, 2))
+    alpha = seed % 3 == 0
+    a, b = random_pair(rng, h, w, alpha=alpha)
+    channels = (4, 3, 1)[seed % 3] if not alpha else 4
+    if channels == 3:
+        a, b = a[..., :3].copy(), b[..., :3].copy()
+    elif channels == 1:
+        a, b = a[..., :1].copy(), b[..., :1].copy()
+    variant = "odiff" if seed % 4 == 1 else "pixelmatch"
+    blend = "white" if variant == "odiff" or seed % 2 else "checkerboard"
+    t = [None, 0.0, 0.05, 0.1, 0.3, 1.2][seed % 6]
+    include_aa = seed % 7 == 6
+    differing = np.count_nonzero((a != b).any(axis=2))
+    for full_map in (True, False):
+        fast, slow = _both(a, b, monkeypatch, threshold=t, include_aa=include_aa,
+                           alpha_blend=blend, variant=variant, full_map=full_map)
+        _assert_same(fast, slow, t, full_map and differing > h * w // 4, variant)
+
+
+@needs_kernel
+@pytest.mark.parametrize("variant", ["pixelmatch", "odiff"])
+def test_compiled_kernel_bands_match_numpy(variant: str, monkeypatch) -> None:  # noqa: ANN001
+    # Large enough to be cut into bands scanned on several threads: the
+    # anti-aliasing test of a band's edge rows reads the next band's pixels.
+    rng = np.random.default_rng(2)
+    a, b = random_pair(rng, 520, 560, alpha=True)  # 76 000 above 0.05, 18 000 anti-aliased
+    assert a.shape[0] * a.shape[1] >= pixel_module._SERIAL_PIXELS
+    blend = "white" if variant == "odiff" else "checkerboard"
+    for t in (0.05, 0.2):
+        fast, slow = _both(a, b, monkeypatch, threshold=t, variant=variant,
+                           alpha_blend=blend, full_map=False)
+        _assert_same(fast, slow, t, dense_fallback=False)
+        assert fast.excluded.any()
+    monkeypatch.setattr(pixel_module, "_workers", lambda: 1)
+    serial = pixel(a, b, data_range=255, threshold=0.05, variant=variant, alpha_blend=blend)
+    monkeypatch.undo()
+    threaded = pixel(a, b, data_range=255, threshold=0.05, variant=variant, alpha_blend=blend)
+    assert np.array_equal(serial.values, threaded.values)
+    assert np.array_equal(serial.excluded, threaded.excluded)
 
 
 # --- anti-aliasing detector ----------------------------------------------------------------

@@ -1,0 +1,28 @@
+"""Build the optional compiled kernel of the pixelmatch-compatible method.
+
+Everything else about the package is in pyproject.toml. The extension is
+optional: without a C compiler the install still succeeds and
+``spotdiff.metrics.pixel`` uses its numpy implementation.
+"""
+
+import sys
+
+from setuptools import Extension, setup
+
+# The float64 threshold test must round exactly as the reference does: no
+# fused multiply-adds.
+if sys.platform == "win32":
+    ARGS = ["/fp:precise"]
+else:
+    ARGS = ["-O3", "-ffp-contract=off", "-fno-math-errno"]
+
+setup(
+    ext_modules=[
+        Extension(
+            "spotdiff._pixelmatch",
+            ["src/spotdiff/_pixelmatch.c"],
+            extra_compile_args=ARGS,
+            optional=True,
+        )
+    ]
+)

@@ -1,0 +1,652 @@
+/*
+ * Compiled kernel of spotdiff's pixelmatch-compatible method
+ * (spotdiff/metrics/pixel.py documents the algorithm; that module's numpy
+ * implementation is the fallback when this extension is not built).
+ *
+ * One function, scan(), processes a band of rows of two 8-bit images with
+ * 1, 3 or 4 channels: for every pixel that differs it computes the colour
+ * delta (pixelmatch 7.2.0's float64 YIQ delta, or odiff 4.5's 12-bit fixed
+ * point one), writes sqrt(|delta| / 35215) as float32 into a map, and, for
+ * pixels above the threshold, runs the anti-aliasing test on both images.
+ * The images are only read (a band's test looks at rows of its neighbours),
+ * each band writes only its own rows of the outputs, and the GIL is released
+ * while it runs, so bands can be processed on several threads at once.
+ *
+ * Floating-point expressions are written in the reference order and must be
+ * compiled without contraction into fused multiply-adds (setup.py passes
+ * -ffp-contract=off) so that the threshold test is decided bit for bit.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#elif defined(_MSC_VER)
+#define ALWAYS_INLINE static __forceinline
+#else
+#define ALWAYS_INLINE static inline
+#endif
+
+/* RGB -> YIQ rows and the delta's weights (Kotsarenko & Ramos). */
+#define YR 0.29889531
+#define YG 0.58662247
+#define YB 0.11448223
+#define IR 0.59597799
+#define IG 0.27417610
+#define IB 0.32180189
+#define QR 0.21147017
+#define QG 0.52261711
+#define QB 0.31114694
+#define WY 0.5053
+#define WI 0.299
+#define WQ 0.1957
+#define MAX_YIQ_DELTA 35215.0
+
+/* Pixels compared at once before looking at single pixels. */
+#define BLOCK 64
+
+typedef struct {
+    const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
+    float *values;          /* (h, w) float32 map, written where computed */
+    uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
+    Py_ssize_t w, h;
+    int c;
+    int odiff;              /* odiff 4.5's arithmetic and detector */
+    int checker;            /* blend translucent pixels on pixelmatch 7's pattern */
+    int test_aa;            /* run the anti-aliasing test */
+    int has_threshold;      /* nudge values around the threshold */
+    int bound;              /* -1: a value at every differing pixel; else only
+                               where a channel differs by more (or the alpha) */
+    double max_delta;
+    float low, high;
+    uint8_t levels[BLOCK * 4]; /* per byte of a block: the largest difference
+                                  that is not a candidate (bound; 0 for alpha) */
+} Job;
+
+/* ---- pixels ------------------------------------------------------------ */
+
+typedef struct {
+    int r, g, b, a;
+} Px;
+
+ALWAYS_INLINE Px load(const uint8_t *img, Py_ssize_t i, int c)
+{
+    const uint8_t *p = img + i * c;
+    Px out;
+    if (c == 1) {
+        out.r = out.g = out.b = p[0];
+        out.a = 255;
+    } else {
+        out.r = p[0];
+        out.g = p[1];
+        out.b = p[2];
+        out.a = c == 4 ? p[3] : 255;
+    }
+    return out;
+}
+
+ALWAYS_INLINE int same(const uint8_t *img1, Py_ssize_t i, const uint8_t *img2, Py_ssize_t j,
+                       int c)
+{
+    const uint8_t *p = img1 + i * c, *q = img2 + j * c;
+    if (c == 4) {
+        uint32_t x, y;
+        memcpy(&x, p, 4);
+        memcpy(&y, q, 4);
+        return x == y;
+    }
+    if (c == 3)
+        return p[0] == q[0] && p[1] == q[1] && p[2] == q[2];
+    return p[0] == q[0];
+}
+
+/* ---- pixelmatch 7.2.0 arithmetic ---------------------------------------- */
+
+/* Per-channel differences of two pixels blended on the background of the
+ * pixel at flat index k_index: pixelmatch 7's checkerboard (48 or 207 per
+ * channel, keyed on the byte offset 4 * k_index) or white. */
+ALWAYS_INLINE void differences(Px p, Px q, Py_ssize_t k_index, int checker, double *dr,
+                               double *dg, double *db)
+{
+    if (p.a < 255 || q.a < 255) {
+        double rb = 255.0, gb = 255.0, bb = 255.0;
+        if (checker) {
+            double k = 4.0 * (double)k_index;
+            rb = 48.0 + 159.0 * (double)((int64_t)k % 2);
+            gb = 48.0 + 159.0 * (double)((int64_t)(k / 1.618033988749895) % 2);
+            bb = 48.0 + 159.0 * (double)((int64_t)(k / 2.618033988749895) % 2);
+        }
+        double a1 = p.a, a2 = q.a, da = a1 - a2;
+        *dr = ((double)p.r * a1 - (double)q.r * a2 - rb * da) / 255.0;
+        *dg = ((double)p.g * a1 - (double)q.g * a2 - gb * da) / 255.0;
+        *db = ((double)p.b * a1 - (double)q.b * a2 - bb * da) / 255.0;
+    } else {
+        *dr = (double)(p.r - q.r);
+        *dg = (double)(p.g - q.g);
+        *db = (double)(p.b - q.b);
+    }
+}
+
+/* |delta| of two pixels (the sign only says which is darker). */
+ALWAYS_INLINE double pm_delta(Px p, Px q, Py_ssize_t i, int checker)
+{
+    double dr, dg, db;
+    differences(p, q, i, checker, &dr, &dg, &db);
+    double y = dr * YR + dg * YG + db * YB;
+    double iq = dr * IR - dg * IG - db * IB;
+    double qq = dr * QR - dg * QG + db * QB;
+    return WY * y * y + WI * iq * iq + WQ * qq * qq;
+}
+
+/* ---- odiff 4.5 arithmetic ----------------------------------------------- */
+
+#define FIX 4096
+#define OD_YR ((int64_t)(YR * FIX))
+#define OD_YG ((int64_t)(YG * FIX))
+#define OD_YB ((int64_t)(YB * FIX))
+#define OD_IR ((int64_t)(IR * FIX))
+#define OD_IG ((int64_t)(-IG * FIX))
+#define OD_IB ((int64_t)(-IB * FIX))
+#define OD_QR ((int64_t)(QR * FIX))
+#define OD_QG ((int64_t)(-QG * FIX))
+#define OD_QB ((int64_t)(QB * FIX))
+#define OD_WY ((int64_t)(WY * FIX))
+#define OD_WI ((int64_t)(WI * FIX))
+#define OD_WQ ((int64_t)(WQ * FIX))
+
+/* Arithmetic shift right (floor division by 2**n) whatever the compiler. */
+ALWAYS_INLINE int64_t floor_shift(int64_t v, int n)
+{
+    return v >= 0 ? v >> n : -((-v + ((int64_t)1 << n) - 1) >> n);
+}
+
+/* A channel blended on white in 12-bit fixed point. */
+ALWAYS_INLINE int64_t od_blend(int ch, int a)
+{
+    const int64_t white = 255 * FIX;
+    if (a == 0)
+        return white;
+    if (a == 255)
+        return (int64_t)ch * FIX;
+    int64_t num = (int64_t)(ch - 255) * a * FIX; /* <= 0 */
+    return white - ((-num) / 255);
+}
+
+ALWAYS_INLINE void od_yiq(Px p, int64_t *y, int64_t *i, int64_t *q)
+{
+    int64_t r = od_blend(p.r, p.a), g = od_blend(p.g, p.a), b = od_blend(p.b, p.a);
+    *y = floor_shift(r * OD_YR + g * OD_YG + b * OD_YB, 12);
+    *i = floor_shift(r * OD_IR + g * OD_IG + b * OD_IB, 12);
+    *q = floor_shift(r * OD_QR + g * OD_QG + b * OD_QB, 12);
+}
+
+ALWAYS_INLINE double od_delta(Px p, Px q)
+{
+    int64_t y1, i1, q1, y2, i2, q2;
+    od_yiq(p, &y1, &i1, &q1);
+    od_yiq(q, &y2, &i2, &q2);
+    int64_t dy = y1 - y2, di = i1 - i2, dq = q1 - q2;
+    int64_t fixed = (dy * dy * OD_WY + di * di * OD_WI + dq * dq * OD_WQ) >> 24;
+    return (double)fixed / FIX;
+}
+
+/* odiff's float luma of a pixel blended on white. */
+ALWAYS_INLINE double od_luma(Px p)
+{
+    double r, g, b;
+    if (p.a == 0) {
+        r = g = b = 255.0;
+    } else if (p.a == 255) {
+        r = p.r;
+        g = p.g;
+        b = p.b;
+    } else {
+        double t = p.a / 255.0;
+        r = 255.0 + ((double)p.r - 255.0) * t;
+        g = 255.0 + ((double)p.g - 255.0) * t;
+        b = 255.0 + ((double)p.b - 255.0) * t;
+    }
+    return r * YR + g * YG + b * YB;
+}
+
+/* ---- anti-aliasing detector (Vysniauskas 2009) --------------------------- */
+
+/* 3 or more neighbours identical to pixel (x1, y1) (the image border
+ * counts as one). */
+ALWAYS_INLINE int many_siblings(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
+                                int c)
+{
+    Py_ssize_t w = j->w, n = y1 * w + x1;
+    if (x1 > 0 && y1 > 0 && x1 < w - 1 && y1 < j->h - 1) { /* interior: no bounds */
+        int zeros = same(img, n - w - 1, img, n, c) + same(img, n - w, img, n, c) +
+                    same(img, n - w + 1, img, n, c) + same(img, n - 1, img, n, c) +
+                    same(img, n + 1, img, n, c) + same(img, n + w - 1, img, n, c) +
+                    same(img, n + w, img, n, c) + same(img, n + w + 1, img, n, c);
+        return zeros > 2;
+    }
+    Py_ssize_t x0 = x1 > 0 ? x1 - 1 : 0, x2 = x1 < w - 1 ? x1 + 1 : w - 1;
+    Py_ssize_t y0 = y1 > 0 ? y1 - 1 : 0, y2 = y1 < j->h - 1 ? y1 + 1 : j->h - 1;
+    int zeros = (x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2) ? 1 : 0;
+    for (Py_ssize_t y = y0; y <= y2; y++) {
+        for (Py_ssize_t x = x0; x <= x2; x++) {
+            Py_ssize_t k = y * w + x;
+            if (k != n && same(img, k, img, n, c) && ++zeros > 2)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* The brightness difference of the centre pixel p and its neighbour q, on
+ * the centre's background (0 for identical pixels). */
+ALWAYS_INLINE double brightness(const Job *j, Px p, Px q, Py_ssize_t centre)
+{
+    double dr, dg, db;
+    differences(p, q, centre, j->checker, &dr, &dg, &db);
+    return dr * YR + dg * YG + db * YB;
+}
+
+/* pixelmatch: at most two neighbours as bright as the pixel, a darker and a
+ * brighter one, and the darkest or the brightest (the first met, visiting
+ * x outer, y inner) in a flat area of both images. */
+ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
+                                 int c)
+{
+    Py_ssize_t w = j->w, centre = y1 * w + x1;
+    Py_ssize_t x_lo = 0, y_lo = 0, x_hi = 0, y_hi = 0;
+    Px p = load(img, centre, c);
+    if (x1 > 0 && y1 > 0 && x1 < w - 1 && y1 < j->h - 1) {
+        /* Interior: all eight neighbours, compared without branches. */
+        static const int dx[8] = {-1, -1, -1, 0, 0, 1, 1, 1};
+        static const int dy[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
+        const Py_ssize_t off[8] = {-w - 1, -1, w - 1, -w, w, -w + 1, 1, w + 1};
+        double d[8];
+        int equal = 0;
+        for (int k = 0; k < 8; k++) /* identical neighbours are equally bright */
+            equal += same(img, centre + off[k], img, centre, c);
+        if (equal > 2)
+            return 0;
+        int opaque = p.a == 255;
+        for (int k = 0; k < 8; k++) {
+            Px q = load(img, centre + off[k], c);
+            opaque &= q.a == 255;
+            double dr = (double)(p.r - q.r), dg = (double)(p.g - q.g), db = (double)(p.b - q.b);
+            d[k] = dr * YR + dg * YG + db * YB;
+        }
+        if (!opaque) {
+            for (int k = 0; k < 8; k++)
+                d[k] = brightness(j, p, load(img, centre + off[k], c), centre);
+        }
+        int zeros = 0, k_lo = -1, k_hi = -1;
+        double lo = 0.0, hi = 0.0;
+        for (int k = 0; k < 8; k++) {
+            double v = d[k];
+            zeros += v == 0.0;
+            int darker = v < lo, brighter = v > hi;
+            lo = darker ? v : lo;
+            k_lo = darker ? k : k_lo;
+            hi = brighter ? v : hi;
+            k_hi = brighter ? k : k_hi;
+        }
+        if (zeros > 2 || k_lo < 0 || k_hi < 0)
+            return 0;
+        x_lo = x1 + dx[k_lo], y_lo = y1 + dy[k_lo];
+        x_hi = x1 + dx[k_hi], y_hi = y1 + dy[k_hi];
+    } else {
+        Py_ssize_t x0 = x1 > 0 ? x1 - 1 : 0, x2 = x1 < w - 1 ? x1 + 1 : w - 1;
+        Py_ssize_t y0 = y1 > 0 ? y1 - 1 : 0, y2 = y1 < j->h - 1 ? y1 + 1 : j->h - 1;
+        int zeros = 1; /* on the border */
+        double lo = 0.0, hi = 0.0;
+        for (Py_ssize_t x = x0; x <= x2; x++) {
+            for (Py_ssize_t y = y0; y <= y2; y++) {
+                Py_ssize_t k = y * w + x;
+                if (k == centre)
+                    continue;
+                double d = brightness(j, p, load(img, k, c), centre);
+                if (d == 0.0) {
+                    if (++zeros > 2)
+                        return 0;
+                } else if (d < lo) {
+                    lo = d;
+                    x_lo = x, y_lo = y;
+                } else if (d > hi) {
+                    hi = d;
+                    x_hi = x, y_hi = y;
+                }
+            }
+        }
+        if (lo == 0.0 || hi == 0.0)
+            return 0;
+    }
+    return (many_siblings(j->a, x_lo, y_lo, j, c) && many_siblings(j->b, x_lo, y_lo, j, c)) ||
+           (many_siblings(j->a, x_hi, y_hi, j, c) && many_siblings(j->b, x_hi, y_hi, j, c));
+}
+
+/* odiff: identical (not equally bright) neighbours are the equal ones,
+ * neighbours are visited row by row, and the darkest or the brightest must
+ * be flat in one image and the darkest or the brightest in the other. */
+ALWAYS_INLINE int antialiased_od(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
+                                 int c)
+{
+    Py_ssize_t w = j->w, centre = y1 * w + x1;
+    Py_ssize_t x0 = x1 > 0 ? x1 - 1 : 0, x2 = x1 < w - 1 ? x1 + 1 : w - 1;
+    Py_ssize_t y0 = y1 > 0 ? y1 - 1 : 0, y2 = y1 < j->h - 1 ? y1 + 1 : j->h - 1;
+    int zeros = (x1 == x0 || x1 == x2 || y1 == y0 || y1 == y2) ? 1 : 0;
+    double lo = 0.0, hi = 0.0;
+    Py_ssize_t x_lo = 0, y_lo = 0, x_hi = 0, y_hi = 0;
+    double luma = od_luma(load(img, centre, c));
+    for (Py_ssize_t y = y0; y <= y2; y++) {
+        for (Py_ssize_t x = x0; x <= x2; x++) {
+            Py_ssize_t k = y * w + x;
+            if (k == centre)
+                continue;
+            if (same(img, centre, img, k, c)) {
+                if (++zeros > 2)
+                    return 0;
+                continue;
+            }
+            double d = luma - od_luma(load(img, k, c));
+            if (d < lo) {
+                lo = d;
+                x_lo = x, y_lo = y;
+            } else if (d > hi) {
+                hi = d;
+                x_hi = x, y_hi = y;
+            }
+        }
+    }
+    if (lo == 0.0 || hi == 0.0)
+        return 0;
+    return (many_siblings(j->a, x_lo, y_lo, j, c) || many_siblings(j->a, x_hi, y_hi, j, c)) &&
+           (many_siblings(j->b, x_lo, y_lo, j, c) || many_siblings(j->b, x_hi, y_hi, j, c));
+}
+
+/* ---- the band scan ------------------------------------------------------ */
+
+/* The value stored for a delta: sqrt(delta / 35215) in float32, raised to
+ * at least `high` above the threshold and lowered to at most `low` below it
+ * so that comparing the float32 value with the threshold decides alike. */
+ALWAYS_INLINE float value_of(const Job *j, double d)
+{
+    float v = (float)sqrt(d / MAX_YIQ_DELTA);
+    if (j->has_threshold) {
+        float lifted = v < j->high ? j->high : v;
+        float lowered = v > j->low ? j->low : v;
+        v = d > j->max_delta ? lifted : lowered;
+    }
+    return v;
+}
+
+/* The exact delta of one pixel pair, any alpha. */
+ALWAYS_INLINE double delta_at(const Job *j, const uint8_t *pa, const uint8_t *pb, int k,
+                              Py_ssize_t index, int c)
+{
+    Px p = load(pa, k, c), q = load(pb, k, c);
+    return j->odiff ? od_delta(p, q) : pm_delta(p, q, index, j->checker);
+}
+
+/* The anti-aliasing test and the count for a pixel above the threshold. */
+ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
+                               Py_ssize_t *count)
+{
+    if (j->test_aa) {
+        int aa = j->odiff
+            ? (antialiased_od(j->a, x, y, j, c) || antialiased_od(j->b, x, y, j, c))
+            : (antialiased_pm(j->a, x, y, j, c) || antialiased_pm(j->b, x, y, j, c));
+        if (aa) {
+            j->aa[y * j->w + x] = 1;
+            return;
+        }
+    }
+    (*count)++;
+}
+
+/* Candidates only (bound >= 0): the pixels where a colour channel differs
+ * by more than the bound or the alpha differs, a superset of those above
+ * the threshold; found with byte-wise integer work that vectorises. */
+ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uint8_t *pb,
+                                      Py_ssize_t x0, Py_ssize_t y, int n, int c,
+                                      Py_ssize_t *count)
+{
+    uint8_t over[BLOCK * 4 + 8];
+    int idx[BLOCK];
+    int nb = n * c, m = 0, last = -1;
+    for (int i = 0; i < nb; i++) {
+        uint8_t u = pa[i], v = pb[i];
+        uint8_t diff = u > v ? (uint8_t)(u - v) : (uint8_t)(v - u);
+        over[i] = diff > j->levels[i];
+    }
+    memset(over + nb, 0, 8);
+    for (int i = 0; i < nb; i += 8) { /* skip 8 bytes at a time */
+        uint64_t word;
+        memcpy(&word, over + i, 8);
+        if (!word)
+            continue;
+        int end = (i + 7) / c < n - 1 ? (i + 7) / c : n - 1;
+        for (int k = i / c > last ? i / c : last + 1; k <= end; k++) {
+            int any = 0;
+            for (int ch = 0; ch < c; ch++)
+                any |= over[k * c + ch];
+            idx[m] = k;
+            m += any;
+            last = k;
+        }
+    }
+    double part = 0.0;
+    Py_ssize_t row = y * j->w + x0;
+    for (int t = 0; t < m; t++) {
+        int k = idx[t];
+        double d = delta_at(j, pa, pb, k, row + k, c);
+        float v = value_of(j, d);
+        j->values[row + k] = v;
+        part += v;
+        if (d > j->max_delta)
+            count_above(j, x0 + k, y, c, count);
+    }
+    return part;
+}
+
+/* Every pixel of the block (bound < 0): deltas first (identical pairs give
+ * exactly 0), in a loop without branches for opaque pixels, then values. */
+ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *pb,
+                                Py_ssize_t x0, Py_ssize_t y, int n, int c, Py_ssize_t *count)
+{
+    double delta[BLOCK];
+    Py_ssize_t row = y * j->w + x0;
+    if (j->odiff) {
+        for (int k = 0; k < n; k++)
+            delta[k] = od_delta(load(pa, k, c), load(pb, k, c));
+    } else {
+        int translucent = 0;
+        for (int k = 0; k < n; k++) {
+            int r1, g1, b1, r2, g2, b2;
+            if (c == 4) {
+                uint32_t u, v;
+                memcpy(&u, pa + 4 * k, 4);
+                memcpy(&v, pb + 4 * k, 4);
+                r1 = (int)(u & 0xff), g1 = (int)((u >> 8) & 0xff), b1 = (int)((u >> 16) & 0xff);
+                r2 = (int)(v & 0xff), g2 = (int)((v >> 8) & 0xff), b2 = (int)((v >> 16) & 0xff);
+                translucent |= (u & v) < 0xff000000u;
+            } else {
+                Px p = load(pa, k, c), q = load(pb, k, c);
+                r1 = p.r, g1 = p.g, b1 = p.b, r2 = q.r, g2 = q.g, b2 = q.b;
+            }
+            double dr = (double)(r1 - r2), dg = (double)(g1 - g2), db = (double)(b1 - b2);
+            double yy = dr * YR + dg * YG + db * YB;
+            double ii = dr * IR - dg * IG - db * IB;
+            double qq = dr * QR - dg * QG + db * QB;
+            delta[k] = WY * yy * yy + WI * ii * ii + WQ * qq * qq;
+        }
+        if (translucent) { /* blend where either pixel is translucent */
+            for (int k = 0; k < n; k++) {
+                if (pa[4 * k + 3] < 255 || pb[4 * k + 3] < 255)
+                    delta[k] = delta_at(j, pa, pb, k, row + k, c);
+            }
+        }
+    }
+    float *values = j->values + row;
+    for (int k = 0; k < n; k++)
+        values[k] = value_of(j, delta[k]);
+    double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+    int k = 0;
+    for (; k + 4 <= n; k += 4) {
+        s0 += values[k];
+        s1 += values[k + 1];
+        s2 += values[k + 2];
+        s3 += values[k + 3];
+    }
+    for (; k < n; k++)
+        s0 += values[k];
+    for (k = 0; k < n; k++) {
+        if (delta[k] > j->max_delta)
+            count_above(j, x0 + k, y, c, count);
+    }
+    return (s0 + s1) + (s2 + s3);
+}
+
+/* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped. */
+ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
+                             Py_ssize_t *count, double *sum)
+{
+    Py_ssize_t w = j->w, row = w * c;
+    for (Py_ssize_t y = y0; y < y1; y++) {
+        const uint8_t *ra = j->a + y * row, *rb = j->b + y * row;
+        if (memcmp(ra, rb, (size_t)row) == 0)
+            continue;
+        for (Py_ssize_t x0 = 0; x0 < w; x0 += BLOCK) {
+            int n = (int)(w - x0 < BLOCK ? w - x0 : BLOCK);
+            const uint8_t *pa = ra + x0 * c, *pb = rb + x0 * c;
+            if (memcmp(pa, pb, (size_t)(n * c)) == 0)
+                continue;
+            *sum += j->bound >= 0 ? block_candidates(j, pa, pb, x0, y, n, c, count)
+                                  : block_full(j, pa, pb, x0, y, n, c, count);
+        }
+    }
+}
+
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
+/* Also compiled for AVX2 (picked at load time where the CPU has it); the
+ * arithmetic is IEEE either way, so the results are the same. */
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+CLONES static void scan_c1(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t *n,
+                           double *s)
+{
+    scan_rows(j, y0, y1, 1, n, s);
+}
+
+CLONES static void scan_c3(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t *n,
+                           double *s)
+{
+    scan_rows(j, y0, y1, 3, n, s);
+}
+
+CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t *n,
+                           double *s)
+{
+    scan_rows(j, y0, y1, 4, n, s);
+}
+
+/* ---- Python binding ----------------------------------------------------- */
+
+PyDoc_STRVAR(scan_doc,
+"scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
+"     test_aa, has_threshold, max_delta, low, high, bound) -> (count, value_sum)\n"
+"\n"
+"Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
+"channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
+"width float32, zero-initialised by the caller) at differing pixels (with\n"
+"bound >= 0: only where a colour channel differs by more than bound or the\n"
+"alpha differs, or the delta exceeds max_delta); with has_threshold the\n"
+"value is raised to at least ``high`` above max_delta and lowered to at\n"
+"most ``low`` otherwise. Sets ``aa`` (height * width bytes, zeroed) at\n"
+"pixels above max_delta that are anti-aliased in either image when\n"
+"test_aa. Returns the number of pixels above max_delta and not\n"
+"anti-aliased, and the sum of the values written. Releases the GIL.");
+
+static PyObject *scan(PyObject *self, PyObject *args)
+{
+    Py_buffer a = {0}, b = {0}, values = {0}, aa = {0};
+    Py_ssize_t w, h, y0, y1;
+    int c, odiff, checker, test_aa, has_threshold, bound;
+    double max_delta;
+    float low, high;
+    PyObject *result = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTuple(args, "y*y*w*w*nninnppppdffi:scan", &a, &b, &values, &aa, &w, &h,
+                          &c, &y0, &y1, &odiff, &checker, &test_aa, &has_threshold,
+                          &max_delta, &low, &high, &bound))
+        return NULL;
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || y0 < 0 || y1 > h || y0 > y1) {
+        PyErr_SetString(PyExc_ValueError, "scan: bad size, channels or rows");
+        goto done;
+    }
+    if (a.len != w * h * c || b.len != a.len || values.len != w * h * (Py_ssize_t)sizeof(float) ||
+        aa.len != w * h) {
+        PyErr_SetString(PyExc_ValueError, "scan: buffer sizes do not match the image size");
+        goto done;
+    }
+    {
+        Job j;
+        j.a = (const uint8_t *)a.buf;
+        j.b = (const uint8_t *)b.buf;
+        j.values = (float *)values.buf;
+        j.aa = (uint8_t *)aa.buf;
+        j.w = w;
+        j.h = h;
+        j.c = c;
+        j.odiff = odiff != 0;
+        j.checker = checker;
+        j.test_aa = test_aa;
+        j.has_threshold = has_threshold;
+        j.bound = bound;
+        for (int i = 0; i < BLOCK * 4; i++)
+            j.levels[i] = (c == 4 && i % 4 == 3) ? 0 : (uint8_t)(bound > 255 ? 255 : bound < 0 ? 0 : bound);
+        j.max_delta = max_delta;
+        j.low = low;
+        j.high = high;
+        Py_ssize_t count = 0;
+        double sum = 0.0;
+        Py_BEGIN_ALLOW_THREADS
+        if (c == 4)
+            scan_c4(&j, y0, y1, &count, &sum);
+        else if (c == 3)
+            scan_c3(&j, y0, y1, &count, &sum);
+        else
+            scan_c1(&j, y0, y1, &count, &sum);
+        Py_END_ALLOW_THREADS
+        result = Py_BuildValue("nd", count, sum);
+    }
+done:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&aa);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS, scan_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "_pixelmatch",
+    "Compiled band scan of spotdiff's pixelmatch-compatible method.", -1, methods,
+    NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit__pixelmatch(void)
+{
+    return PyModule_Create(&module);
+}
