@@ -167,6 +167,7 @@ def compare(
     size: str = "error",
     align: str = "none",
     ignore_lighting: bool = False,
+    refine: bool = False,
     ignore: Sequence[Box] = (),
     ignore_polygons: Sequence[np.ndarray] = (),
     ignore_mask: Any = None,
@@ -209,6 +210,10 @@ def compare(
         Explain away a smooth change of light (gain and offset per channel,
         ramps, vignetting) before comparing (see :mod:`spotdiff.lighting`);
         ``info["lighting"]`` records the estimate.
+    refine : bool
+        Refine each region's outline with GrabCut seeded by the difference
+        (see :mod:`spotdiff.refine`); slower, for objects whose colours are
+        close to the background's.
     ignore : sequence of (x0, y0, x1, y1)
         Boxes (exclusive max) never reported as changed.
     ignore_polygons : sequence of (k, 2) arrays
@@ -256,6 +261,7 @@ def compare(
     unrestricted = not (len(ignore) or len(ignore_polygons)) and ignore_mask is None \
         and only_mask is None
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
+    resampled = size == "resize"  # a resized AFTER is interpolated too
     if same_bytes:  # byte-identical files: equal without decoding a pixel
         valid = one_side = None
         h, w = img_b.height, img_b.width
@@ -270,10 +276,12 @@ def compare(
         else:  # AFTER into BEFORE's frame, whatever its size
             pa, shown, valid, alignment = align_for_compare(pb, pa, model=align, data_range=rng)
             stage_info["alignment"] = alignment.to_dict()
+            resampled = alignment.resamples
             if not alignment.is_identity or shown.shape != img_a.pixels.shape:
                 stage_info["_after_pixels"] = shown
-        if ignore_lighting:  # BEFORE relit to AFTER's lighting
+        if ignore_lighting:  # BEFORE relit to AFTER's lighting (computed, rounded)
             pb, stage_info["lighting"] = compensate_lighting(pb, pa, data_range=rng, valid=valid)
+            resampled = True
         h, w = pb.shape[:2]
 
     boxes = _check_boxes(ignore, w, h, "ignore box")
@@ -302,6 +310,7 @@ def compare(
         "size": size,
         "align": align,
         "ignore_lighting": bool(ignore_lighting),
+        "refine": bool(refine),
         "ignore": [list(b) for b in boxes],
         "ignore_polygons": len(ignore_polygons),
         "ignore_mask": None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
@@ -337,6 +346,10 @@ def compare(
     if method == "pixel":
         mopts.setdefault("include_aa", include_aa)
     noise = estimate_noise(pb, pa, rng) if method == "color" else 0.0
+    if method == "color" and resampled:
+        # an interpolated AFTER or a relit BEFORE is computed, not copied: its
+        # pixels are never expected bit-identical, so the pair is not lossless
+        noise = max(noise, LOSSLESS_NOISE)
     auto = threshold in (None, "auto")
     if auto and method == "color":
         t, clean = _auto_settings(method, noise, (h, w))
@@ -426,6 +439,18 @@ def compare(
     cleaned = masks.remove_small(cleaned, clean.min_area)
     if restrict:
         cleaned &= selected
+    if refine and cleaned.any():
+        from spotdiff.refine import grabcut_refine
+        from spotdiff.render.annotators import display_rgb
+
+        boxes = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap,
+                             polygons=False).xyxy
+        rgb_b = display_rgb(Image(pb, rng))
+        rgb_a = display_rgb(Image(pa, rng))
+        strong = masks.above(raw_values, t_map * 2.0) if np.all(np.isfinite(t_map)) else None
+        cleaned = grabcut_refine(rgb_b, rgb_a, cleaned, boxes, strong=strong)
+        if restrict:
+            cleaned &= selected
     regions = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap, polygons=polygons)
 
     fraction = changed / compared if compared else 0.0

@@ -5,16 +5,22 @@ pixel a little, and smoothly across the image; a real change (an object put
 down, a patch recoloured) changes some pixels a lot, and not as a smooth
 function of what was there before. The model, per colour channel ``c``::
 
-    after_c(x, y) ~= gain_c(x, y) * before_c(x, y) + offset_c(x, y)
+    after_c(x, y) ~= gain_c(x, y) * before_c(x, y) + offset_c
 
-with ``gain_c`` and ``offset_c`` polynomials of degree 2 in the normalised
-coordinates (12 numbers per channel). That holds a global gain and offset,
-a linear ramp across the image and a radial vignette (``1 - k r^2``)
-exactly, and smooth spotlights approximately. The fit is iteratively
-reweighted least squares on a grid of pixels: pixels further than three
-robust standard deviations (MAD) from the current fit are dropped and the
-fit is repeated, so that the changed pixels, a minority, do not bend the
-field. Saturated pixels (clipped in either image) are left out of the fit.
+with ``gain_c`` a polynomial of degree 2 in the normalised coordinates and
+``offset_c`` a constant (7 numbers per channel): light multiplies what the
+scene reflects, and a camera's black level or haze adds the same amount
+everywhere. That holds a global gain and offset, a linear ramp across the
+image and a radial vignette (``1 - k r^2``) exactly, and smooth spotlights
+approximately. (A spatially varying offset as well would be degenerate: on a
+dark, flat part of the scene any gain fits with a matching offset, and the
+field then mis-relights the bright objects there.) The fit is iteratively
+reweighted least squares on a grid of pixels, pulled gently towards "no
+change of light" so that an unchanged pair stays unchanged: pixels further
+than three robust standard deviations (MAD) from the current fit are
+dropped and the fit is repeated, so that the changed pixels, a minority, do
+not bend the field. Saturated pixels (clipped in either image) are left out
+of the fit.
 
 BEFORE is then relit to AFTER's lighting and the ordinary comparison runs:
 whatever the smooth field does not explain is reported.
@@ -29,6 +35,12 @@ import numpy as np
 #: Pixels sampled for the fit (a regular grid).
 _SAMPLES = 20_000
 _ITERATIONS = 4
+#: Pull towards identity (gain 1, offset 0), relative to the data's weight:
+#: negligible against a real change of light, decisive where the data
+#: cannot tell the parameters apart.
+_PRIOR = 1e-3
+#: Coefficients per channel: 6 gain monomials and one offset.
+_N_COEF = 7
 
 
 def _monomials(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -58,10 +70,10 @@ def fit_lighting(
     Returns
     -------
     coefficients, outlier_fraction
-        float64 (C', 12): per colour channel, 6 gain then 6 offset
-        coefficients (offset in ``data_range`` units) of the monomials
-        1, x, y, x^2, xy, y^2 over x, y in [-1, 1]; and the fraction of
-        usable sampled pixels left out as not explained by lighting.
+        float64 (C', 7): per colour channel, the 6 gain coefficients of the
+        monomials 1, x, y, x^2, xy, y^2 over x, y in [-1, 1], then the
+        offset (in ``data_range`` units); and the fraction of usable sampled
+        pixels left out as not explained by lighting.
     """
     h, w = before.shape[:2]
     channels = 3 if before.shape[2] == 4 else before.shape[2]
@@ -76,13 +88,14 @@ def fit_lighting(
     a_all = after[ys, xs, :channels].astype(np.float64) / data_range
     # clipped in either image: the linear model does not hold there
     lo, hi = 0.5 / 255, 1 - 0.5 / 255
-    coefficients = np.zeros((channels, 12))
-    coefficients[:, 0] = 1.0
+    identity = np.zeros(_N_COEF)
+    identity[0] = 1.0
+    coefficients = np.tile(identity, (channels, 1))
     dropped, usable = 0, 0
     for c in range(channels):
         b, a = b_all[:, c], a_all[:, c]
         ok = (b > lo) & (b < hi) & (a > lo) & (a < hi)
-        design = np.hstack([basis * b[:, None], basis])
+        design = np.hstack([basis * b[:, None], np.ones((len(b), 1))])
         design_t = np.ascontiguousarray(design.T)
         n_ok = int(ok.sum())
         usable += n_ok
@@ -91,9 +104,12 @@ def fit_lighting(
         inliers = ok
         coef = coefficients[c]
         for _ in range(_ITERATIONS):
-            # weighted normal equations: 12 x 12, cheap for any sample count
+            # weighted normal equations: 7 x 7, cheap for any sample count
             dw = design_t * inliers
-            coef = np.linalg.lstsq(dw @ design, dw @ a, rcond=None)[0]
+            normal = dw @ design
+            prior = _PRIOR * np.trace(normal) / _N_COEF
+            coef = np.linalg.solve(normal + prior * np.eye(_N_COEF),
+                                   dw @ a + prior * identity)
             residual = np.abs(design @ coef - a)
             sigma = 1.4826 * np.median(residual[inliers])
             # at least 1.5 levels of 8 bits: rounding alone is half a level
@@ -125,8 +141,8 @@ def relight(before: np.ndarray, coefficients: np.ndarray, *, data_range: float) 
     out = before.copy()
     for c, coef in enumerate(coefficients):
         gain = _field(coef[:6], h, w)
-        offset = _field(coef[6:], h, w) * np.float32(data_range)
-        value = before[:, :, c].astype(np.float32) * gain + offset
+        value = before[:, :, c].astype(np.float32) * gain
+        value += np.float32(coef[6] * data_range)
         if before.dtype.kind in "ui":
             value = np.clip(np.rint(value), 0, data_range)
         out[:, :, c] = value.astype(before.dtype)
@@ -174,13 +190,12 @@ def compensate_lighting(
     for coef in coefficients:
         # means over the image of the two fields (a coarse grid is plenty)
         g = _field(coef[:6], min(h, 33), min(w, 33))
-        o = _field(coef[6:], min(h, 33), min(w, 33))
         gains.append(round(float(g.mean()), 4))
-        offsets.append(round(float(o.mean()) * data_range, 3))
+        offsets.append(round(float(coef[6]) * data_range, 3))
         low.append(float(g.min()))
         high.append(float(g.max()))
     info = {
-        "model": "polynomial gain and offset, degree 2",
+        "model": "polynomial gain (degree 2) and offset",
         "gain": gains,
         "offset": offsets,
         "gain_range": [round(min(low), 4), round(max(high), 4)],

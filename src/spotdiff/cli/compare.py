@@ -85,6 +85,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="closing size: bridge gaps narrower than PX")
     c.add_argument("--no-fill-holes", dest="fill_holes", action="store_false", default=None,
                    help="keep holes inside regions")
+    c.add_argument("--refine", action="store_true",
+                   help="refine each region's outline with GrabCut seeded by the difference "
+                   "(slower; for objects close in colour to their background)")
     c.add_argument("--min-area", type=non_negative_int, metavar="PX",
                    help="drop regions smaller than PX pixels")
     c.add_argument("--merge-gap", type=non_negative_int, metavar="PX",
@@ -248,6 +251,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         size=args.size,
         align=args.align,
         ignore_lighting=args.ignore_lighting,
+        refine=args.refine,
         ignore=args.ignore,
         ignore_polygons=[__import__("numpy").asarray(p) for p in args.ignore_polygon],
         ignore_mask=args.ignore_mask,

@@ -89,6 +89,16 @@ class Alignment:
     def is_identity(self) -> bool:
         return self.model == "none"
 
+    @property
+    def resamples(self) -> bool:
+        """Whether warping interpolates AFTER (anything but a whole-pixel shift),
+        so that no pixel can be expected to come back bit-identical."""
+        m = self.matrix
+        return not (
+            np.allclose(m[:2, :2], np.eye(2)) and np.allclose(m[2], [0.0, 0.0, 1.0])
+            and np.allclose(m[:2, 2], np.round(m[:2, 2]))
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, 3x3 matrix, inlier ratio, residual, overlap."""
         out: dict[str, Any] = {
