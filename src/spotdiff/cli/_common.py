@@ -73,41 +73,33 @@ def parse_polygon(text: str) -> list[tuple[int, int]]:
     return points
 
 
-def non_negative_int(text: str) -> int:
-    import argparse
-
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
-
-
-def fraction(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}") from None
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 1, got {text!r}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
+def number_type(cast: type, *, low: float, high: float | None = None):  # noqa: ANN201
+    """An argparse ``type`` for a finite int or float within [low, high]."""
     import argparse
     import math
 
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    return value
+    whole = cast is int
+    if high is not None:
+        wanted = f"a {'whole number' if whole else 'number'} from {low:g} to {high:g}"
+    else:
+        wanted = f"a {'whole number' if whole else 'number'} >= {low:g}"
+
+    def convert(text: str):  # noqa: ANN202
+        try:
+            value = cast(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}") from None
+        if not math.isfinite(value) or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return convert
+
+
+non_negative_int = number_type(int, low=0)
+positive_int = number_type(int, low=1)
+non_negative_float = number_type(float, low=0)
+fraction = number_type(float, low=0, high=1)
 
 
 def threshold_value(text: str) -> float | str:

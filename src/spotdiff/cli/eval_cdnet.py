@@ -5,17 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from spotdiff.cli._common import ExitCode, Streams
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return value
+from spotdiff.cli._common import ExitCode, Streams, positive_int
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help='print {"sequences": [...], "mean": {...}} as JSON on stdout')
     p.add_argument("--save-masks", metavar="DIR",
                    help="write each sequence's masks as DIR/<sequence>/bin%%06d.png (0/255)")
-    p.add_argument("--max-frames", type=_positive_int, metavar="N",
+    p.add_argument("--max-frames", type=positive_int, metavar="N",
                    help="run only the first N frames of each sequence (quick check)")
     p.set_defaults(run=run)
 
