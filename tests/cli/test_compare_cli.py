@@ -171,3 +171,41 @@ def test_python_dash_m(pair):
     proc = subprocess.run([sys.executable, "-m", "spotdiff", "compare", str(a), str(b), "--json"],
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and json.loads(proc.stdout)["changed_pixels"] == 800
+
+
+def test_diff_image_format_and_folders(pair, tmp_path):
+    a, b = pair
+    target = tmp_path / "new" / "dir" / "diff.jpg"
+    assert run("compare", str(a), str(b), "--diff-image", str(target))[0] == 1
+    assert target.read_bytes()[:3] == b"\xff\xd8\xff"  # a JPEG, as its name says
+    assert "--diff-image" in _error("compare", str(a), str(b), "--diff-image",
+                                    str(tmp_path / "diff.gif"))
+
+
+def test_unwritable_output_names_the_users_path(pair, tmp_path):
+    a, b = pair
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    err = _error("compare", str(a), str(b), "--diff-image", str(blocker / "d.png"))
+    assert str(blocker / "d.png") in err or str(blocker) in err
+    assert ".d." not in err  # never the temporary name
+
+
+def test_outputs_are_all_or_nothing(pair, tmp_path):
+    a, b = pair
+    out = tmp_path / "o"
+    (out / "overlay.png").mkdir(parents=True)  # one picture cannot be written
+    _error("compare", str(a), str(b), "-o", str(out))
+    assert sorted(p.name for p in out.iterdir()) == ["overlay.png"]  # nothing else left
+
+
+def test_internal_errors_exit_2_not_1(pair, monkeypatch):
+    import spotdiff.engine
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(spotdiff.engine, "compare", broken)
+    a, b = pair
+    code, _, err = run("compare", str(a), str(b))
+    assert code == 2 and "internal error" in err and "boom" in err and "Traceback" not in err

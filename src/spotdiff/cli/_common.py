@@ -21,22 +21,38 @@ class Streams:
 
 
 def fail(streams: Streams, exc: BaseException) -> int:
-    """Print a one-line message for an expected error and return exit code 2.
+    """Print a one-line message for an error and return exit code 2.
 
     Errors we raise for bad input (InputError, MissingExtraError) and the
-    operating system's (disk full, permission denied) are the user's to fix
-    and get one line; anything else is a bug and keeps its traceback.
+    operating system's (disk full, permission denied, no such folder) are the
+    user's to fix and get one line. Anything else is a bug: one line says so,
+    and ``SPOTDIFF_DEBUG=1`` adds the traceback. Either way the exit code is
+    2, never 1, which scripts read as "the images differ".
     """
+    import os
+
     from spotdiff.errors import InputError, MissingExtraError
 
     if isinstance(exc, (InputError, MissingExtraError)):
         streams.err.write(f"spotdiff: error: {exc}\n")
-        return ExitCode.ERROR
-    if isinstance(exc, OSError):
+    elif isinstance(exc, OSError):
         where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        streams.err.write(f"spotdiff: error: cannot write{where}: {exc.strerror or exc}\n")
-        return ExitCode.ERROR
-    raise exc
+        streams.err.write(
+            f"spotdiff: error: cannot write{where}: expected a writable path, got "
+            f"'{exc.strerror or exc}'; check that the folder exists and may be written\n"
+        )
+    else:
+        lines = str(exc).strip().splitlines()
+        streams.err.write(
+            f"spotdiff: internal error: {type(exc).__name__}: {lines[-1] if lines else ''} "
+            "(a bug: please report it with the command; SPOTDIFF_DEBUG=1 shows the "
+            "traceback)\n"
+        )
+        if os.environ.get("SPOTDIFF_DEBUG"):
+            import traceback
+
+            traceback.print_exception(exc, file=streams.err)
+    return ExitCode.ERROR
 
 
 def parse_box(text: str) -> tuple[int, int, int, int]:

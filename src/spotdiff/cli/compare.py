@@ -40,8 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="write result.json and the pictures (mask, heatmap, boxes, overlay) here")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--diff-image", metavar="FILE",
-                   help=f"write one picture of the changes to FILE (PNG; the "
-                   f"{DIFF_IMAGE_PICTURE} picture), without -o")
+                   help=f"write one picture of the changes to FILE (the {DIFF_IMAGE_PICTURE} "
+                   "picture, or pixelmatch's with --method pixel; format from the name's "
+                   "ending: .png, .jpg, .webp, .bmp, .tif)")
     p.add_argument("--pictures", default=",".join(DEFAULT_PICTURES), metavar="LIST",
                    help=f"pictures written with -o, comma-separated from {','.join(PICTURES)} "
                    "or 'none' (default: %(default)s)")
@@ -184,11 +185,11 @@ def _summary(diff, before: str, after: str) -> str:  # noqa: ANN001
     return f"{line}\n  before: {before}\n  after:  {after}\n"
 
 
-def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
-                  pixelmatch_style: dict | None = None) -> None:
-    """Render the requested pictures, then write every file atomically."""
+def output_files(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
+                 pixelmatch_style: dict | None = None) -> dict[Path, bytes]:
+    """The files ``-o DIR`` writes, rendered and encoded: path -> bytes."""
     from spotdiff import render
-    from spotdiff.io import write_image, write_json
+    from spotdiff.io import encode_image
 
     annotators: dict[str, Any] = {
         "mask": render.MaskAnnotator(),
@@ -201,11 +202,12 @@ def write_outputs(diff, out_dir: Path, pictures: list[str], payload: dict,  # no
         from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
 
         annotators["pixelmatch"] = PixelmatchDiffAnnotator(**(pixelmatch_style or {}))
-    images = {name: annotators[name].annotate(diff) for name in pictures}
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, pixels in images.items():
-        write_image(out_dir / f"{name}.png", pixels)
-    write_json(out_dir / "result.json", payload)
+    contents = {
+        out_dir / f"{name}.png": encode_image(annotators[name].annotate(diff), ".png")
+        for name in pictures
+    }
+    contents[out_dir / "result.json"] = (json.dumps(payload, indent=2) + "\n").encode()
+    return contents
 
 
 def _start_loading(before: str, after: str) -> Any:
@@ -234,10 +236,16 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if args.output is not None and Path(args.output).exists() and not Path(args.output).is_dir():
         raise InputError("-o/--output", expected="a directory", got=f"a file '{args.output}'",
                          fix="pass a directory path (it is created if missing)")
-    if args.diff_image is not None and Path(args.diff_image).is_dir():
-        raise InputError("--diff-image", expected="a file path",
-                         got=f"a directory '{args.diff_image}'",
-                         fix="pass a file name such as diff.png")
+    if args.diff_image is not None:
+        from spotdiff.io.write import WRITE_FORMATS
+
+        if Path(args.diff_image).is_dir():
+            raise InputError("--diff-image", expected="a file path",
+                             got=f"a directory '{args.diff_image}'",
+                             fix="pass a file name such as diff.png")
+        if Path(args.diff_image).suffix.lower() not in WRITE_FORMATS:
+            raise InputError("--diff-image", expected="a name ending in " + ", ".join(
+                WRITE_FORMATS), got=repr(args.diff_image), fix="name it e.g. diff.png")
     method_options = _pixel_options(args)
     pending = _start_loading(before, after)
     from spotdiff.engine import compare
@@ -270,12 +278,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     payload = diff.to_dict()
     payload["before"] = str(before)
     payload["after"] = str(after)
+    contents: dict[Path, bytes] = {}
     if args.output is not None:
-        write_outputs(diff, Path(args.output), pictures, payload,
-                      pixelmatch_style=_pixelmatch_style(args))
+        contents.update(output_files(diff, Path(args.output), pictures, payload,
+                                     pixelmatch_style=_pixelmatch_style(args)))
     if args.diff_image is not None:
         from spotdiff import render
-        from spotdiff.io import write_image
+        from spotdiff.io import encode_image
 
         if diff.method == "pixel":  # pixelmatch users expect pixelmatch's picture
             from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
@@ -283,7 +292,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             annotator = PixelmatchDiffAnnotator(**_pixelmatch_style(args))
         else:
             annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
-        write_image(args.diff_image, annotator.annotate(diff))
+        target = Path(args.diff_image)
+        contents[target] = encode_image(annotator.annotate(diff), target.suffix)
+    if contents:
+        from spotdiff.io import write_files
+
+        for folder in {path.parent for path in contents}:
+            folder.mkdir(parents=True, exist_ok=True)
+        write_files(contents)  # all or nothing
     if args.json:
         streams.out.write(json.dumps(payload) + "\n")
     else:

@@ -417,7 +417,7 @@ def _read(path: Path, name: str) -> bytes:
             f"{name} image '{path}'",
             expected="a file",
             got="a directory",
-            fix="pass an image file (use 'spotdiff batch' for folders)",
+            fix="pass an image file, not a folder",
         ) from None
     except OSError as exc:
         raise InputError(

@@ -24,6 +24,47 @@ from spotdiff.errors import InputError
 FAST_LEVEL = 1
 
 
+def _temporary_beside(target: Path) -> Path:
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
+                                   dir=target.parent)
+    except OSError as exc:  # report the user's path, not the temporary one
+        raise OSError(exc.errno, exc.strerror, str(target)) from None
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
+    return Path(tmp)
+
+
+@contextmanager
+def written_together(paths: list[Path]) -> Iterator[list[Path]]:
+    """Yield temporary paths beside ``paths``; rename them all on success.
+
+    Every file is first written in full under a temporary name; only when
+    all are written are they renamed into place. On any error every
+    temporary file is removed, so a set of outputs is never left half
+    written (a failed picture does not leave the others behind).
+    """
+    temps: list[Path] = []
+    try:
+        for target in paths:
+            temps.append(_temporary_beside(Path(target)))
+        yield temps
+        for target in paths:  # what would make a rename fail, before any rename
+            if Path(target).is_dir():
+                raise IsADirectoryError(21, "Is a directory", str(target))
+        for tmp, target in zip(temps, paths, strict=True):
+            try:
+                os.replace(tmp, target)
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(target)) from None
+    except BaseException:
+        for tmp in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+
+
 @contextmanager
 def written_atomically(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` on success.
@@ -31,18 +72,8 @@ def written_atomically(path: str | os.PathLike) -> Iterator[Path]:
     On any error the temporary file is removed, so no half-written output
     is ever left where a reader expects a finished file.
     """
-    target = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix, dir=target.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with written_together([Path(path)]) as (tmp,):
+        yield tmp
 
 
 def _fast_encoder():  # noqa: ANN202 - returns fpng's encode function or None
@@ -97,12 +128,52 @@ def encode_png(pixels: np.ndarray, *, compression: int = 1) -> bytes:
     return buf.tobytes()
 
 
+#: File name endings the writers accept, and OpenCV's encoder for each.
+WRITE_FORMATS = {".png": ".png", ".jpg": ".jpg", ".jpeg": ".jpg", ".webp": ".webp",
+                 ".bmp": ".bmp", ".tif": ".tiff", ".tiff": ".tiff"}
+
+
+def encode_image(pixels: np.ndarray, suffix: str, *, compression: int = 1) -> bytes:
+    """Encode pixels in the format a file name ending names (``.png``,
+    ``.jpg``, ``.webp``, ``.bmp``, ``.tif``); PNG goes through
+    :func:`encode_png`, the rest through OpenCV at high quality."""
+    ext = WRITE_FORMATS.get(suffix.lower())
+    if ext is None:
+        raise InputError(
+            "output file name",
+            expected="an ending among " + ", ".join(WRITE_FORMATS),
+            got=repr(suffix) if suffix else "no ending",
+            fix="name the file e.g. diff.png",
+        )
+    if ext == ".png":
+        return encode_png(pixels, compression=compression)
+    import cv2
+
+    if pixels.ndim == 3 and pixels.shape[2] == 3:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    elif pixels.ndim == 3 and pixels.shape[2] == 4:
+        pixels = cv2.cvtColor(pixels, cv2.COLOR_RGBA2BGRA)
+    params = [cv2.IMWRITE_JPEG_QUALITY, 95] if ext == ".jpg" else []
+    ok, buf = cv2.imencode(ext, pixels, params)
+    if not ok:  # pragma: no cover - OpenCV fails only on unsupported dtypes
+        raise InputError(f"{ext} encoder", expected="uint8 pixels", got=str(pixels.dtype))
+    return buf.tobytes()
+
+
 def write_image(path: str | os.PathLike, pixels: np.ndarray, *, compression: int = 1) -> Path:
-    """Write RGB(A)/gray pixels to a PNG file atomically."""
-    data = encode_png(pixels, compression=compression)
+    """Write RGB(A)/gray pixels atomically, in the format the name's ending says."""
+    data = encode_image(pixels, Path(path).suffix, compression=compression)
     with written_atomically(path) as tmp:
         tmp.write_bytes(data)
     return Path(path)
+
+
+def write_files(contents: dict[Path, bytes]) -> None:
+    """Write several files all-or-nothing (see :func:`written_together`)."""
+    paths = list(contents)
+    with written_together(paths) as temps:
+        for tmp, path in zip(temps, paths, strict=True):
+            tmp.write_bytes(contents[path])
 
 
 def write_json(path: str | os.PathLike, payload: Any) -> Path:

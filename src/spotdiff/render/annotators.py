@@ -77,21 +77,35 @@ class MaskAnnotator:
 
 @dataclass(frozen=True)
 class BoxAnnotator:
-    """BEFORE and AFTER side by side with each region's box on both."""
+    """BEFORE and AFTER side by side with each region's box on both.
+
+    Boxes are drawn in ``color`` over a dark outline, so they stay visible
+    on content of their own colour; ``thickness`` None scales with the
+    image (2 px up to 1000 px, thicker beyond) so boxes survive scaling the
+    picture down. Regions are numbered largest first, as in the JSON.
+    """
 
     color: RGB = (255, 0, 0)
-    thickness: int = 2
+    outline: RGB = (0, 0, 0)
+    thickness: int | None = None
     gap: int = 8
     label: bool = True
 
     def draw(self, rgb: np.ndarray, diff: Diff) -> np.ndarray:
         out = rgb.copy()
-        t = max(1, self.thickness)
+        h, w = out.shape[:2]
+        t = self.thickness if self.thickness is not None else max(2, round(max(h, w) / 500))
+        t = max(1, t)
+        scale = max(0.45, t * 0.25)
         for i, (x0, y0, x1, y1) in enumerate(diff.regions.xyxy.tolist()):
-            cv2.rectangle(out, (x0, y0), (x1 - 1, y1 - 1), self.color, t)
+            corner0, corner1 = (x0, y0), (x1 - 1, y1 - 1)
+            cv2.rectangle(out, corner0, corner1, self.outline, t + 2)
+            cv2.rectangle(out, corner0, corner1, self.color, t)
             if self.label:
-                cv2.putText(out, str(i + 1), (x0, max(12, y0 - 3)), cv2.FONT_HERSHEY_SIMPLEX,
-                            0.45, self.color, 1, cv2.LINE_AA)
+                at = (x0, max(int(14 * scale / 0.45), y0 - t - 2))
+                for colour, weight in ((self.outline, t + 2), (self.color, max(1, t - 1))):
+                    cv2.putText(out, str(i + 1), at, cv2.FONT_HERSHEY_SIMPLEX, scale, colour,
+                                weight, cv2.LINE_AA)
         return out
 
     def annotate(self, diff: Diff) -> np.ndarray:
