@@ -49,11 +49,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     m = p.add_argument_group("difference")
     m.add_argument("--method", default="color", metavar="M",
-                   help="color (default, ΔE in CIELAB), absdiff, pixel (pixelmatch-compatible) "
-                   "or ssim")
+                   help="color (default, ΔE in CIELAB), absdiff, pixel (pixelmatch-compatible), "
+                   "ssim or msssim")
     m.add_argument("--threshold", type=threshold_value, default="auto", metavar="T",
-                   help="threshold on the difference map in the method's units, 'auto' "
-                   "(default: reads the pair's noise level) or 'otsu'")
+                   help="threshold on the difference map in the method's units (color: ΔE; "
+                   "absdiff: 0-255; pixel: 0-1 as pixelmatch; ssim: 1 - SSIM), 'auto' "
+                   "(default: reads the pair's noise level and cleans the mask to match) or "
+                   "'otsu'; a number turns the automatic cleaning off")
     m.add_argument("--include-aa", action="store_true",
                    help="count anti-aliased pixels as changes")
 
