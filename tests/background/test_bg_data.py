@@ -49,3 +49,16 @@ def test_highway_first_frames():
     result = evaluate_sequence(seq, create("consensus"), max_frames=650)
     assert result.scored == 650 - 469
     assert result.confusion.metrics()["f_measure"] > 0.9
+
+
+def test_cli_refuses_a_run_that_scores_no_frame():
+    import io
+
+    from spotdiff.cli import main
+
+    highway = require_data("cdnet2014", "baseline", "highway")
+    err = io.StringIO()
+    code = main(["eval", "cdnet", str(highway), "--max-frames", "50"], stdout=io.StringIO(),
+                stderr=err)
+    assert code == 2
+    assert "scoring starts at frame 470" in err.getvalue()

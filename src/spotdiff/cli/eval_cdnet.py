@@ -74,6 +74,18 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         model = create(args.method, **options)
         result = evaluate_sequence(seq, model, save_masks=args.save_masks,
                                    max_frames=args.max_frames)
+        if result.scored == 0:
+            first = f"; scoring starts at frame {seq.numbers[min(seq.truths)]}" \
+                if seq.truths else ""
+            raise InputError(
+                f"sequence '{seq.name}'",
+                expected="at least one scored frame (inside the temporal ROI, with ground "
+                "truth, after the warm-up)",
+                got=f"none in the {result.frames} frames run{first}",
+                fix="raise --max-frames or leave it out",
+            )
+        if args.max_frames is not None and result.frames < len(seq.frames):
+            result.protocol += f", first {result.frames} frames"
         results.append(result)
         if not args.json:
             streams.err.write(f"  {seq.name}: F {result.confusion.metrics()['f_measure']:.3f}, "
