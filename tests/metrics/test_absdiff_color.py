@@ -77,3 +77,12 @@ def test_gray_inputs():
         skcolor.rgb2lab(np.repeat(a, 3, axis=2)), skcolor.rgb2lab(np.repeat(b, 3, axis=2))
     )
     np.testing.assert_allclose(color(a, b, data_range=255).values, expected, atol=0.05)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("channels", [1, 3, 4])
+def test_channel_peak_is_the_channel_maximum(dtype, channels):
+    from spotdiff.metrics.absdiff import channel_peak
+
+    a = (np.random.default_rng(channels).random((37, 53, channels)) * 200).astype(dtype)
+    np.testing.assert_array_equal(channel_peak(a), a.max(axis=2))
