@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from spotdiff.cli import main
-from spotdiff.evalset import RECIPES, make_pairs, score_case, summarise
+from spotdiff.evalset import RECIPES, SPOTDIFF, make_pairs, score_case, summarise
+from spotdiff.evalset.pairs import KINDS, LOSSY
 
 
 def test_score_case_by_hand():
@@ -33,6 +34,7 @@ def test_score_case_by_hand():
     assert s.false_regions_unchanged == 1 and s.iou is None
     r = summarise([score_case(truth, whole, [(10, 10, 30, 20)]), s])
     assert r["region_recall"] == 1.0 and r["regions_on_unchanged"] == 1
+    assert r["region_precision"] == 0.5  # the region on the unchanged pair is wrong
 
 
 def test_cases_are_deterministic_and_labelled():
@@ -46,13 +48,18 @@ def test_cases_are_deterministic_and_labelled():
         assert x.mask.any() == changed
     tiny = next(c for c in a if c.kind == "tiny")
     assert tiny.mask.sum() == 64
+    # a case depends on (seed, photo, kind) only, not on the other photos chosen
+    full = {c.name: c for c in make_pairs(seed=3, photos=("astronaut", "chelsea"))}
+    np.testing.assert_array_equal(full["chelsea/tiny"].after, tiny.after)
+    assert [c.kind for c in a] == list(KINDS)
 
 
 @pytest.mark.parametrize("photo", ["chelsea", "coffee"])  # one lossless, one JPEG photo
 def test_spotdiff_finds_each_change_whole_and_nothing_else(photo):
+    assert (photo in LOSSY) == (photo == "coffee")
     scores = []
     for case in make_pairs(photos=(photo,)):
-        mask, boxes = RECIPES["spotdiff"](case.before, case.after, case.options)
+        mask, boxes = RECIPES[SPOTDIFF](case.before, case.after)
         scores.append(score_case(case.mask, mask, boxes))
     r = summarise(scores)
     assert r["regions_on_unchanged"] == 0
@@ -63,10 +70,10 @@ def test_spotdiff_finds_each_change_whole_and_nothing_else(photo):
 def test_seed_recipes_fail_where_spotdiff_does_not():
     cases = {c.kind: c for c in make_pairs(photos=("coffee",))}
     jpeg = cases["jpeg-only"]
-    _, ssim_boxes = RECIPES["ssim+otsu+contours>40"](jpeg.before, jpeg.after, {})
+    _, ssim_boxes = RECIPES["ssim+otsu+contours>40"](jpeg.before, jpeg.after)
     assert len(ssim_boxes) > 0  # JPEG noise makes false regions for the SSIM recipe
     recol = cases["recolored"]  # equal luminance: grayscale absdiff sees nothing
-    mask, _ = RECIPES["absdiff+threshold 25+erode"](recol.before, recol.after, {})
+    mask, _ = RECIPES["absdiff+threshold 25+erode"](recol.before, recol.after)
     assert (mask & recol.mask).sum() < 0.2 * recol.mask.sum()
 
 
@@ -76,7 +83,9 @@ def test_cli_eval_pairs_json():
     assert code == 0, err.getvalue()
     d = json.loads(out.getvalue())
     assert d["cases"] == 10 and set(d["detectors"]) == set(RECIPES)
-    assert d["detectors"]["spotdiff"]["regions_on_unchanged"] == 0
+    assert d["detectors"][SPOTDIFF]["regions_on_unchanged"] == 0
+    # without --ignore-lighting a change of light is a change
+    assert d["detectors"]["spotdiff (no options)"]["regions_on_unchanged"] > 0
 
 
 def test_cli_eval_pairs_bad_photo():

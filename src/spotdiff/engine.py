@@ -23,20 +23,26 @@ from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
 from spotdiff.io.image import load_pair as _load_pair
 from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
-from spotdiff.noise import estimate_noise
+from spotdiff.metrics.absdiff import channel_peak
+from spotdiff.noise import LOSSY_FLOOR, estimate_noise
 from spotdiff.regions import find_regions
 from spotdiff.result import Diff, Regions
 
 Box = tuple[int, int, int, int]
 
-#: Noise sigma (8-bit scale) below which a pair is treated as lossless.
-LOSSLESS_NOISE = 0.5
+#: Noise sigma (8-bit scale) below which a pair is treated as lossless (a
+#: pair that is not reads at least this much, see spotdiff.noise).
+LOSSLESS_NOISE = LOSSY_FLOOR
 #: Lossless pairs: a group of n changed pixels is visible when its peak ΔE
 #: times sqrt(n) exceeds this (a lone pixel needs ΔE > 24, about pixelmatch's
 #: default threshold doubled; 16 pixels ΔE > 6; 600 pixels ΔE > 1).
 LOSSLESS_CONTRAST_AREA = 24.0
 #: Noisy pairs: the threshold rises by this many times the local noise floor.
 NOISE_FLOOR_GAIN = 8.0
+#: Noisy pairs: a median noise floor above this (ΔE of the blurred images;
+#: JPEG at quality 70 leaves at most about 1) is a change of the whole
+#: image, not noise, and does not raise the threshold.
+GLOBAL_SHIFT = 2.5
 #: Noisy pairs: Gaussian sigma (pixels) of the blur both images get before
 #: the ΔE map (averages codec noise away; objects keep their contrast), and
 #: the ΔE threshold before the noise floor is added.
@@ -155,6 +161,191 @@ def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[f
         min_area=max(16, int(60 * scale * scale)),
         merge_gap=max(4, int(round(8 * scale))),
     )
+
+
+def _blurred_difference(
+    method: str, pb: np.ndarray, pa: np.ndarray, rng: float, mopts: dict[str, Any],
+    sigma: float,
+) -> np.ndarray:
+    """The difference map of both images blurred by ``sigma`` (pixels).
+
+    A blur of two pixels or more leaves nothing that half the resolution
+    cannot hold, so the images are halved first (area averaging, itself a
+    blur of half a pixel), blurred by the rest and compared there, and the map
+    is brought back to full size: a quarter of the colour conversions.
+    """
+    h, w = pb.shape[:2]
+    if sigma < 2.0 or min(h, w) < 64:
+        return _difference(method, cv2.GaussianBlur(pb, (0, 0), sigma),
+                           cv2.GaussianBlur(pa, (0, 0), sigma), rng, mopts).values
+    half = ((w + 1) // 2, (h + 1) // 2)
+    rest = float(np.sqrt(sigma * sigma - 0.25)) / 2.0
+
+    def small(px: np.ndarray) -> np.ndarray:
+        out = cv2.GaussianBlur(cv2.resize(px, half, interpolation=cv2.INTER_AREA), (0, 0), rest)
+        return out.reshape(half[1], half[0], px.shape[2])
+
+    values = _difference(method, small(pb), small(pa), rng, mopts).values
+    return cv2.resize(values, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+@dataclass
+class _Found:
+    """What one pass of the difference -> mask stages found (on a crop or all)."""
+
+    dmap: DiffMap
+    values: np.ndarray
+    changed: int
+    cleaned: np.ndarray
+    excluded: np.ndarray | None
+    t: float
+
+
+def _find_changes(
+    pb: np.ndarray, pa: np.ndarray, selected: np.ndarray, *, restrict: bool, method: str,
+    rng: float, mopts: dict[str, Any], t: float, clean: Cleaning, threshold: Any, auto: bool,
+    noise: float, include_aa: bool, one_side: Any, refine: bool, info: dict[str, Any],
+) -> _Found:
+    """Difference map, threshold, anti-aliasing, cleaning (and refinement) of
+    one aligned pair; ``selected`` marks the compared pixels."""
+    mopts = dict(mopts)
+    if method == "pixel" and np.isfinite(t):
+        # The pixel method makes `values > t` match pixelmatch's test exactly
+        # and tests anti-aliasing only above t.
+        mopts.setdefault("threshold", t)
+    dmap = _difference(method, pb, pa, rng, mopts)
+    values = dmap.values
+    raw_values = values
+    if clean.blur > 0 and method == "color":
+        values = _blurred_difference(method, pb, pa, rng, mopts, clean.blur)
+    elif clean.blur > 0:
+        values = cv2.GaussianBlur(values, (0, 0), clean.blur)
+
+    if threshold == "otsu":
+        t = masks.otsu_threshold(values[selected] if restrict else values)
+    noisy_auto = auto and method == "color" and noise >= LOSSLESS_NOISE
+    t_map: float | np.ndarray = t
+    if noisy_auto:
+        # raise the threshold where noise alone differs more (a JPEG's
+        # saturated colours) than elsewhere
+        floor = masks.noise_floor(values)
+        level = float(np.median(floor[::8, ::8]))  # the floor is smooth: a sample will do
+        info["noise_floor"] = round(level, 4)
+        if level <= GLOBAL_SHIFT:
+            t_map = floor * np.float32(NOISE_FLOOR_GAIN) + np.float32(t)
+        # else: a broad shift over most of the image (light, white balance),
+        # far beyond what codec noise leaves: a change, not a noise level
+    raw = masks.above(raw_values if values is raw_values else values, t_map)
+    excluded = dmap.excluded
+    if excluded is None and auto and method == "color" and noise < LOSSLESS_NOISE and raw.any():
+        # Lossless pair: edges that are anti-aliased differently are not changes.
+        from spotdiff.metrics.pixel import antialiased_mask
+
+        excluded = antialiased_mask(pb, pa, raw, data_range=rng)
+    if excluded is not None and not include_aa:
+        raw &= ~excluded
+    if one_side is not None:
+        raw = (raw & ~one_side[0]) | one_side[1]
+    if restrict:
+        raw &= selected
+    changed = int(np.count_nonzero(raw))
+
+    cleaned = raw
+    if noisy_auto:
+        half = t_map * 0.5
+        cleaned = masks.hysteresis(values, half, t_map)
+        cleaned = masks.open_mask(cleaned, clean.open)
+        cleaned = masks.sharpen(
+            cleaned, masks.above(raw_values, t_map * SHARP_FACTOR), close=clean.close
+        )
+        if restrict:
+            cleaned &= selected
+    if clean.contrast_area > 0:
+        cleaned = masks.drop_faint_specks(
+            cleaned, raw_values, contrast_area=clean.contrast_area, merge_gap=clean.merge_gap
+        )
+    if not noisy_auto:
+        cleaned = masks.open_mask(cleaned, clean.open)
+    cleaned = masks.close_mask(cleaned, clean.close)
+    if clean.fill_holes:
+        cleaned = masks.fill_holes(cleaned)
+    cleaned = masks.remove_small(cleaned, clean.min_area)
+    if restrict:
+        cleaned &= selected
+    if refine and cleaned.any():
+        from spotdiff.refine import grabcut_refine
+        from spotdiff.render.annotators import display_rgb
+
+        boxes = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap,
+                             polygons=False).xyxy
+        rgb_b = display_rgb(Image(pb, rng))
+        rgb_a = display_rgb(Image(pa, rng))
+        strong = masks.above(raw_values, t_map * 2.0) if np.all(np.isfinite(t_map)) else None
+        cleaned = grabcut_refine(rgb_b, rgb_a, cleaned, boxes, strong=strong)
+        if restrict:
+            cleaned &= selected
+    return _Found(dmap=dmap, values=raw_values, changed=changed, cleaned=cleaned,
+                  excluded=excluded, t=t)
+
+
+#: Lossless pairs are processed in windows around the changes (cells of this
+#: many pixels, one cell of margin: far beyond the reach of the lossless
+#: cleaning and of the anti-aliasing test) when they cover little of the image.
+_WINDOW_CELL = 16
+_WINDOW_MIN_PIXELS = 250_000
+_WINDOW_MAX_SHARE = 0.5
+
+
+def _change_windows(pb: np.ndarray, pa: np.ndarray) -> list[tuple[int, int, int, int]] | None:
+    """``(y0, y1, x0, x1)`` windows that hold every differing pixel with a
+    margin of at least one cell, far enough apart not to interact; None when
+    windows would not save work (small image, changes all over)."""
+    h, w = pb.shape[:2]
+    if h * w < _WINDOW_MIN_PIXELS:
+        return None
+    c = _WINDOW_CELL
+    peak = channel_peak(cv2.absdiff(pb, pa))  # nonzero where any channel differs
+    # cell (i, j) is on when a pixel of [c*i, c*i + c) x [c*j, c*j + c) differs
+    cells = cv2.dilate(peak, np.ones((c, c), np.uint8), anchor=(0, 0))[::c, ::c]
+    cells = cv2.dilate(cv2.compare(cells, 0, cv2.CMP_GT), np.ones((3, 3), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(cells, connectivity=8)
+    boxes = [[int(y) * c, min(h, int(y + hh) * c), int(x) * c, min(w, int(x + ww) * c)]
+             for x, y, ww, hh in stats[1:, :4]]
+    merged = True
+    while merged:  # boxes that overlap become one window
+        merged = False
+        for a in range(len(boxes)):
+            for b in range(a + 1, len(boxes)):
+                p, q = boxes[a], boxes[b]
+                if p[0] < q[1] and q[0] < p[1] and p[2] < q[3] and q[2] < p[3]:
+                    boxes[a] = [min(p[0], q[0]), max(p[1], q[1]), min(p[2], q[2]),
+                                max(p[3], q[3])]
+                    del boxes[b]
+                    merged = True
+                    break
+            if merged:
+                break
+    if sum((y1 - y0) * (x1 - x0) for y0, y1, x0, x1 in boxes) > _WINDOW_MAX_SHARE * h * w:
+        return None
+    return [(y0, y1, x0, x1) for y0, y1, x0, x1 in boxes]
+
+
+def _offset_regions(parts: list[tuple[Regions, int, int]]) -> Regions:
+    """Regions found in windows, moved to the full frame, largest first."""
+    parts = [(r, x, y) for r, x, y in parts if len(r)]
+    if not parts:
+        return Regions.empty()
+    shift = [np.array([x, y, x, y], np.int64) for _, x, y in parts]
+    merged = Regions(
+        xyxy=np.concatenate([r.xyxy + s for (r, _, _), s in zip(parts, shift, strict=True)]),
+        area=np.concatenate([r.area for r, _, _ in parts]),
+        centroid=np.concatenate([r.centroid + np.array([x, y], np.float64) for r, x, y in parts]),
+        strength=np.concatenate([r.strength for r, _, _ in parts]),
+        peak=np.concatenate([r.peak for r, _, _ in parts]),
+        polygons=[[poly + np.array([x, y], np.int32) for poly in polys]
+                  for r, x, y in parts for polys in r.polygons],
+    )
+    return merged[np.argsort(-merged.area, kind="stable")]
 
 
 def compare(
@@ -372,86 +563,45 @@ def compare(
         else int(_check_number("merge_gap", merge_gap, low=0)),
     )
 
-    if method == "pixel" and np.isfinite(t):
-        # The pixel method makes `values > t` match pixelmatch's test exactly
-        # and tests anti-aliasing only above t.
-        mopts.setdefault("threshold", t)
-    dmap = _difference(method, pb, pa, rng, mopts)
-    values = dmap.values
-    raw_values = values
-    if clean.blur > 0 and method == "color":
-        sigma = clean.blur
-        blurred = _difference(
-            method,
-            cv2.GaussianBlur(pb, (0, 0), sigma),
-            cv2.GaussianBlur(pa, (0, 0), sigma),
-            rng,
-            mopts,
-        )
-        values = blurred.values
-    elif clean.blur > 0:
-        values = cv2.GaussianBlur(values, (0, 0), clean.blur)
-
-    if threshold == "otsu":
-        t = masks.otsu_threshold(values[selected] if restrict else values)
-    noisy_auto = auto and method == "color" and noise >= LOSSLESS_NOISE
-    t_map: float | np.ndarray = t
-    if noisy_auto:
-        # raise the threshold where noise alone differs more (a JPEG's
-        # saturated colours) than elsewhere
-        floor = masks.noise_floor(values)
-        t_map = floor * np.float32(NOISE_FLOOR_GAIN) + np.float32(t)
-        info["noise_floor"] = round(float(np.median(floor)), 4)
-    raw = masks.above(raw_values if values is raw_values else values, t_map)
-    excluded = dmap.excluded
-    if excluded is None and auto and method == "color" and noise < LOSSLESS_NOISE and raw.any():
-        # Lossless pair: edges that are anti-aliased differently are not changes.
-        from spotdiff.metrics.pixel import antialiased_mask
-
-        excluded = antialiased_mask(pb, pa, raw, data_range=rng)
-    if excluded is not None and not include_aa:
-        raw &= ~excluded
-    if one_side is not None:
-        raw = (raw & ~one_side[0]) | one_side[1]
-    if restrict:
-        raw &= selected
-    changed = int(np.count_nonzero(raw))
-
-    cleaned = raw
-    if noisy_auto:
-        half = t_map * 0.5
-        cleaned = masks.hysteresis(values, half, t_map)
-        cleaned = masks.open_mask(cleaned, clean.open)
-        cleaned = masks.sharpen(
-            cleaned, masks.above(raw_values, t_map * SHARP_FACTOR), close=clean.close
-        )
-        if restrict:
-            cleaned &= selected
-    if clean.contrast_area > 0:
-        cleaned = masks.drop_faint_specks(
-            cleaned, raw_values, contrast_area=clean.contrast_area, merge_gap=clean.merge_gap
-        )
-    if not noisy_auto:
-        cleaned = masks.open_mask(cleaned, clean.open)
-    cleaned = masks.close_mask(cleaned, clean.close)
-    if clean.fill_holes:
-        cleaned = masks.fill_holes(cleaned)
-    cleaned = masks.remove_small(cleaned, clean.min_area)
-    if restrict:
-        cleaned &= selected
-    if refine and cleaned.any():
-        from spotdiff.refine import grabcut_refine
-        from spotdiff.render.annotators import display_rgb
-
-        boxes = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap,
-                             polygons=False).xyxy
-        rgb_b = display_rgb(Image(pb, rng))
-        rgb_a = display_rgb(Image(pa, rng))
-        strong = masks.above(raw_values, t_map * 2.0) if np.all(np.isfinite(t_map)) else None
-        cleaned = grabcut_refine(rgb_b, rgb_a, cleaned, boxes, strong=strong)
-        if restrict:
-            cleaned &= selected
-    regions = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap, polygons=polygons)
+    find: dict[str, Any] = dict(
+        restrict=restrict, method=method, rng=rng, mopts=mopts, t=t, clean=clean,
+        threshold=threshold, auto=auto, noise=noise, include_aa=include_aa,
+        one_side=one_side, refine=refine, info=info,
+    )
+    windows = None
+    if (auto and method == "color" and noise < LOSSLESS_NOISE and not refine
+            and one_side is None and clean.blur == 0
+            and max(clean.open, clean.close, clean.merge_gap) <= _WINDOW_CELL // 4):
+        windows = _change_windows(pb, pa)
+    if windows is None:
+        found = _find_changes(pb, pa, selected, **find)
+        dmap, raw_values, changed = found.dmap, found.values, found.changed
+        cleaned, excluded, t = found.cleaned, found.excluded, found.t
+        regions = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap, polygons=polygons)
+    else:
+        # lossless pair, changes in a small part of the image: the same stages
+        # on each window around them (nothing differs elsewhere)
+        raw_values = np.zeros((h, w), np.float32)
+        cleaned = np.zeros((h, w), np.bool_)
+        excluded = None
+        changed, total, parts = 0, 0.0, []
+        units = ""
+        for y0, y1, x0, x1 in windows:
+            win = (slice(y0, y1), slice(x0, x1))
+            found = _find_changes(pb[win], pa[win], selected[win], **find)
+            raw_values[win] = found.values
+            cleaned[win] = found.cleaned
+            if found.excluded is not None:
+                if excluded is None:
+                    excluded = np.zeros((h, w), np.bool_)
+                excluded[win] = found.excluded
+            changed += found.changed
+            total += float(cv2.sumElems(found.values)[0])
+            units = found.dmap.units
+            parts.append((find_regions(found.cleaned, found.values, merge_gap=clean.merge_gap,
+                                       polygons=polygons), x0, y0))
+        regions = _offset_regions(parts)
+        dmap = DiffMap(values=raw_values, score=1.0 - total / (100.0 * h * w), units=units)
 
     fraction = changed / compared if compared else 0.0
     different = len(regions) > 0 and changed > gate_px and fraction > gate_frac

@@ -151,9 +151,11 @@ def drop_faint_specks(
     points = points.reshape(-1, 2)
     lab = labels[points[:, 1], points[:, 0]]
     area = np.bincount(lab, minlength=n)
-    peak = np.zeros(n)
-    np.maximum.at(peak, lab, values[points[:, 1], points[:, 0]])
-    keep = peak * np.sqrt(area) > contrast_area
+    # peak * sqrt(n) > contrast_area  <=>  some pixel exceeds contrast_area / sqrt(n)
+    need = np.float32(contrast_area) / np.sqrt(np.maximum(area, 1)).astype(np.float32)
+    strong = values[points[:, 1], points[:, 0]] > need[lab]
+    keep = np.zeros(n, np.bool_)
+    keep[lab[strong]] = True
     keep[0] = False
     if keep[lab].all():
         return mask

@@ -26,6 +26,12 @@ from spotdiff.metrics.absdiff import channel_peak
 
 #: Differences above this (8-bit luma) are changes, not noise.
 NOISE_BAND = 16.0
+#: The least noise a pair that is not lossless is read as: decoding a lossy
+#: image rounds each pixel (sigma 1/sqrt(12) per image, about 0.4 for the
+#: difference of two), so half a level is the floor of any lossy pair. A
+#: high-quality JPEG of a smooth photo can measure less than that, and must
+#: not be mistaken for a lossless pair, whose every differing pixel counts.
+LOSSY_FLOOR = 0.5
 #: A pair is lossless when at least this share of its textured pixels (local
 #: luma range >= TEXTURE_RANGE of 255) are bit-identical.
 IDENTICAL_SHARE = 0.2
@@ -89,8 +95,9 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> 
         0.0 for a lossless pair (see above); else 1.4826 x the median
         absolute high-frequency residual of the signed
         luma difference over pixels whose difference is within
-        :data:`NOISE_BAND` (a Gaussian sigma estimate); 0.0 when almost no
-        pixel is in the band.
+        :data:`NOISE_BAND` (a Gaussian sigma estimate), at least
+        :data:`LOSSY_FLOOR` when it is not zero; 0.0 when almost no pixel
+        is in the band.
     """
     b, a = _sample(before), _sample(after)
     if _lossless(b, a, data_range):
@@ -101,4 +108,7 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> 
     band = cv2.dilate(np.abs(signed), np.ones((3, 3), np.uint8)) <= NOISE_BAND
     if np.count_nonzero(band) < 0.05 * band.size:
         return 0.0
-    return float(1.4826 * np.median(residual[band]))
+    sigma = float(1.4826 * np.median(residual[band]))
+    # zero: the difference is locally constant almost everywhere (a colour
+    # shift, which is a change, not noise); otherwise at least the floor
+    return 0.0 if sigma == 0.0 else max(LOSSY_FLOOR, sigma)

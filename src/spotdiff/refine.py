@@ -21,8 +21,13 @@ from spotdiff.mask import ellipse, fill_holes
 #: Regions smaller than this are left as they are (too few pixels for the
 #: colour models).
 MIN_PIXELS = 150
-#: A cut whose IoU with the difference mask is below this is discarded.
-MIN_AGREEMENT = 0.6
+#: A cut whose IoU with the difference mask is below this is not used: where
+#: the object's colours resemble its surroundings' (a camouflaged or an
+#: inpainted change), GrabCut spills into the background or trims the object,
+#: while a mask that is roughly right (an outline off by a pixel or two, a
+#: stripe through it) agrees with the cut beyond this. Chosen on the
+#: evaluation set's seeds 0-3, checked on seeds 4-7 (docs/real-world.md).
+MIN_AGREEMENT = 0.8
 
 
 def _contrast(image: np.ndarray, inner: np.ndarray, ring: np.ndarray) -> float:
@@ -65,7 +70,8 @@ def grabcut_refine(
     -------
     ndarray
         bool (H, W): the refined mask; a region too small to model, or whose
-        cut disagrees with its mask (IoU < 0.6), keeps its original mask.
+        cut disagrees with its mask (IoU below :data:`MIN_AGREEMENT`), keeps
+        its original mask.
     """
     h, w = mask.shape
     out = mask.copy()
@@ -113,8 +119,16 @@ def grabcut_refine(
             cut = cv2.resize(cut.view(np.uint8), (cx1 - cx0, cy1 - cy0),
                              interpolation=cv2.INTER_NEAREST).view(np.bool_)
         cut = fill_holes(cut)
-        overlap = (cut & seed).sum() / max(1, (cut | seed).sum())
-        if overlap < MIN_AGREEMENT:  # a cut that disagrees with the evidence is not used
+        # only the parts of the cut that hold evidence: islands GrabCut adds
+        # away from the difference are not changes
+        n, labels = cv2.connectedComponents(cut.view(np.uint8), connectivity=8)
+        hit = np.zeros(n, np.bool_)
+        hit[labels[cut & seed]] = True
+        hit[0] = False
+        cut = hit[labels]
+        union = int(np.count_nonzero(cut | seed))
+        agreement = int(np.count_nonzero(cut & seed)) / max(1, union)
+        if agreement < MIN_AGREEMENT:  # disagrees with the evidence: not used
             continue
         region = out[cy0:cy1, cx0:cx1]
         region[seed] = False

@@ -7,7 +7,9 @@ is generated at run time, nothing is stored. See :func:`make_pairs`,
 """
 
 from spotdiff.evalset.pairs import Case, make_pairs
-from spotdiff.evalset.recipes import RECIPES
+from spotdiff.evalset.recipes import REAL_WORLD, RECIPES, SPOTDIFF
 from spotdiff.evalset.score import Score, score_case, summarise
 
-__all__ = ["RECIPES", "Case", "Score", "make_pairs", "score_case", "summarise"]
+__all__ = [
+    "REAL_WORLD", "RECIPES", "SPOTDIFF", "Case", "Score", "make_pairs", "score_case", "summarise",
+]

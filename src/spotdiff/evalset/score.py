@@ -4,7 +4,8 @@
   mask's bounding box) is *found* when a single detected box overlaps its box
   with IoU >= 0.5: whole objects count, stripes and fragments do not.
 * A detected region is *correct* when at least half of its box's mask
-  pixels fall on the true mask dilated by 4 px.
+  pixels fall on the true mask dilated by 4 px; every region on an
+  unchanged pair is wrong (region precision counts them).
 * Mask IoU compares the detector's mask with the true mask, per changed case.
 """
 
@@ -71,7 +72,7 @@ def score_case(truth: np.ndarray, mask: np.ndarray, boxes: list) -> Score:
 
 def summarise(scores: list[Score]) -> dict[str, float]:
     objects = sum(s.objects for s in scores)
-    detections = sum(s.detections for s in scores if s.objects)
+    detections = sum(s.detections for s in scores)  # a region on an unchanged pair is wrong
     ious = [s.iou for s in scores if s.iou is not None]
     return {
         "region_recall": sum(s.found for s in scores) / objects if objects else 1.0,
@@ -79,4 +80,5 @@ def summarise(scores: list[Score]) -> dict[str, float]:
         "mean_mask_iou": float(np.mean(ious)) if ious else 1.0,
         "regions_on_unchanged": sum(s.false_regions_unchanged for s in scores),
         "cases": len(scores),
+        "objects": objects,
     }
