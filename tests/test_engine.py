@@ -145,3 +145,32 @@ def test_to_dict_is_the_json_contract(scene):
     region = d["regions"][0]
     assert region["bbox"] == [60, 30, 100, 50] and region["area"] == 800
     assert all(not k.startswith("_") for k in d)
+
+
+def _jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", rgb[:, :, ::-1].copy(), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+
+
+@pytest.mark.parametrize("quality", [50, 70, 90, 100])
+def test_screenshot_against_its_jpeg_is_the_same(quality):
+    # text on a saturated button: JPEG's chroma subsampling smears its colour
+    # along the glyphs (large ΔE on a few pixels), which is not a change
+    from pathlib import Path
+
+    ui = spotdiff.load_image(Path(__file__).parents[1] / "examples" / "ui-before.png").pixels
+    d = spotdiff.compare(ui, _jpeg(ui, quality))
+    assert not d.different, d.regions.xyxy.tolist()
+
+
+@pytest.mark.parametrize("quality", [90, 95, 100])
+def test_decoded_jpeg_saved_again_is_the_same(quality):
+    # re-encoding a decoded JPEG at a similar quality keeps most pixels
+    # bit-identical and rounds the rest: lossy, not lossless
+    from pathlib import Path
+
+    photo = spotdiff.load_image(Path(__file__).parents[1] / "examples" / "coffee-before.jpg")
+    d = spotdiff.compare(photo.pixels, _jpeg(photo.pixels, quality))
+    assert not d.different and d.info["noise"] > 0

@@ -43,6 +43,9 @@ NOISE_FLOOR_GAIN = 8.0
 #: JPEG at quality 70 leaves at most about 1) is a change of the whole
 #: image, not noise, and does not raise the threshold.
 GLOBAL_SHIFT = 2.5
+#: Noisy pairs: the chroma (a*, b*) channels get a further blur of this many
+#: times the blur sigma before the ΔE (see metrics.color's chroma_sigma).
+CHROMA_BLUR = 0.75
 #: Noisy pairs: Gaussian sigma (pixels) of the blur both images get before
 #: the ΔE map (averages codec noise away; objects keep their contrast), and
 #: the ΔE threshold before the noise floor is added.
@@ -175,7 +178,11 @@ def _blurred_difference(
     is brought back to full size: a quarter of the colour conversions.
     """
     h, w = pb.shape[:2]
-    if sigma < 2.0 or min(h, w) < 64:
+    small_image = sigma < 2.0 or min(h, w) < 64
+    if method == "color" and CHROMA_BLUR > 0:
+        # colour is resolved more coarsely than brightness (spatial CIELAB)
+        mopts = {**mopts, "chroma_sigma": CHROMA_BLUR * sigma / (1 if small_image else 2)}
+    if small_image:
         return _difference(method, cv2.GaussianBlur(pb, (0, 0), sigma),
                            cv2.GaussianBlur(pa, (0, 0), sigma), rng, mopts).values
     half = ((w + 1) // 2, (h + 1) // 2)

@@ -86,7 +86,12 @@ def _delta_e(lab1: np.ndarray, lab2: np.ndarray, formula: str) -> np.ndarray:
 
 
 def color(
-    before: np.ndarray, after: np.ndarray, *, data_range: float, formula: str = "cie76"
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    data_range: float,
+    formula: str = "cie76",
+    chroma_sigma: float = 0.0,
 ) -> DiffMap:
     """ΔE colour distance per pixel.
 
@@ -99,6 +104,11 @@ def color(
     formula : {"cie76", "cie94"}
         CIE76 is the Euclidean distance in CIELAB; CIE94 weights chroma and
         hue differences down for saturated colours.
+    chroma_sigma : float
+        Blur the a* and b* channels of both images by this Gaussian sigma
+        (pixels) before the distance, as spatial CIELAB does: the eye
+        resolves colour more coarsely than brightness, and JPEG's chroma
+        subsampling moves colour along sharp edges by just that much.
 
     Returns
     -------
@@ -118,14 +128,18 @@ def color(
     values = np.zeros((h, w), np.float32)
     if n_diff == 0:
         return DiffMap(values=values, score=1.0, units=f"ΔE ({formula})")
-    if n_diff < _SPARSE_FRACTION * raw.size:
+    if n_diff < _SPARSE_FRACTION * raw.size and chroma_sigma <= 0:
         points = cv2.findNonZero(channel_peak(raw.reshape(before.shape))).reshape(-1, 2)
         rows, cols = points[:, 1], points[:, 0]
         lab1 = _to_lab(before[rows, cols][:, None, :], data_range)
         lab2 = _to_lab(after[rows, cols][:, None, :], data_range)
         values[rows, cols] = _delta_e(lab1, lab2, formula).reshape(-1)
     else:
-        values = _delta_e(_to_lab(before, data_range), _to_lab(after, data_range), formula)
-        values = values.reshape(h, w)
+        lab1, lab2 = _to_lab(before, data_range), _to_lab(after, data_range)
+        if chroma_sigma > 0:
+            for lab in (lab1, lab2):
+                lab[..., 1:] = cv2.GaussianBlur(np.ascontiguousarray(lab[..., 1:]), (0, 0),
+                                                chroma_sigma)
+        values = _delta_e(lab1, lab2, formula).reshape(h, w)
     score = 1.0 - float(cv2.mean(values)[0]) / 100.0
     return DiffMap(values=values, score=score, units=f"ΔE ({formula})")
