@@ -84,8 +84,9 @@ def _check_number(name: str, value: Any, *, low: float, high: float | None = Non
     except (TypeError, ValueError):
         raise InputError(name, expected="a number", got=repr(value)) from None
     if not np.isfinite(v) or v < low or (high is not None and v > high):
-        rng = f">= {low}" if high is None else f"between {low} and {high}"
-        raise InputError(name, expected=f"a number {rng}", got=repr(value))
+        rng = f">= {low:g}" if high is None else f"between {low:g} and {high:g}"
+        fix = "at most the image's larger side" if high is not None and v > high else ""
+        raise InputError(name, expected=f"a number {rng}", got=repr(value), fix=fix)
     return v
 
 
@@ -482,6 +483,17 @@ def compare(
             resampled = True
         h, w = pb.shape[:2]
 
+    # user-given sizes, checked before any work (also for identical inputs):
+    # a kernel larger than the image does nothing more but can exhaust memory
+    side = max(h, w)
+    for name, value in (("blur", blur), ("open", open), ("close", close),
+                        ("merge_gap", merge_gap)):
+        if value is not None:
+            _check_number(name, value, low=0, high=side)
+    if min_area is not None:
+        _check_number("min_area", min_area, low=0, high=h * w)
+    if threshold not in (None, "auto", "otsu"):
+        _check_number("threshold", threshold, low=0)
     boxes = _check_boxes(ignore, w, h, "ignore box")
     selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
     if boxes:
@@ -565,7 +577,7 @@ def compare(
         close=clean.close if close is None else int(_check_number("close", close, low=0)),
         fill_holes=clean.fill_holes if fill_holes is None else bool(fill_holes),
         min_area=clean.min_area if min_area is None
-        else int(_check_number("min_area", min_area, low=1)),
+        else max(1, int(_check_number("min_area", min_area, low=0))),
         merge_gap=clean.merge_gap if merge_gap is None
         else int(_check_number("merge_gap", merge_gap, low=0)),
     )

@@ -141,6 +141,10 @@ def test_error_size_mismatch_names_the_sizes(pair, tmp_path, scene):
         (["--ignore", "0,0,999,10"], "ignore box"),
         (["--size", "stretch"], "--size"),
         (["--ignore-polygon", "1,2 3,4"], "--ignore-polygon"),
+        (["--close", "1000000"], "close"),
+        (["--open", "100000"], "open"),
+        (["--merge-gap", "100000"], "merge_gap"),
+        (["--blur", "1e30"], "blur"),
     ],
 )
 def test_error_bad_option_values(pair, args, needle):
