@@ -389,8 +389,10 @@ def compare(
     ----------
     before, after : path, ndarray or Image
         The reference and the candidate. Arrays are (H, W), (H, W, 3) or
-        (H, W, 4) RGB(A), uint8, uint16, or float with ``data_range``.
-    method : {"color", "absdiff", "pixel", "ssim"}
+        (H, W, 4) in **RGB(A)** order (``cv2.imread`` gives BGR: convert
+        with ``cv2.cvtColor(img, cv2.COLOR_BGR2RGB)`` or pass the path),
+        uint8, uint16, or float with ``data_range``.
+    method : {"color", "absdiff", "pixel", "ssim", "msssim"}
         The difference method (see :mod:`spotdiff.metrics`).
     threshold : float, "auto" or "otsu"
         Threshold on the difference map in the method's units. ``"auto"``
@@ -398,8 +400,10 @@ def compare(
         level (lossless pairs: ΔE > 1; noisy pairs: blurred, higher).
     data_range : float, optional
         Full intensity for float arrays.
-    size : {"error", "pad", "crop", "resize"}
-        What to do when the sizes differ (without ``align``).
+    size : {"error", "pad", "pad-count", "crop", "resize"}
+        What to do when the sizes differ (without ``align``); ``pad-count``
+        pads and counts the pixels only one image covers as changed
+        (odiff's rule).
     align : {"none", "translation", "similarity", "affine", "homography", "auto"}
         Register AFTER onto BEFORE first (see :mod:`spotdiff.geometry.align`):
         the result is in BEFORE's frame whatever AFTER's size (``size`` must
