@@ -213,3 +213,10 @@ def test_internal_errors_exit_2_not_1(pair, monkeypatch):
     a, b = pair
     code, _, err = run("compare", str(a), str(b))
     assert code == 2 and "internal error" in err and "boom" in err and "Traceback" not in err
+
+
+def test_first_second_mixed_with_positionals(pair):
+    a, b = pair
+    assert run("compare", "--first", str(a), str(b))[0] == 1
+    assert run("compare", str(a), "--second", str(b))[0] == 1
+    assert "give each image once" in _error("compare", str(a), str(b), "--first", str(a))

@@ -169,10 +169,17 @@ def _pixel_options(args: argparse.Namespace) -> dict[str, Any]:
 def _inputs(args: argparse.Namespace) -> tuple[str, str]:
     from spotdiff.errors import InputError
 
-    before = args.first or args.before
-    after = args.second or args.after
-    if args.first and args.before and args.second is None and args.after is None:
-        after = args.before
+    positional = [p for p in (args.before, args.after) if p is not None]
+    named = {"--first": args.first, "--second": args.second}
+    given = [p for p in named.values() if p is not None]
+    if len(positional) + len(given) > 2:
+        raise InputError("arguments", expected="two images in all (BEFORE AFTER, or "
+                         "--first/--second)", got=f"{len(positional) + len(given)}",
+                         fix="give each image once")
+    # --first/--second take their places; positional images fill the rest
+    rest = iter(positional)
+    before = args.first if args.first is not None else next(rest, None)
+    after = args.second if args.second is not None else next(rest, None)
     if before is None or after is None:
         raise InputError("arguments", expected="two images: BEFORE AFTER (or --first/--second)",
                          got="fewer", fix="run 'spotdiff compare --help'")
