@@ -437,3 +437,25 @@ def test_pad_count_follows_odiffs_size_rule() -> None:
     # `pad` compares the overlap only.
     d = spotdiff.compare(tall, wide, method="pixel", size="pad")
     assert d.changed_pixels == 0
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_antialiased_mask_compiled_equals_numpy(seed, monkeypatch):
+    import cv2
+
+    import spotdiff.metrics.pixel as pixel_module
+
+    if pixel_module._kernel is None:
+        pytest.skip("the compiled kernel is not built here")
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(12, 90, 2))
+    a = (cv2.GaussianBlur(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), (0, 0), 1.5) // 32
+         * 32).astype(np.uint8)  # flat areas and hard edges
+    b = cv2.GaussianBlur(a, (3, 3), 0.7)  # the edges re-rendered softer
+    b[rng.integers(0, h, 5), rng.integers(0, w, 5)] = 255  # and a few real changes
+    candidates = np.any(a != b, axis=2) & (rng.random((h, w)) < 0.8)
+    fast = pixel_module.antialiased_mask(a, b, candidates)
+    monkeypatch.setattr(pixel_module, "_kernel", None)
+    slow = pixel_module.antialiased_mask(a, b, candidates)
+    np.testing.assert_array_equal(fast, slow)
+    assert slow.any() and not slow[~candidates].any()
