@@ -70,5 +70,9 @@ def test_pictures_follow_the_mask(diff):
     assert not extract[~d.mask].any()
     overlay = render.OverlayAnnotator().annotate(d)
     assert overlay.shape == after.shape
-    heat = render.HeatmapAnnotator().annotate(d)
-    assert heat[~d.mask].mean() < heat[d.mask].mean()
+    bare = render.HeatmapAnnotator(underlay=False).annotate(d)
+    assert bare[~d.mask].mean() < bare[d.mask].mean()
+    heat = render.HeatmapAnnotator().annotate(d).astype(int)
+    spread = heat.max(axis=2) - heat.min(axis=2)  # 0 on the gray underlay
+    assert (spread[d.diff_map == 0] == 0).all()
+    assert np.median(spread[d.mask]) > 60

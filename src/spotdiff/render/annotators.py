@@ -48,14 +48,20 @@ def _after_in_frame(diff: Diff) -> np.ndarray:
 
 @dataclass(frozen=True)
 class HeatmapAnnotator:
-    """The difference map as a colour heat map (Turbo), scaled to ``vmax``.
+    """The difference map as a colour heat map (Turbo), scaled to ``vmax``,
+    over a faded gray copy of AFTER.
 
-    ``vmax`` None scales to the map's maximum (at least the threshold, so an
-    unchanged pair stays dark).
+    ``vmax`` None scales to the map's maximum (at least twice the threshold,
+    so an unchanged pair stays quiet). Where the map is zero the faded image
+    shows through, and the colour grows opaque with the difference, so the
+    picture says where as well as how much. ``underlay=False`` gives the
+    bare colour map.
     """
 
     vmax: float | None = None
     colormap: int = cv2.COLORMAP_TURBO
+    underlay: bool = True
+    fade: float = 0.5
 
     def annotate(self, diff: Diff) -> np.ndarray:
         values = diff.diff_map
@@ -64,7 +70,16 @@ class HeatmapAnnotator:
             peak = float(values.max()) if values.size else 0.0
             top = max(peak, float(diff.threshold) * 2 if np.isfinite(diff.threshold) else 1.0, 1e-6)
         scaled = cv2.convertScaleAbs(values, alpha=255.0 / top)
-        return cv2.cvtColor(cv2.applyColorMap(scaled, self.colormap), cv2.COLOR_BGR2RGB)
+        heat = cv2.cvtColor(cv2.applyColorMap(scaled, self.colormap), cv2.COLOR_BGR2RGB)
+        if not self.underlay:
+            return heat
+        gray = cv2.cvtColor(_after_in_frame(diff), cv2.COLOR_RGB2GRAY)
+        base = cv2.cvtColor(cv2.addWeighted(gray, 1 - self.fade, np.full_like(gray, 255),
+                                            self.fade, 0), cv2.COLOR_GRAY2RGB)
+        # opacity: 0 where nothing differs, full from a quarter of the scale up
+        alpha = np.minimum(scaled.astype(np.float32) * (4.0 / 255.0), 1.0)[:, :, None]
+        out = base.astype(np.float32) * (1.0 - alpha) + heat.astype(np.float32) * alpha
+        return out.astype(np.uint8)
 
 
 @dataclass(frozen=True)
