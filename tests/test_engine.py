@@ -174,3 +174,14 @@ def test_decoded_jpeg_saved_again_is_the_same(quality):
     photo = spotdiff.load_image(Path(__file__).parents[1] / "examples" / "coffee-before.jpg")
     d = spotdiff.compare(photo.pixels, _jpeg(photo.pixels, quality))
     assert not d.different and d.info["noise"] > 0
+
+
+@pytest.mark.parametrize("method", ["color", "absdiff", "pixel", "ssim"])
+def test_identical_inputs_report_the_same_json_shape(scene, method):
+    changed = scene.copy()
+    changed[0:4, 0:4] = 0
+    same = spotdiff.compare(scene, scene.copy(), method=method).to_dict()
+    diff = spotdiff.compare(scene, changed, method=method).to_dict()
+    assert same["units"] == diff["units"] != ""
+    if method == "color":
+        assert same["threshold"] == 1.0  # what the lossless branch applies

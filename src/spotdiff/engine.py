@@ -33,6 +33,8 @@ Box = tuple[int, int, int, int]
 #: Noise sigma (8-bit scale) below which a pair is treated as lossless (a
 #: pair that is not reads at least this much, see spotdiff.noise).
 LOSSLESS_NOISE = LOSSY_FLOOR
+#: Lossless pairs: ΔE above this (one just-noticeable difference) is a change.
+LOSSLESS_THRESHOLD = 1.0
 #: Lossless pairs: a group of n changed pixels is visible when its peak ΔE
 #: times sqrt(n) exceeds this (a lone pixel needs ΔE > 24, about pixelmatch's
 #: default threshold doubled; 16 pixels ΔE > 6; 600 pixels ΔE > 1).
@@ -153,7 +155,7 @@ def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[f
     if noise < LOSSLESS_NOISE:
         # Lossless pair: every visible difference counts; only close the
         # mask so one object comes back as one region.
-        return 1.0, Cleaning(
+        return LOSSLESS_THRESHOLD, Cleaning(
             close=3, fill_holes=True, min_area=1, merge_gap=4, contrast_area=LOSSLESS_CONTRAST_AREA
         )
     scale = max(shape) / 1000.0
@@ -551,7 +553,10 @@ def compare(
         return Diff(
             different=False, changed_pixels=0, changed_fraction=0.0, score=1.0,
             diff_map=zeros, mask=np.zeros((h, w), np.bool_), regions=Regions.empty(),
-            method=method, threshold=float(m.default_threshold), units="",
+            method=method, units=m.units,
+            threshold=(LOSSLESS_THRESHOLD if method == "color" and threshold in (None, "auto")
+                       else float(threshold) if isinstance(threshold, (int, float))
+                       else float(m.default_threshold)),
             options={**options, "threshold": threshold}, before=img_b, after=img_a,
             info={"identical": True, **stage_info},
         )

@@ -24,6 +24,9 @@ class Method:
     takes_alpha: bool
     default_threshold: float
     summary: str
+    #: What the map measures with the method's default options (the JSON's
+    #: ``units``, also when no map had to be computed).
+    units: str = ""
 
     def load(self) -> Callable[..., DiffMap]:
         return getattr(importlib.import_module(self.module), self.function)
@@ -33,15 +36,18 @@ METHODS: dict[str, Method] = {
     m.name: m
     for m in (
         Method("color", "spotdiff.metrics.color", "color", False, 2.0,
-               "ΔE colour distance in CIELAB (default)"),
+               "ΔE colour distance in CIELAB (default)", "ΔE (cie76)"),
         Method("absdiff", "spotdiff.metrics.absdiff", "absdiff", False, 25.0,
-               "largest channel absolute difference, 8-bit scale"),
+               "largest channel absolute difference, 8-bit scale",
+               "max channel difference, 8-bit scale"),
         Method("pixel", "spotdiff.metrics.pixel", "pixel", True, 0.1,
-               "pixelmatch-compatible YIQ delta with anti-aliasing detection"),
+               "pixelmatch-compatible YIQ delta with anti-aliasing detection",
+               "YIQ distance, fraction of the largest (pixelmatch threshold units)"),
         Method("ssim", "spotdiff.metrics.ssim", "ssim", False, 0.25,
-               "structural similarity; map = 1 - local SSIM"),
+               "structural similarity; map = 1 - local SSIM", "1 - SSIM"),
         Method("msssim", "spotdiff.metrics.msssim", "msssim", False, 0.25,
-               "multi-scale SSIM (Wang 2003, 5 scales); map = 1 - per-pixel scale product"),
+               "multi-scale SSIM (Wang 2003, 5 scales); map = 1 - per-pixel scale product",
+               "1 - MS-SSIM (per-pixel product over scales)"),
     )
 }
 DEFAULT_METHOD = "color"
