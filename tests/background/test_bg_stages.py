@@ -46,3 +46,28 @@ def test_excluded_object_does_not_pull_the_shift():
     got = stages.estimate_shift(frame, bg, exclude=where)
     assert abs(pulled[0] - 0.8) > 0.3  # the test scene does pull
     assert np.allclose(got, (0.8, 0.0), atol=0.15), (got, pulled)
+
+
+@pytest.mark.parametrize("size", [3, 9, 17])
+def test_majority_is_the_median_of_a_binary_mask(size):
+    rng = np.random.default_rng(size)
+    mask = rng.random((61, 83)) < 0.45
+    mask[10:40, 20:50] = True
+    want = cv2.medianBlur(mask.astype(np.uint8) * 255, size) > 0
+    assert np.array_equal(stages.majority(mask, size), want)
+
+
+def test_shadow_mask_only_looks_at_the_candidates_box():
+    # a darkened, same-texture patch away from the frame's corner: the result on a
+    # small candidate region must equal the whole-frame test cut to that region
+    rng = np.random.default_rng(3)
+    bg = cv2.GaussianBlur(rng.integers(60, 200, (90, 120, 3), dtype=np.uint8), (5, 5), 0)
+    frame = bg.copy()
+    frame[30:60, 40:90] = (frame[30:60, 40:90] * 0.7).astype(np.uint8)
+    frame[40:50, 50:60] = (255, 0, 0)  # an object inside the shadow
+    whole = stages.shadow_mask(frame, bg)
+    cand = np.zeros(bg.shape[:2], np.bool_)
+    cand[32:58, 45:85] = True
+    got = stages.shadow_mask(frame, bg, cand)
+    assert np.array_equal(got, whole & cand)
+    assert got[35:55, 62:80].mean() > 0.9 and not got[40:50, 50:60].any()

@@ -123,6 +123,7 @@ class ConsensusModel(BackgroundModel):
         self.v = np.zeros(shape, np.float32)
         self.d_min = np.full(shape, 0.05, np.float32)
         self.prev_raw = np.zeros(shape, np.bool_)
+        self._scratch = tuple(np.empty(shape, np.float32) for _ in range(3))
         self.mean = frame.astype(np.float32)
         self.prev_luma = st.gray(frame)
         self.still = np.zeros(shape, np.uint8)
@@ -136,10 +137,14 @@ class ConsensusModel(BackgroundModel):
     def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         c = frame.shape[2]
         planes = [np.ascontiguousarray(frame[:, :, i]) for i in range(c)]
-        desc = texture.descriptors(st.gray(frame))
-        r_color = np.clip(self.r * self.color_unit, 0, 255).astype(np.uint8)
-        r_texture = np.clip(self.texture_threshold + self.texture_slope * (self.r - 1), 0, 16
-                            ).astype(np.uint8)
+        luma = st.gray(frame)
+        desc = texture.descriptors(luma)
+        # thresholds from r (clipped in place: a clip into a new array costs 10x here)
+        scaled = self.r * np.float32(self.color_unit)
+        r_color = np.clip(scaled, 0.0, 255.0, out=scaled).astype(np.uint8)
+        scaled = self.r * np.float32(self.texture_slope)
+        scaled += np.float32(self.texture_threshold - self.texture_slope)
+        r_texture = np.clip(scaled, 0.0, 16.0, out=scaled).astype(np.uint8)
 
         # count matches by wrapping uint8 arithmetic: a match (255) adds -1 modulo 256
         count = np.zeros(frame.shape[:2], np.uint8)
@@ -154,33 +159,32 @@ class ConsensusModel(BackgroundModel):
                                    cv2.compare(bits, r_texture, cv2.CMP_LE))
             count += both
             if k < self.n_closest:
-                closest = cv2.min(closest, cv2.scaleAdd(bits, 8.0, dist))
+                # dist + 8 bits, saturated (8 * 16 bits fits in uint8)
+                closest = cv2.min(closest, cv2.add(dist, np.left_shift(bits, 3)))
         count = (-count.view(np.int8)).view(np.uint8)  # back to the number of matches
         raw = count < self.min_matches
         distance = closest.astype(np.float32) * np.float32(1 / 255)
 
-        mask = raw
-        if self.median > 1:
-            mask = cv2.medianBlur(raw.view(np.uint8), self.median).view(np.bool_)
+        mask = st.majority(raw, self.median)
         if self.fill_holes:
             mask = st.clean_mask(mask, median=0, close=0, fill=True)
         self._feedback(raw, distance)
         self._update(frame, planes, desc, raw)
-        self._remove_ghosts(frame, planes, desc, raw)
+        self._remove_ghosts(frame, planes, desc, raw, luma)
         return mask, distance
 
     def _remove_ghosts(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
-                       raw: np.ndarray) -> None:
+                       raw: np.ndarray, luma: np.ndarray) -> None:
         """Re-learn foreground that is a ghost: still, and outlined by edges that are in
         the background model but not in the frame (what was there has left).
 
         An object that stopped keeps its own outline in the frame, so it stays.
         """
-        luma = st.gray(frame)
         moving = cv2.absdiff(luma, self.prev_luma) > np.uint8(self.color_unit / 3)
         self.prev_luma = luma
+        # count frames of still foreground: +1, back to 0 off the foreground or on motion
         self.still += np.uint8(1)
-        self.still[~raw | moving] = 0
+        np.multiply(self.still, raw > moving, out=self.still)  # raw and not moving
         np.minimum(self.still, 250, out=self.still)
         if self.frames % 4 or not self.ghost_after:
             return
@@ -213,33 +217,48 @@ class ConsensusModel(BackgroundModel):
         self.still[where.view(np.bool_)] = 0
 
     def _feedback(self, raw: np.ndarray, distance: np.ndarray) -> None:
+        # full-frame float temporaries go to scratch buffers: fresh ones cost page faults
+        f32 = np.float32
+        v, r, t = self.v, self.r, self.t
+        inv, tmp, tmp2 = self._scratch
         raw_u8 = raw.view(np.uint8)
         # d_min: how far the closest sample is, on background only
-        cv2.accumulateWeighted(distance, self.d_min, 0.02, mask=1 - raw_u8)
+        cv2.accumulateWeighted(distance, self.d_min, 0.02,
+                               mask=np.logical_not(raw).view(np.uint8))
         # v: how often the raw label flips (+1 on a flip, -0.1 otherwise)
-        self.v -= np.float32(0.1)
-        cv2.add(self.v, 1.1, dst=self.v, mask=raw_u8 ^ self.prev_raw.view(np.uint8))
-        np.clip(self.v, 0.0, 20.0, out=self.v)
+        v -= f32(0.1)
+        cv2.add(v, 1.1, dst=v, mask=raw_u8 ^ self.prev_raw.view(np.uint8))
+        np.clip(v, 0.0, 20.0, out=v)
         # r drifts towards (1 + k d_min)^2, quicker where the pixel blinks
-        target = self.d_min * np.float32(self.r_gain) + np.float32(1.0)
-        below = (self.r < target * target).view(np.uint8)
-        self.r -= np.float32(0.01) / (self.v + np.float32(0.1)) + np.float32(0.01)
-        step = self.v * np.float32(0.1) + np.float32(0.02) + np.float32(0.01) / (
-            self.v + np.float32(0.1))
-        cv2.add(self.r, step, dst=self.r, mask=below)
-        np.clip(self.r, 1.0, 5.0, out=self.r)
+        np.multiply(self.d_min, f32(self.r_gain), out=tmp)
+        tmp += f32(1.0)
+        tmp *= tmp
+        below = np.less(r, tmp).view(np.uint8)
+        np.add(v, f32(0.1), out=inv)
+        np.divide(f32(0.01), inv, out=inv)  # 0.01 / (v + 0.1)
+        np.add(inv, f32(0.01), out=tmp)
+        r -= tmp
+        np.multiply(v, f32(0.1), out=tmp)
+        tmp += f32(0.02)
+        tmp += inv
+        cv2.add(r, tmp, dst=r, mask=below)
+        np.clip(r, 1.0, 5.0, out=r)
         # t: learning slows under foreground, speeds up on blinking background
-        down = self.v * np.float32(0.25) + np.float32(self.t_down)
-        self.t -= down
-        cv2.add(self.t, np.float32(self.t_up) / (self.v + np.float32(0.5)) + down, dst=self.t,
-                mask=raw_u8)
-        np.clip(self.t, 2.0, 256.0, out=self.t)
+        np.multiply(v, f32(0.25), out=tmp)
+        tmp += f32(self.t_down)  # down
+        t -= tmp
+        np.add(v, f32(0.5), out=tmp2)
+        np.divide(f32(self.t_up), tmp2, out=tmp2)
+        tmp2 += tmp
+        cv2.add(t, tmp2, dst=t, mask=raw_u8)
+        np.clip(t, 2.0, 256.0, out=t)
         self.prev_raw = raw
 
     def _update(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
                 raw: np.ndarray) -> None:
         bg = ~raw
-        chance = np.clip(256.0 / self.t, 1, 255).astype(np.uint8)
+        chance = np.divide(np.float32(256.0), self.t)
+        chance = np.clip(chance, 1.0, 255.0, out=chance).astype(np.uint8)
         rolls = self.rng.integers(0, 256, (2, *raw.shape), dtype=np.uint8)
         here = (bg & (rolls[0] < chance)).view(np.uint8)
         k = int(self.rng.integers(self.n))
@@ -255,5 +274,5 @@ class ConsensusModel(BackgroundModel):
             cv2.copyTo(_shifted(plane, dy, dx), there, self.colors[k, i])
         cv2.copyTo(_shifted(desc[0], dy, dx), there, self.textures[k, 0])
         cv2.copyTo(_shifted(desc[1], dy, dx), there, self.textures[k, 1])
-        cv2.accumulateWeighted(frame.reshape(self.mean.shape).astype(np.float32), self.mean,
-                               0.05, mask=bg.view(np.uint8))
+        cv2.accumulateWeighted(frame.reshape(self.mean.shape), self.mean, 0.05,
+                               mask=bg.view(np.uint8))

@@ -69,7 +69,7 @@ class RunningAverageModel(BackgroundModel):
         raw = diff > 1.0
         mask = raw
         if self.median > 1:
-            mask = cv2.medianBlur(raw.view(np.uint8), self.median).view(np.bool_)
+            mask = st.majority(raw, self.median)
         if self.fill_holes:
             mask = st.clean_mask(mask, median=0, close=0, fill=True)
         # everything learns slowly, background pixels then catch up at alpha

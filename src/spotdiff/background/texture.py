@@ -33,10 +33,12 @@ def descriptors(gray: np.ndarray, *, relative: float = 0.15, offset: int = 3) ->
     padded = cv2.copyMakeBorder(gray, 2, 2, 2, 2, cv2.BORDER_REPLICATE)
     threshold = cv2.convertScaleAbs(gray, alpha=relative, beta=offset)
     out = np.zeros((2, h, w), np.uint8)
+    diff = np.empty((h, w), np.uint8)
+    bit = np.empty((h, w), np.uint8)
     for i, (dy, dx) in enumerate(OFFSETS):
         neighbour = padded[2 + dy:2 + dy + h, 2 + dx:2 + dx + w]
-        bit = cv2.compare(cv2.absdiff(neighbour, gray), threshold, cv2.CMP_GT)
-        out[i // 8] |= bit & np.uint8(1 << (i % 8))
+        cv2.compare(cv2.absdiff(neighbour, gray, dst=diff), threshold, cv2.CMP_GT, dst=bit)
+        cv2.bitwise_or(out[i // 8], 1 << (i % 8), dst=out[i // 8], mask=bit)
     return out
 
 
