@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from spotdiff.mask import ellipse
+from spotdiff.mask import as_u8, label_groups
 from spotdiff.result import Regions
 
 
@@ -41,18 +41,11 @@ def find_regions(
     ``connectedComponentsWithStats`` is slower than this when there are
     thousands of components.
     """
-    u8 = mask.view(np.uint8) if mask.dtype == np.bool_ else (mask != 0).astype(np.uint8)
-    points = cv2.findNonZero(u8)
-    if points is None:
+    groups = label_groups(mask, merge_gap)
+    if groups is None:
         return Regions.empty()
-    grouping = u8
-    if merge_gap > 0:
-        grouping = cv2.dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
-    n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
-    points = points.reshape(-1, 2)  # (N, 2) x, y; OpenCV versions differ in the shape
-    cols = points[:, 0].astype(np.int64)
-    rows = points[:, 1].astype(np.int64)
-    lab = labels[rows, cols]
+    n, labels, points, lab = groups
+    cols, rows = points[:, 0], points[:, 1]
     vals = diff_map[rows, cols].astype(np.float64)
 
     area = np.bincount(lab, minlength=n)
@@ -76,7 +69,7 @@ def find_regions(
     if polygons:
         slot = np.full(n, -1)
         slot[order] = np.arange(len(order))
-        contours, _ = cv2.findContours(u8, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        contours, _ = cv2.findContours(as_u8(mask), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         if contours:
             starts = np.array([c[0, 0] for c in contours])
             slots = slot[labels[starts[:, 1], starts[:, 0]]]

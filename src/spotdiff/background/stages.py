@@ -8,6 +8,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from spotdiff.mask import as_u8
+
 _windows: dict[tuple[int, int], np.ndarray] = {}
 _ECC_STOP = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1e-3)
 
@@ -187,8 +189,7 @@ def majority(mask: np.ndarray, size: int) -> np.ndarray:
     """
     if size <= 1:
         return mask
-    counts = cv2.boxFilter(mask.view(np.uint8) if mask.dtype == np.bool_ else
-                           (mask > 0).view(np.uint8), -1 if size * size < 256 else cv2.CV_16U,
+    counts = cv2.boxFilter(as_u8(mask), -1 if size * size < 256 else cv2.CV_16U,
                            (size, size), normalize=False, borderType=cv2.BORDER_REPLICATE)
     return counts > (size * size) // 2
 

@@ -40,17 +40,6 @@ def _bbox(mask: np.ndarray) -> tuple[int, int, int, int]:
     return int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1
 
 
-def _objects(mask: np.ndarray) -> list[tuple[int, int, int, int]]:
-    grouped = cv2.dilate(mask.astype(np.uint8), np.ones((9, 9), np.uint8))
-    n, labels = cv2.connectedComponents(grouped)
-    boxes = []
-    for i in range(1, n):
-        ys, xs = np.nonzero((labels == i) & mask)
-        if len(ys):
-            boxes.append((int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1))
-    return boxes
-
-
 def score_case(truth: np.ndarray, mask: np.ndarray, boxes: list) -> Score:
     s = Score(detections=len(boxes))
     if not truth.any():
