@@ -492,14 +492,18 @@ def compare(
     # user-given sizes, checked before any work (also for identical inputs):
     # a kernel larger than the image does nothing more but can exhaust memory
     side = max(h, w)
-    for name, value in (("blur", blur), ("open", open), ("close", close),
-                        ("merge_gap", merge_gap)):
-        if value is not None:
-            _check_number(name, value, low=0, high=side)
+    if blur is not None:
+        blur = _check_number("blur", blur, low=0, high=side)
+    if open is not None:
+        open = int(_check_number("open", open, low=0, high=side))
+    if close is not None:
+        close = int(_check_number("close", close, low=0, high=side))
+    if merge_gap is not None:
+        merge_gap = int(_check_number("merge_gap", merge_gap, low=0, high=side))
     if min_area is not None:
-        _check_number("min_area", min_area, low=0, high=h * w)
+        min_area = max(1, int(_check_number("min_area", min_area, low=0, high=h * w)))
     if threshold not in (None, "auto", "otsu"):
-        _check_number("threshold", threshold, low=0)
+        threshold = _check_number("threshold", threshold, low=0)
     boxes = _check_boxes(ignore, w, h, "ignore box")
     selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
     if boxes:
@@ -578,17 +582,15 @@ def compare(
     if threshold == "otsu":
         t = float("nan")
     elif not auto:
-        t = _check_number("threshold", threshold, low=0)
+        t = float(threshold)  # type: ignore[arg-type]  # a number: checked above
     clean = replace(
         clean,
-        blur=clean.blur if blur is None else _check_number("blur", blur, low=0),
-        open=clean.open if open is None else int(_check_number("open", open, low=0)),
-        close=clean.close if close is None else int(_check_number("close", close, low=0)),
+        blur=clean.blur if blur is None else blur,
+        open=clean.open if open is None else open,
+        close=clean.close if close is None else close,
         fill_holes=clean.fill_holes if fill_holes is None else bool(fill_holes),
-        min_area=clean.min_area if min_area is None
-        else max(1, int(_check_number("min_area", min_area, low=0))),
-        merge_gap=clean.merge_gap if merge_gap is None
-        else int(_check_number("merge_gap", merge_gap, low=0)),
+        min_area=clean.min_area if min_area is None else min_area,
+        merge_gap=clean.merge_gap if merge_gap is None else merge_gap,
     )
 
     find: dict[str, Any] = dict(
