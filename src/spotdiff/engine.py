@@ -150,7 +150,7 @@ def _difference(
     return result
 
 
-def _auto_settings(method: str, noise: float, shape: tuple[int, int]) -> tuple[float, Cleaning]:
+def _auto_settings(noise: float, shape: tuple[int, int]) -> tuple[float, Cleaning]:
     """Threshold and cleaning chosen from the pair's own noise level."""
     if noise < LOSSLESS_NOISE:
         # Lossless pair: every visible difference counts; only close the
@@ -575,7 +575,7 @@ def compare(
         noise = max(noise, LOSSLESS_NOISE)
     auto = threshold in (None, "auto")
     if auto and method == "color":
-        t, clean = _auto_settings(method, noise, (h, w))
+        t, clean = _auto_settings(noise, (h, w))
     else:
         clean = Cleaning(close=0, fill_holes=False, min_area=1, merge_gap=0)
         t = float(m.default_threshold)
