@@ -33,14 +33,22 @@ def test_wavingtrees_frame_247():
     seq = _one("wallflower", "WavingTrees")
     assert seq.numbers[-1] == 247 and list(seq.truths) == [247]
     result = evaluate_sequence(seq, create("consensus"))
-    assert result.confusion.metrics()["f_measure"] > 0.9
+    assert result.confusion.metrics()["f_measure"] > 0.95  # target 0.95; measured 0.966
 
 
 @pytest.mark.slow
 def test_traffic_short_clip():
     result = evaluate_sequence(_one("cdnet2014", "cameraJitter", "traffic"), create("consensus"))
     assert result.scored == 50
-    assert result.confusion.metrics()["f_measure"] > 0.65
+    # target 0.80; measured 0.847 (0.757 while masks stayed in the background's coordinates)
+    assert result.confusion.metrics()["f_measure"] > 0.82
+
+
+@pytest.mark.slow
+def test_fall_short_clip():
+    result = evaluate_sequence(_one("cdnet2014", "dynamicBackground", "fall"), create("consensus"))
+    assert result.scored == 50
+    assert result.confusion.metrics()["f_measure"] > 0.92  # target 0.90; measured 0.942
 
 
 @pytest.mark.slow

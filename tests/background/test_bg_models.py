@@ -81,6 +81,21 @@ def test_camera_shake_is_compensated(name):
     assert max(a for _, a in found) < 0.05
 
 
+@pytest.mark.parametrize("name", ("consensus", "reference"))
+def test_under_shake_the_mask_is_where_the_object_is_in_the_frame(name):
+    # the model compares in the background's coordinates; its mask must be moved
+    # back onto the frame, or a 5-pixel shake leaves a 5-pixel offset
+    model = _make(name) if name != "reference" else ReferenceModel()
+    precision, overlap = [], []
+    for t, (frame, truth) in enumerate(camera_shake(amplitude=5)):
+        mask = model.apply(frame)
+        if t >= 50:
+            precision.append((mask & truth).sum() / max(1, mask.sum()))
+            overlap.append((mask & truth).sum() / (mask | truth).sum())
+    assert min(precision) > 0.95  # measured 1.0 (0.28-0.61 if the mask stays unmoved)
+    assert min(overlap) > 0.75  # 0.81-0.98 (0.23-0.43 unmoved)
+
+
 def test_camera_shake_without_compensation_flags_edges():
     model = ConsensusModel(jitter=False)
     alarms = [model.apply(frame).mean() for frame, _ in camera_shake(frames=30)]

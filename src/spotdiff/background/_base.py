@@ -214,5 +214,8 @@ class BackgroundModel:
                 self._global_run = 0
         if st.shadows:
             mask = mask & ~stages.shadow_mask(frame, bg, mask)
-        self._last_mask = mask
+        self._last_mask = mask  # in background coordinates, as the next shift estimate wants
+        if st.jitter:  # back into the frame's coordinates
+            mask = stages.redo_shift(mask, self._shift)
+            self._difference = stages.redo_shift(diff, self._shift)
         return mask

@@ -95,6 +95,22 @@ def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: floa
     return out.reshape(frame.shape)
 
 
+def redo_shift(image: np.ndarray, shift: tuple[float, float], *, min_shift: float = 0.3
+               ) -> np.ndarray:
+    """Move a mask or difference map found in background coordinates onto the frame
+    (the inverse of :func:`undo_shift`); what enters from outside is background (0)."""
+    dx, dy = shift
+    if abs(dx) < min_shift and abs(dy) < min_shift:
+        return image
+    h, w = image.shape[:2]
+    matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
+    is_mask = image.dtype == np.bool_
+    moved = cv2.warpAffine(image.view(np.uint8) if is_mask else image, matrix, (w, h),
+                           flags=cv2.INTER_NEAREST if is_mask else cv2.INTER_LINEAR,
+                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return moved.view(np.bool_) if is_mask else moved
+
+
 def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4) -> float:
     """Global brightness ratio frame / background: the median over a pixel grid.
 
