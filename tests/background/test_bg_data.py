@@ -33,14 +33,14 @@ def test_wavingtrees_frame_247():
     seq = _one("wallflower", "WavingTrees")
     assert seq.numbers[-1] == 247 and list(seq.truths) == [247]
     result = evaluate_sequence(seq, create("consensus"))
-    assert result.confusion.metrics()["f_measure"] > 0.95  # target 0.95; measured 0.966
+    assert result.confusion.metrics()["f_measure"] > 0.96  # target 0.95; measured 0.975
 
 
 @pytest.mark.slow
 def test_traffic_short_clip():
     result = evaluate_sequence(_one("cdnet2014", "cameraJitter", "traffic"), create("consensus"))
     assert result.scored == 50
-    # target 0.80; measured 0.847 (0.757 while masks stayed in the background's coordinates)
+    # target 0.80; measured 0.845 (0.757 while masks stayed in the background's coordinates)
     assert result.confusion.metrics()["f_measure"] > 0.82
 
 
@@ -48,15 +48,14 @@ def test_traffic_short_clip():
 def test_fall_short_clip():
     result = evaluate_sequence(_one("cdnet2014", "dynamicBackground", "fall"), create("consensus"))
     assert result.scored == 50
-    assert result.confusion.metrics()["f_measure"] > 0.92  # target 0.90; measured 0.942
+    assert result.confusion.metrics()["f_measure"] > 0.915  # target 0.90; measured 0.929
 
 
 @pytest.mark.slow
-def test_highway_first_frames():
-    seq = _one("cdnet2014", "baseline", "highway")
-    result = evaluate_sequence(seq, create("consensus"), max_frames=650)
-    assert result.scored == 650 - 469
-    assert result.confusion.metrics()["f_measure"] > 0.9
+def test_highway_whole_sequence():
+    result = evaluate_sequence(_one("cdnet2014", "baseline", "highway"), create("consensus"))
+    assert result.scored == 1700 - 469
+    assert result.confusion.metrics()["f_measure"] > 0.95  # the target; measured 0.9511
 
 
 def test_cli_refuses_a_run_that_scores_no_frame():

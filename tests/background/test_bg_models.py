@@ -163,3 +163,39 @@ def test_reset_starts_over_at_a_new_size():
     model.apply(np.zeros((20, 20, 3), np.uint8))
     model.reset()
     assert model.apply(np.zeros((30, 40, 3), np.uint8)).shape == (30, 40)
+
+
+def _scene_switch(switch_at: int, frames: int = 50):
+    """One scene, then another (an IR switch, a camera turned): every pixel changes."""
+    from synthetic import noisy
+
+    rng = np.random.default_rng(4)
+    first, second = scene(seed=0), scene(seed=5)[::-1]
+    for t in range(frames):
+        yield noisy(first if t < switch_at else second, rng)
+
+
+def _relearn_frames(model, frames) -> tuple[list[int], list[float]]:
+    calls, fractions = [], []
+    relearn = model._relearn
+
+    def counted(frame):
+        calls.append(model.frames)
+        relearn(frame)
+
+    model._relearn = counted
+    for frame in frames:
+        fractions.append(model.apply(frame).mean())
+    return calls, fractions
+
+
+def test_a_settled_model_relearns_a_global_change_at_once():
+    calls, fractions = _relearn_frames(ConsensusModel(), _scene_switch(40))
+    assert calls == [42]  # the third frame over the guard's fraction
+    assert max(fractions[43:]) < 0.01
+
+
+def test_a_young_model_is_not_relearnt_while_it_settles():
+    # re-learning a model that is still learning a moving scene only starts it over
+    calls, _ = _relearn_frames(ConsensusModel(), _scene_switch(5))
+    assert calls and min(calls) >= 25

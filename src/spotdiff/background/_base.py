@@ -44,6 +44,11 @@ class Stages:
         Foreground fraction above which the frame counts as a global change.
     relearn_frames : int
         Consecutive global-change frames that trigger a re-learn.
+    settle_frames : int
+        Frames a new (or re-learnt) model has to settle before the guard may
+        re-learn: a young model of a moving scene (leaves, water) calls much
+        of the frame foreground until its samples hold the motion, and
+        re-learning would only start it over.
     """
 
     scale: float | str = 1.0
@@ -52,6 +57,7 @@ class Stages:
     shadows: bool = False
     relearn_fraction: float = 0.6
     relearn_frames: int = 3
+    settle_frames: int = 25
 
 
 def as_frame(frame: np.ndarray) -> np.ndarray:
@@ -93,6 +99,7 @@ class BackgroundModel:
         self._shift = (0.0, 0.0)
         self._gain = 1.0
         self._global_run = 0
+        self._learnt_at = 0
         self._last_mask: np.ndarray | None = None
         self.frames = 0
 
@@ -138,6 +145,7 @@ class BackgroundModel:
         self._shift = (0.0, 0.0)
         self._gain = 1.0
         self._global_run = 0
+        self._learnt_at = 0
         self._last_mask = None
         self.frames = 0
 
@@ -203,11 +211,13 @@ class BackgroundModel:
                 frame = stages.apply_gain(frame, 1.0 / self._gain)
         mask, diff = self._step(frame)
         self._difference = diff
-        if st.lighting:
+        settled = self.frames - self._learnt_at >= st.settle_frames
+        if st.lighting and settled:
             if stages.foreground_fraction(mask) > st.relearn_fraction:
                 self._global_run += 1
                 if self._global_run >= st.relearn_frames:
                     self._relearn(frame)
+                    self._learnt_at = self.frames
                     self._global_run = 0
                     mask = np.zeros_like(mask)
             else:

@@ -76,7 +76,7 @@ class ConsensusModel(BackgroundModel):
         *,
         samples: int = 20,
         min_matches: int = 2,
-        color_threshold: float = 30.0,
+        color_threshold: float = 24.0,
         texture_threshold: float = 3.0,
         median: int = 9,
         fill_holes: bool = True,
