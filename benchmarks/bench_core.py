@@ -2,11 +2,14 @@
 
 * identical inputs: byte-identical files, the same pixels in two different
   files, and equal arrays, each against a full compare of the same kind;
+  and from the command line, byte-identical files (which the CLI answers
+  from the PNG header without numpy: checked before timing) against a full
+  compare;
 * memory: peak RSS of a whole ``spotdiff compare`` process against the size
   of the two decoded images;
 * 1080p: the default method, in-process, on decoded arrays.
 
-    .venv/bin/python benchmarks/bench_core.py [--runs 7]
+    .venv/bin/python benchmarks/bench_core.py [--runs 7] [--only identical|memory|1080p]
 
 The inputs are written once under ``bench-out/inputs/`` (git-ignored):
 a 4K photo pair (scikit-image's astronaut, upscaled, with sensor-like grain
@@ -246,18 +249,49 @@ def bench_identical(pairs: dict[str, Pair], runs: int) -> list[dict]:
     # The same from the command line, cold (interpreter and imports included).
     cli = str(Path(sys.executable).with_name("spotdiff"))
     env = clean_env()
-    cmds = {"CLI: full compare": [cli, "compare", str(p.before), str(p.after), "--json"],
-            "CLI: same bytes": [cli, "compare", str(p.before), str(copy), "--json"]}
+    engine_env = clean_env(SPOTDIFF_NO_FAST_PATH="1")
+    same = [cli, "compare", str(p.before), str(copy), "--json"]
+    check_cli_fast_path(same[1:], env)
+    cmds = {"CLI: full compare": ([cli, "compare", str(p.before), str(p.after), "--json"], env),
+            "CLI: same bytes": (same, env),
+            "CLI: same bytes, engine": (same, engine_env)}
     cli_times: dict[str, list[float]] = {k: [] for k in cmds}
-    for argv in cmds.values():
-        run_command(argv, env)
+    for argv, cmd_env in cmds.values():
+        run_command(argv, cmd_env)
     for _ in range(runs):
-        for name, argv in cmds.items():
-            cli_times[name].append(run_command(argv, env).seconds)
+        for name, (argv, cmd_env) in cmds.items():
+            cli_times[name].append(run_command(argv, cmd_env).seconds)
     full = median_ms(cli_times["CLI: full compare"])
-    for name, values in cli_times.items():
-        rows.append({"case": name, "ms": median_ms(values), "of_full": median_ms(values) / full})
+    for name in ("CLI: full compare", "CLI: same bytes"):
+        ms = median_ms(cli_times[name])
+        rows.append({"case": name, "ms": ms, "of_full": ms / full})
+    # for reference, not a target: the same files through the engine
+    rows[-1]["engine_ms"] = median_ms(cli_times["CLI: same bytes, engine"])
     return rows
+
+
+#: Runs the CLI in-process and prints its exit code and the heavy modules it
+#: imported.
+_IMPORT_PROBE = (
+    "import io, sys\n"
+    "from spotdiff.cli import main\n"
+    "code = main(sys.argv[1:], stdout=io.StringIO())\n"
+    "print(code, *[m for m in ('numpy', 'cv2', 'spotdiff.engine') if m in sys.modules])\n"
+)
+
+
+def check_cli_fast_path(argv: list[str], env: dict[str, str]) -> None:
+    """Byte-identical files: the command answers without numpy, OpenCV or the
+    engine, and prints what the engine prints (SPOTDIFF_NO_FAST_PATH=1)."""
+    probe = subprocess.run([sys.executable, "-c", _IMPORT_PROBE, *argv], env=env,
+                           capture_output=True, text=True, check=True).stdout.split()
+    if probe != ["0"]:
+        raise RuntimeError(f"the same-bytes answer did not take the fast path: {probe}")
+    cli = str(Path(sys.executable).with_name("spotdiff"))
+    fast = run_command([cli, *argv], env)
+    engine = run_command([cli, *argv], clean_env(SPOTDIFF_NO_FAST_PATH="1"))
+    if (fast.returncode, fast.stdout) != (engine.returncode, engine.stdout):
+        raise RuntimeError("the same-bytes answer differs from the engine's")
 
 
 def bench_memory(pairs: dict[str, Pair], spotdiff_cli: str) -> list[dict]:
@@ -298,36 +332,50 @@ def bench_1080p(pairs: dict[str, Pair], runs: int) -> dict:
             "changed_pixels": diff.changed_pixels, "regions": len(diff.regions)}
 
 
-def report(pairs: dict[str, Pair], runs: int, spotdiff_cli: str) -> dict:
-    """Run the three measurements and print them; returns the numbers."""
-    print("\n## Identical inputs (target 4: <= 10% of a full compare), 4K photo, in-process")
-    ident = bench_identical(pairs, runs)
-    print(f"{'case':34} {'median':>10} {'of full':>8}")
-    for r in ident:
-        print(f"{r['case']:34} {r['ms']:8.1f}ms {100 * r['of_full']:7.1f}%")
+def report(pairs: dict[str, Pair], runs: int, spotdiff_cli: str,
+           only: str | None = None) -> dict:
+    """Run the measurements (``only`` one of identical, memory, 1080p) and
+    print them; returns the numbers."""
+    ident: list[dict] = []
+    mem: list[dict] = []
+    hd: dict = {}
+    if only in (None, "identical"):
+        print("\n## Identical inputs (target 4: <= 10% of a full compare), 4K photo, "
+              "in-process and cold CLI")
+        ident = bench_identical(pairs, runs)
+        print(f"{'case':34} {'median':>10} {'of full':>8}")
+        for r in ident:
+            print(f"{r['case']:34} {r['ms']:8.1f}ms {100 * r['of_full']:7.1f}%")
+        engine = ident[-1].get("engine_ms")
+        print(f"(CLI same bytes with SPOTDIFF_NO_FAST_PATH=1, through the engine: {engine:.1f}ms)")
 
-    print("\n## Memory (target 5: peak RSS <= 6x the two decoded images), whole CLI, JSON only")
-    mem = bench_memory(pairs, spotdiff_cli)
-    print(f"{'pair':12} {'decoded pair':>13} {'peak RSS':>10} {'ratio':>7}   "
-          f"(python+numpy+cv2 alone: {mem[0]['baseline_mb']:.0f} MB)" if mem else "")
-    for r in mem:
-        print(f"{r['pair']:12} {r['decoded_mb']:10.0f} MB {r['peak_mb']:7.0f} MB "
-              f"{r['ratio']:6.2f}x")
+    if only in (None, "memory"):
+        print("\n## Memory (target 5: peak RSS <= 6x the two decoded images), whole CLI, "
+              "JSON only")
+        mem = bench_memory(pairs, spotdiff_cli)
+        print(f"{'pair':12} {'decoded pair':>13} {'peak RSS':>10} {'ratio':>7}   "
+              f"(python+numpy+cv2 alone: {mem[0]['baseline_mb']:.0f} MB)" if mem else "")
+        for r in mem:
+            print(f"{r['pair']:12} {r['decoded_mb']:10.0f} MB {r['peak_mb']:7.0f} MB "
+                  f"{r['ratio']:6.2f}x")
 
-    print("\n## 1080p, default method, in-process (target 6: <= 15 ms)")
-    hd = bench_1080p(pairs, runs)
-    print(f"median {hd['ms']:.1f} ms (best {hd['best_ms']:.1f} ms), method {hd['method']}, "
-          f"{hd['changed_pixels']} changed pixels, {hd['regions']} regions")
+    if only in (None, "1080p"):
+        print("\n## 1080p, default method, in-process (target 6: <= 15 ms)")
+        hd = bench_1080p(pairs, runs)
+        print(f"median {hd['ms']:.1f} ms (best {hd['best_ms']:.1f} ms), method {hd['method']}, "
+              f"{hd['changed_pixels']} changed pixels, {hd['regions']} regions")
     return {"identical": ident, "memory": mem, "hd": hd}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--only", choices=("identical", "memory", "1080p"),
+                        help="run one of the measurements")
     args = parser.parse_args()
     pairs = make_inputs()
     cli = str(Path(sys.executable).with_name("spotdiff"))
-    report(pairs, args.runs, cli)
+    report(pairs, args.runs, cli, args.only)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ compare`` and ``spotdiff.compare`` work as usual.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 
 __version__ = "0.1.0"
 
@@ -36,6 +37,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
+    from typing import Any
+
     from spotdiff.engine import compare
     from spotdiff.errors import InputError, MissingExtraError
     from spotdiff.io.image import Image, load_image

@@ -25,6 +25,14 @@ from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
 from spotdiff.metrics.absdiff import channel_peak
 from spotdiff.noise import LOSSY_FLOOR, estimate_noise
+from spotdiff.options import (
+    LOSSLESS_THRESHOLD,
+    check_gates,
+    check_sizes,
+    identical_fields,
+    is_unrestricted,
+    recorded_options,
+)
 from spotdiff.regions import find_regions
 from spotdiff.result import Diff, Regions
 
@@ -33,8 +41,9 @@ Box = tuple[int, int, int, int]
 #: Noise sigma (8-bit scale) below which a pair is treated as lossless (a
 #: pair that is not reads at least this much, see spotdiff.noise).
 LOSSLESS_NOISE = LOSSY_FLOOR
-#: Lossless pairs: ΔE above this (one just-noticeable difference) is a change.
-LOSSLESS_THRESHOLD = 1.0
+# Lossless pairs: ΔE above LOSSLESS_THRESHOLD (one just-noticeable difference;
+# defined in spotdiff.options, which reports it for identical inputs) is a change.
+
 #: Lossless pairs: a group of n changed pixels is visible when its peak ΔE
 #: times sqrt(n) exceeds this (a lone pixel needs ΔE > 24, about pixelmatch's
 #: default threshold doubled; 16 pixels ΔE > 6; 600 pixels ΔE > 1).
@@ -78,18 +87,6 @@ def load_pair(
     """Load both inputs: files are decoded in two threads, byte-identical
     files at most once (see :func:`spotdiff.io.image.load_pair`)."""
     return _load_pair(before, after, data_range=data_range)
-
-
-def _check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise InputError(name, expected="a number", got=repr(value)) from None
-    if not np.isfinite(v) or v < low or (high is not None and v > high):
-        rng = f">= {low:g}" if high is None else f"between {low:g} and {high:g}"
-        fix = "at most the image's larger side" if high is not None and v > high else ""
-        raise InputError(name, expected=f"a number {rng}", got=repr(value), fix=fix)
-    return v
 
 
 def _check_boxes(boxes: Sequence[Box], width: int, height: int, what: str) -> list[Box]:
@@ -449,8 +446,7 @@ def compare(
     (True, 100, [[30, 10, 40, 20]])
     """
     m = get_method(method)
-    gate_px = int(_check_number("max_changed_pixels", max_changed_pixels, low=0))
-    gate_frac = _check_number("max_changed_fraction", max_changed_fraction, low=0, high=1)
+    gate_px, gate_frac = check_gates(max_changed_pixels, max_changed_fraction)
     check_align_options(align, size)
     stage_info: dict[str, Any] = {}
     img_b, img_a = load_pair(before, after, data_range=data_range)
@@ -463,8 +459,7 @@ def compare(
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
-    unrestricted = not (len(ignore) or len(ignore_polygons)) and ignore_mask is None \
-        and only_mask is None
+    unrestricted = is_unrestricted(ignore, ignore_polygons, ignore_mask, only_mask)
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
     resampled = size == "resize"  # a resized AFTER is interpolated too
     if same_bytes:  # byte-identical files: equal without decoding a pixel
@@ -491,19 +486,9 @@ def compare(
 
     # user-given sizes, checked before any work (also for identical inputs):
     # a kernel larger than the image does nothing more but can exhaust memory
-    side = max(h, w)
-    if blur is not None:
-        blur = _check_number("blur", blur, low=0, high=side)
-    if open is not None:
-        open = int(_check_number("open", open, low=0, high=side))
-    if close is not None:
-        close = int(_check_number("close", close, low=0, high=side))
-    if merge_gap is not None:
-        merge_gap = int(_check_number("merge_gap", merge_gap, low=0, high=side))
-    if min_area is not None:
-        min_area = max(1, int(_check_number("min_area", min_area, low=0, high=h * w)))
-    if threshold not in (None, "auto", "otsu"):
-        threshold = _check_number("threshold", threshold, low=0)
+    blur, open, close, merge_gap, min_area, threshold = check_sizes(
+        h, w, blur=blur, open=open, close=close, merge_gap=merge_gap, min_area=min_area,
+        threshold=threshold)
     boxes = _check_boxes(ignore, w, h, "ignore box")
     selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
     if boxes:
@@ -525,27 +510,16 @@ def compare(
     compared = int(np.count_nonzero(selected))
     restrict = compared != h * w
 
-    options: dict[str, Any] = {
-        "method": method,
-        "size": size,
-        "align": align,
-        "ignore_lighting": bool(ignore_lighting),
-        "refine": bool(refine),
-        "ignore": [list(b) for b in boxes],
-        "ignore_polygons": len(ignore_polygons),
-        "ignore_mask": None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
+    options = recorded_options(
+        method=method, size=size, align=align, ignore_lighting=ignore_lighting, refine=refine,
+        boxes=boxes, ignore_polygons=len(ignore_polygons),
+        ignore_mask=None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
         else str(ignore_mask),
-        "only_mask": None if only_mask is None or isinstance(only_mask, np.ndarray)
+        only_mask=None if only_mask is None or isinstance(only_mask, np.ndarray)
         else str(only_mask),
-        "max_changed_pixels": gate_px,
-        "max_changed_fraction": gate_frac,
-        "include_aa": include_aa,
-    }
-    if method == "pixel":  # the pixelmatch options, also needed to redraw its diff image
-        popts = method_options or {}
-        options["variant"] = popts.get("variant", "pixelmatch")
-        options["alpha_blend"] = popts.get("alpha_blend") or (
-            "white" if options["variant"] == "odiff" else "checkerboard")
+        max_changed_pixels=gate_px, max_changed_fraction=gate_frac, include_aa=include_aa,
+        method_options=method_options,
+    )
     info: dict[str, Any] = dict(stage_info)
 
     identical = same_bytes or (
@@ -553,15 +527,10 @@ def compare(
         and (one_side is None or not one_side[1].any())  # pad-count: padding differs
     )
     if identical:
-        zeros = np.zeros((h, w), np.float32)
         return Diff(
-            different=False, changed_pixels=0, changed_fraction=0.0, score=1.0,
-            diff_map=zeros, mask=np.zeros((h, w), np.bool_), regions=Regions.empty(),
-            method=method, units=m.units,
-            threshold=(LOSSLESS_THRESHOLD if method == "color" and threshold in (None, "auto")
-                       else float(threshold) if isinstance(threshold, (int, float))
-                       else float(m.default_threshold)),
-            options={**options, "threshold": threshold}, before=img_b, after=img_a,
+            **identical_fields(method, threshold, options),
+            diff_map=np.zeros((h, w), np.float32), mask=np.zeros((h, w), np.bool_),
+            regions=Regions.empty(), before=img_b, after=img_a,
             info={"identical": True, **stage_info},
         )
 

@@ -148,24 +148,15 @@ class Diff:
         return int(self.mask.shape[1])
 
     def to_dict(self, *, polygons: bool = True) -> dict[str, Any]:
-        """JSON-ready summary (no arrays beyond region geometry)."""
-        from spotdiff import __version__
+        """JSON-ready summary (no arrays beyond region geometry; see
+        :func:`spotdiff.summary.summary`)."""
+        from spotdiff.summary import summary
 
-        return {
-            "version": __version__,
-            "different": bool(self.different),
-            "changed_pixels": int(self.changed_pixels),
-            "changed_fraction": float(self.changed_fraction),
-            "score": float(self.score),
-            "method": self.method,
-            "threshold": float(self.threshold),
-            "units": self.units,
-            "width": self.width,
-            "height": self.height,
-            "mask_pixels": int(np.count_nonzero(self.mask)),
-            "region_count": len(self.regions),
-            "regions": self.regions.to_list(polygons=polygons),
-            "options": self.options,
-            # keys starting with "_" carry arrays for drawing, not for JSON
-            **{k: v for k, v in self.info.items() if not k.startswith("_")},
-        }
+        return summary(
+            different=self.different, changed_pixels=self.changed_pixels,
+            changed_fraction=self.changed_fraction, score=self.score, method=self.method,
+            threshold=self.threshold, units=self.units, width=self.width, height=self.height,
+            mask_pixels=np.count_nonzero(self.mask),
+            regions=self.regions.to_list(polygons=polygons), options=self.options,
+            info=self.info,
+        )

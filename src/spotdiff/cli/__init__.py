@@ -10,9 +10,12 @@ import argparse
 import contextlib
 import importlib
 import sys
-from typing import TextIO
 
 from spotdiff.cli._common import ExitCode, Streams, fail
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 #: Top-level commands and the modules that define them.
 COMMANDS = {

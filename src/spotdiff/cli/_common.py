@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import TextIO
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 class ExitCode(enum.IntEnum):
@@ -14,10 +16,14 @@ class ExitCode(enum.IntEnum):
     INTERRUPTED = 130
 
 
-@dataclass
 class Streams:
-    out: TextIO
-    err: TextIO
+    """Where a command writes: results on ``out``, messages on ``err``."""
+
+    __slots__ = ("out", "err")
+
+    def __init__(self, out: TextIO, err: TextIO) -> None:
+        self.out = out
+        self.err = err
 
 
 def fail(streams: Streams, exc: BaseException) -> int:

@@ -1,11 +1,16 @@
-"""``spotdiff compare BEFORE AFTER``: are two images different, how, where."""
+"""``spotdiff compare BEFORE AFTER``: are two images different, how, where.
+
+Byte-identical PNG files are answered from their header, before numpy,
+OpenCV or the engine are imported (see :func:`same_bytes_payload`): the same
+output and exit code as the full compare, in a fraction of its time. Set
+``SPOTDIFF_NO_FAST_PATH=1`` to run the full compare for them too.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
-from typing import Any
+import os
 
 from spotdiff.cli._common import (
     ExitCode,
@@ -23,6 +28,17 @@ DEFAULT_PICTURES = ("mask", "heatmap", "boxes", "overlay")
 #: The picture --diff-image writes: AFTER faded, the changes tinted (what
 #: odiff's and pixelmatch's diff image shows).
 DIFF_IMAGE_PICTURE = "overlay"
+#: The environment variable that, set to anything but 0, turns off the
+#: answer for byte-identical files (:func:`same_bytes_payload`): every
+#: compare then runs the engine. Tests and benchmarks compare both ways.
+NO_FAST_PATH = "SPOTDIFF_NO_FAST_PATH"
+#: Bytes read at a time when comparing two files (fastest on a 4K PNG pair).
+_CHUNK = 1 << 16
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -186,12 +202,110 @@ def _inputs(args: argparse.Namespace) -> tuple[str, str]:
     return before, after
 
 
-def _summary(diff, before: str, after: str) -> str:  # noqa: ANN001
-    verdict = "DIFFERENT" if diff.different else "same"
-    line = (f"{verdict}: {diff.changed_pixels} changed pixels "
-            f"({100 * diff.changed_fraction:.4f}%), {len(diff.regions)} region(s), "
-            f"score {diff.score:.6f} [{diff.method}], {diff.width}x{diff.height}")
+def _summary(payload: dict[str, Any], before: str, after: str) -> str:
+    """The plain-text verdict (on stderr without --json), from the JSON summary."""
+    verdict = "DIFFERENT" if payload["different"] else "same"
+    line = (f"{verdict}: {payload['changed_pixels']} changed pixels "
+            f"({100 * payload['changed_fraction']:.4f}%), {payload['region_count']} region(s), "
+            f"score {payload['score']:.6f} [{payload['method']}], "
+            f"{payload['width']}x{payload['height']}")
     return f"{line}\n  before: {before}\n  after:  {after}\n"
+
+
+def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
+    """``(width, height)`` when BEFORE and AFTER are regular files with the
+    same bytes, a well-formed PNG header and the IEND chunk at their end;
+    None otherwise (also when a file cannot be read: the full compare then
+    reports it).
+
+    Such a pair passes the decoder's format and completeness checks, and
+    the engine answers it from the same header without decoding a pixel
+    (see ``load_pair`` and ``same_file_contents`` in :mod:`spotdiff.io.image`).
+    """
+    import stat
+
+    from spotdiff.io.header import PNG_END_WINDOW, png_ends_complete, png_header
+
+    try:  # the sizes first, then the bytes, a chunk at a time
+        info_b, info_a = os.stat(before), os.stat(after)
+        if not (stat.S_ISREG(info_b.st_mode) and stat.S_ISREG(info_a.st_mode)) \
+                or info_b.st_size != info_a.st_size:
+            return None
+        with open(before, "rb", buffering=0) as file_b, open(after, "rb", buffering=0) as file_a:
+            buf_b, buf_a = bytearray(_CHUNK), bytearray(_CHUNK)
+            head = tail = b""
+            total = 0
+            while n := file_b.readinto(buf_b):
+                if file_a.readinto(buf_a) != n:
+                    return None
+                if (buf_b != buf_a) if n == _CHUNK else (buf_b[:n] != buf_a[:n]):
+                    return None
+                if len(head) < 64:
+                    head = (head + bytes(buf_b[:n]))[:64]
+                tail = bytes(buf_b[n - PNG_END_WINDOW:n]) if n >= PNG_END_WINDOW \
+                    else (tail + bytes(buf_b[:n]))[-PNG_END_WINDOW:]
+                total += n
+            if total != info_b.st_size or file_a.readinto(buf_a):
+                return None  # a file changed while it was read
+    except (OSError, ValueError):
+        return None
+    header = png_header(head)
+    if header is None or not png_ends_complete(tail):
+        return None
+    return header[0], header[1]
+
+
+def same_bytes_payload(args: argparse.Namespace, before: str, after: str,
+                       method_options: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON summary of byte-identical PNG files, or None to run the engine.
+
+    The engine's answer for byte-identical files (the ``same_bytes`` branch
+    of :func:`spotdiff.engine.compare`) built from the PNG header, without
+    numpy, OpenCV or a decoder: the same checks in the same order (method,
+    gates, then the sizes against the image's), the same option record and
+    summary, from the same functions (:mod:`spotdiff.options`,
+    :mod:`spotdiff.summary`).
+
+    It is taken only when nothing needs pixels (no ``-o``, ``--diff-image``,
+    ignored boxes, polygons or masks, or ``--only-mask``), without
+    ``--align`` (checked with the registration code, which needs OpenCV), for
+    PNG files (other formats need a decode to know their size) and unless
+    ``SPOTDIFF_NO_FAST_PATH`` is set (see :data:`NO_FAST_PATH`).
+    """
+    if os.environ.get(NO_FAST_PATH, "") not in ("", "0"):
+        return None
+    from spotdiff.metrics import get_method
+    from spotdiff.options import (
+        check_gates,
+        check_sizes,
+        identical_fields,
+        is_unrestricted,
+        recorded_options,
+    )
+    from spotdiff.summary import summary
+
+    if args.output is not None or args.diff_image is not None or args.align != "none" \
+            or not is_unrestricted(args.ignore, args.ignore_polygon, args.ignore_mask,
+                                   args.only_mask):
+        return None
+    size = _identical_png_size(before, after)
+    if size is None:
+        return None
+    width, height = size
+    get_method(args.method)  # the engine's order: the method, the gates, then the sizes
+    gate_px, gate_frac = check_gates(args.max_changed_pixels, args.max_changed_fraction)
+    *_, threshold = check_sizes(height, width, blur=args.blur, open=args.open, close=args.close,
+                                merge_gap=args.merge_gap, min_area=args.min_area,
+                                threshold=args.threshold)
+    options = recorded_options(
+        method=args.method, size=args.size, align=args.align,
+        ignore_lighting=args.ignore_lighting, refine=args.refine, boxes=[], ignore_polygons=0,
+        ignore_mask=None, only_mask=None, max_changed_pixels=gate_px,
+        max_changed_fraction=gate_frac, include_aa=args.include_aa,
+        method_options=method_options,
+    )
+    return summary(**identical_fields(args.method, threshold, options), width=width,
+                   height=height, mask_pixels=0, regions=[], info={"identical": True})
 
 
 def output_files(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
@@ -240,6 +354,26 @@ def _pixelmatch_style(args: argparse.Namespace) -> dict[str, Any]:
 def run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
+    _check_outputs(args)
+    method_options = _pixel_options(args)
+    payload = same_bytes_payload(args, before, after, method_options)
+    if payload is None:
+        payload = _compare_and_write(args, before, after, pictures, method_options)
+    else:
+        payload.update(before=str(before), after=str(after))
+    if args.json:
+        streams.out.write(json.dumps(payload) + "\n")
+    else:
+        streams.err.write(_summary(payload, before, after))
+    return ExitCode.DIFFERENT if payload["different"] else ExitCode.SAME
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse output paths that cannot be written, before any work."""
+    if args.output is None and args.diff_image is None:
+        return
+    from pathlib import Path
+
     from spotdiff.errors import InputError
 
     if args.output is not None and Path(args.output).exists() and not Path(args.output).is_dir():
@@ -255,7 +389,14 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         if Path(args.diff_image).suffix.lower() not in WRITE_FORMATS:
             raise InputError("--diff-image", expected="a name ending in " + ", ".join(
                 WRITE_FORMATS), got=repr(args.diff_image), fix="name it e.g. diff.png")
-    method_options = _pixel_options(args)
+
+
+def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictures: list[str],
+                       method_options: dict[str, Any]) -> dict[str, Any]:
+    """The full compare: load, run the engine, write the files asked for;
+    returns the JSON summary."""
+    from pathlib import Path
+
     pending = _start_loading(before, after)
     from spotdiff.engine import compare
 
@@ -285,8 +426,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         method_options=method_options,
     )
     payload = diff.to_dict()
-    payload["before"] = str(before)
-    payload["after"] = str(after)
+    payload.update(before=str(before), after=str(after))
     contents: dict[Path, bytes] = {}
     if args.output is not None:
         contents.update(output_files(diff, Path(args.output), pictures, payload,
@@ -309,8 +449,4 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         for folder in {path.parent for path in contents}:
             folder.mkdir(parents=True, exist_ok=True)
         write_files(contents)  # all or nothing
-    if args.json:
-        streams.out.write(json.dumps(payload) + "\n")
-    else:
-        streams.err.write(_summary(diff, before, after))
-    return ExitCode.DIFFERENT if diff.different else ExitCode.SAME
+    return payload

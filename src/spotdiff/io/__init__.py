@@ -1,14 +1,14 @@
-"""Reading and writing images: decoding, alpha, bit depth, EXIF orientation."""
+"""Reading and writing images: decoding, alpha, bit depth, EXIF orientation.
 
-from spotdiff.io.image import Image, load_image, sniff_format
-from spotdiff.io.write import (
-    encode_image,
-    write_files,
-    write_image,
-    write_json,
-    written_atomically,
-    written_together,
-)
+The names below are imported on first use (PEP 562), so that the
+numpy-free :mod:`spotdiff.io.header` can be imported without the decoders.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 
 __all__ = [
     "Image",
@@ -21,3 +21,42 @@ __all__ = [
     "written_atomically",
     "written_together",
 ]
+
+#: Public name -> the module that defines it.
+_LAZY = {
+    "Image": "spotdiff.io.image",
+    "load_image": "spotdiff.io.image",
+    "sniff_format": "spotdiff.io.image",
+    "encode_image": "spotdiff.io.write",
+    "write_files": "spotdiff.io.write",
+    "write_image": "spotdiff.io.write",
+    "write_json": "spotdiff.io.write",
+    "written_atomically": "spotdiff.io.write",
+    "written_together": "spotdiff.io.write",
+}
+
+if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
+    from typing import Any
+
+    from spotdiff.io.image import Image, load_image, sniff_format
+    from spotdiff.io.write import (
+        encode_image,
+        write_files,
+        write_image,
+        write_json,
+        written_atomically,
+        written_together,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'spotdiff.io' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(__all__) | {"alpha", "header", "image", "video", "write"})

@@ -31,13 +31,14 @@ from typing import Any, Union
 import numpy as np
 
 from spotdiff.errors import InputError
+from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
 
 ImageLike = Union[str, os.PathLike, np.ndarray, "Image"]
 
 #: Magic bytes of the formats spotdiff decodes, checked before decoding so that
 #: an unsupported file gets a precise message rather than a decoder failure.
 _MAGIC = (
-    (b"\x89PNG\r\n\x1a\n", "png"),
+    (PNG_SIGNATURE, "png"),
     (b"\xff\xd8\xff", "jpeg"),
     (b"BM", "bmp"),
     (b"II*\x00", "tiff"),
@@ -146,7 +147,7 @@ _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 def _png_state(data: bytes) -> str:
     """Walk a PNG's chunks: ``"complete"``, ``"no-iend"`` (every chunk whole
     but the closing IEND missing, as some tools write) or ``"truncated"``."""
-    if data[-64:].find(b"IEND") >= 0:
+    if png_ends_complete(data):
         return "complete"
     pos, n = 8, len(data)
     while pos + 8 <= n:
@@ -177,17 +178,6 @@ def _truncated(data: bytes, fmt: str) -> bool:
 
 #: PNG colour type -> channels, for the types the fast decoder takes.
 _PNG_CHANNELS = {0: 1, 2: 3, 6: 4}
-
-
-def png_header(data: bytes) -> tuple[int, int, int, int] | None:
-    """``(width, height, bit_depth, colour_type)`` from a PNG's IHDR chunk,
-    or None when ``data`` does not start with a well-formed one."""
-    if len(data) < 33 or data[:8] != _MAGIC[0][0] or data[12:16] != b"IHDR":
-        return None
-    width, height, depth, colour = struct.unpack(">IIBB", data[16:26])
-    if width == 0 or height == 0 or depth not in (1, 2, 4, 8, 16) or colour not in (0, 2, 3, 4, 6):
-        return None
-    return width, height, depth, colour
 
 
 def _png_has_chunk(data: bytes, kind: bytes) -> bool:

@@ -3,30 +3,47 @@
 Each method lives in its own module and is imported only when used. The
 registry below is what the engine and the CLI consult: the name, where the
 function is, whether it wants the alpha channel itself, and the default
-threshold in the method's units.
+threshold in the method's units. It needs no numpy (the command line
+consults it before importing the engine); ``DiffMap`` is imported on first
+use.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from spotdiff.errors import InputError
-from spotdiff.metrics._types import DiffMap
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from spotdiff.metrics._types import DiffMap
 
 
-@dataclass(frozen=True)
 class Method:
-    name: str
-    module: str
-    function: str
-    takes_alpha: bool
-    default_threshold: float
-    summary: str
-    #: What the map measures with the method's default options (the JSON's
-    #: ``units``, also when no map had to be computed).
-    units: str = ""
+    """One registered method (read-only by convention).
+
+    ``units`` is what the map measures with the method's default options
+    (the JSON's ``units``, also when no map had to be computed).
+    """
+
+    __slots__ = ("name", "module", "function", "takes_alpha", "default_threshold", "summary",
+                 "units")
+
+    def __init__(self, name: str, module: str, function: str, takes_alpha: bool,
+                 default_threshold: float, summary: str, units: str = "") -> None:
+        self.name = name
+        self.module = module
+        self.function = function
+        self.takes_alpha = takes_alpha
+        self.default_threshold = default_threshold
+        self.summary = summary
+        self.units = units
+
+    def __repr__(self) -> str:
+        return f"Method({self.name!r}, {self.module}.{self.function})"
 
     def load(self) -> Callable[..., DiffMap]:
         return getattr(importlib.import_module(self.module), self.function)
@@ -64,6 +81,14 @@ def get_method(name: str) -> Method:
             got=repr(name),
             fix="pass --method with one of those names",
         ) from None
+
+
+def __getattr__(name: str) -> Any:
+    if name == "DiffMap":  # imports numpy: only when asked for
+        from spotdiff.metrics._types import DiffMap
+
+        return DiffMap
+    raise AttributeError(f"module 'spotdiff.metrics' has no attribute {name!r}")
 
 
 __all__ = ["DEFAULT_METHOD", "METHODS", "DiffMap", "Method", "get_method"]
