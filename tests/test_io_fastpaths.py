@@ -337,9 +337,9 @@ def test_cli_process_reuses_freed_memory():
     """A freed 64 MB block is reused without page faults once tuned."""
     code = (
         "import resource, sys\n"
-        "from spotdiff.cli import _reuse_freed_memory\n"
+        "from spotdiff.cli._common import reuse_freed_memory\n"
         "if sys.argv[1] == 'on':\n"
-        "    _reuse_freed_memory()\n"
+        "    reuse_freed_memory()\n"
         "block = bytearray(64 << 20); del block\n"
         "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
         "block = bytearray(64 << 20)\n"

@@ -49,34 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _reuse_freed_memory() -> None:
-    """Let this short-lived process reuse the memory it frees (glibc only).
-
-    By default glibc maps every block over 32 MB afresh and unmaps it when
-    freed, so each full-size temporary of a large image is page-faulted
-    anew. Serving big blocks from the heap and keeping freed heap memory
-    halves the page faults of a 37-Mpx compare (about 18% of its wall
-    time) for about 10% more peak memory.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of freed heap
-    mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: serve blocks up to 1 GiB from the heap
-
-
 def main(
     argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
     """Run the CLI; returns the exit code (0 same, 1 different, 2 error)."""
-    if argv is None:  # a process of its own, started as the command
-        _reuse_freed_memory()
-    streams = Streams(out=stdout or sys.stdout, err=stderr or sys.stderr)
+    streams = Streams(out=stdout or sys.stdout, err=stderr or sys.stderr,
+                      own_process=argv is None)  # started as the command
     parser = build_parser()
     try:
         with contextlib.redirect_stdout(streams.out), contextlib.redirect_stderr(streams.err):

@@ -20,6 +20,7 @@ from spotdiff.cli._common import (
     non_negative_int,
     parse_box,
     parse_polygon,
+    reuse_freed_memory,
     threshold_value,
 )
 
@@ -358,6 +359,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     method_options = _pixel_options(args)
     payload = same_bytes_payload(args, before, after, method_options)
     if payload is None:
+        if streams.own_process:  # only the full compare allocates enough to care
+            reuse_freed_memory()
         payload = _compare_and_write(args, before, after, pictures, method_options)
     else:
         payload.update(before=str(before), after=str(after))
