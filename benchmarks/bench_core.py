@@ -215,7 +215,7 @@ def bench_identical(pairs: dict[str, Pair], runs: int) -> list[dict]:
     import numpy as np
 
     import spotdiff
-    from spotdiff.io.image import load_image
+    from spotdiff.io.image import load_image, load_pair
 
     p = pairs["photo4k"]
     copy, reenc = INPUTS / "photo4k-copy.png", INPUTS / "photo4k-reencoded.png"
@@ -227,6 +227,8 @@ def bench_identical(pairs: dict[str, Pair], runs: int) -> list[dict]:
         "files: full compare": lambda: spotdiff.compare(p.before, p.after),
         "files: same bytes": lambda: spotdiff.compare(p.before, copy),
         "files: same pixels, other bytes": lambda: spotdiff.compare(p.before, reenc),
+        # the floor of the case above: both files decoded (two threads), nothing else
+        "files: decoding both, no compare": lambda: load_pair(p.before, reenc),
         "arrays: full compare": lambda: spotdiff.compare(before, after),
         "arrays: equal pixels": lambda: spotdiff.compare(before, twin),
     }

@@ -490,7 +490,12 @@ def compare(
         h, w, blur=blur, open=open, close=close, merge_gap=merge_gap, min_area=min_area,
         threshold=threshold)
     boxes = _check_boxes(ignore, w, h, "ignore box")
-    selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
+    # a full-size "all selected" mask is only made when something restricts it
+    restricted = valid is not None or bool(boxes) or bool(len(ignore_polygons)) \
+        or ignore_mask is not None or only_mask is not None
+    selected = np.ones((1, 1), np.bool_)
+    if restricted:
+        selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
     if boxes:
         selected &= ~masks.rectangles_mask((h, w), boxes)
     if len(ignore_polygons):
@@ -507,7 +512,7 @@ def compare(
         selected &= ~_mask_array(ignore_mask, (h, w), "ignore mask")
     if only_mask is not None:
         selected &= _mask_array(only_mask, (h, w), "only mask")
-    compared = int(np.count_nonzero(selected))
+    compared = int(np.count_nonzero(selected)) if restricted else h * w
     restrict = compared != h * w
 
     options = recorded_options(
@@ -534,6 +539,8 @@ def compare(
             info={"identical": True, **stage_info},
         )
 
+    if not restricted:
+        selected = np.ones((h, w), np.bool_)
     mopts = dict(method_options or {})
     if method == "pixel":
         mopts.setdefault("include_aa", include_aa)
