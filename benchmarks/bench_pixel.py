@@ -153,6 +153,12 @@ def median_ms(fn, repeat: int, label: str = "") -> tuple[float, object]:  # noqa
 
 
 def spotdiff_count(a: np.ndarray, b: np.ndarray) -> int:
+    """pixelmatch's return value: the count pixel() makes on the way (checked
+    against the map in main())."""
+    return pixel(a, b, data_range=255, threshold=THRESHOLD, full_map=False).counted
+
+
+def count_from_map(a: np.ndarray, b: np.ndarray) -> int:
     d = pixel(a, b, data_range=255, threshold=THRESHOLD, full_map=False)
     changed = d.values > THRESHOLD
     changed &= ~d.excluded
@@ -212,6 +218,9 @@ def main() -> int:
         print(f"  spotdiff pixel() count          {ours_ms:8.1f} ms  count {ours}  "
               f"(fastest {FASTEST['ours']:.1f})")
         print(f"  spotdiff pixel() with full map  {full_ms:8.1f} ms")
+        if count_from_map(a, b) != ours:
+            print(f"  COUNT MISMATCH: the map gives {count_from_map(a, b)}, pixel() counted {ours}")
+            failures += 1
         if kernel is not None:  # the numpy fallback, for the record
             pixel_module._kernel = None
             try:

@@ -173,6 +173,10 @@ def test_counts_and_aa_match_the_reference(seed: int, implementation: str) -> No
     for full_map in (True, False):
         count, aa = _count(a, b, t, alpha_blend=blend, include_aa=include_aa, full_map=full_map)
         assert (count, aa) == (ref_count, ref_aa)
+        counted = pixel(a, b, data_range=255, threshold=t, alpha_blend=blend,
+                        include_aa=include_aa, full_map=full_map).counted
+        assert counted == ref_count  # pixelmatch's return value, counted on the way
+    assert pixel(a, b, data_range=255, threshold=None).counted is None
     if not alpha:  # the same pair without its (opaque) alpha channel
         count, aa = _count(a[..., :3].copy(), b[..., :3].copy(), t, include_aa=include_aa)
         assert (count, aa) == (ref_count, ref_aa)

@@ -24,9 +24,15 @@ class DiffMap:
         edges); they are never counted as changed.
     units : str
         What ``values`` measure, for the JSON and the docs.
+    counted : int or None
+        Pixels above the method's own threshold and not excluded, when the
+        method counted them on the way (pixelmatch's return value, from
+        :func:`spotdiff.metrics.pixel.pixel` given a threshold); None when
+        not known.
     """
 
     values: np.ndarray
     score: float
     excluded: np.ndarray | None = None
     units: str = ""
+    counted: int | None = None

@@ -833,7 +833,9 @@ def pixel(
         ``values``: float32 ``sqrt(|delta| / 35215)``, the distance in the
         units of pixelmatch's threshold; ``excluded``: the anti-aliased
         pixels above the threshold (those pixelmatch draws in ``aaColor``
-        and does not count); ``score``: 1 - mean of ``values``.
+        and does not count); ``score``: 1 - mean of ``values``; ``counted``
+        (given a threshold): pixelmatch's return value, the pixels above it
+        and not anti-aliased.
 
     Notes
     -----
@@ -873,7 +875,8 @@ def pixel(
     n_pixels = h * w
     if cv2.norm(before, after, cv2.NORM_INF) == 0:  # identical: nothing to do
         return DiffMap(values=np.zeros((h, w), np.float32), score=1.0,
-                       excluded=None if include_aa else np.zeros((h, w), np.bool_), units=UNITS)
+                       excluded=None if include_aa else np.zeros((h, w), np.bool_), units=UNITS,
+                       counted=0 if threshold is not None else None)
     a, b = _Pixels(before, data_range), _Pixels(after, data_range)
     bound = channel_bound(threshold) if threshold is not None else 0
     if before.dtype == np.uint8:
@@ -910,18 +913,22 @@ def pixel(
     values[idx] = exact
 
     excluded = None
+    counted = int(np.count_nonzero(above))
     if not include_aa:
         tested = idx[above]
         flags = np.zeros(n_pixels, np.bool_)
         if len(tested):
-            flags[tested[_antialiased_at(a, b, tested, h, w, alpha_blend, variant)]] = True
+            aa = tested[_antialiased_at(a, b, tested, h, w, alpha_blend, variant)]
+            flags[aa] = True
+            counted -= len(aa)
         excluded = flags.reshape(h, w)
     values = values.reshape(h, w)
     if dense:
         score = 1.0 - float(cv2.mean(values)[0])
     else:  # values are zero outside idx
         score = 1.0 - float(exact.sum(dtype=np.float64)) / n_pixels
-    return DiffMap(values=values, score=score, excluded=excluded, units=UNITS)
+    return DiffMap(values=values, score=score, excluded=excluded, units=UNITS,
+                   counted=counted if threshold is not None else None)
 
 
 # --- the compiled path ---------------------------------------------------------------------
@@ -992,5 +999,6 @@ def _pixel_compiled(
         edges = np.linspace(0, h, min(h, 4 * workers) + 1).astype(int).tolist()
         parts = list(_pool().map(scan, zip(edges[:-1], edges[1:], strict=True)))
     total = sum(part[1] for part in parts)
+    counted = sum(part[0] for part in parts) if threshold is not None else None
     return DiffMap(values=values, score=1.0 - total / (h * w),
-                   excluded=None if include_aa else flags, units=UNITS)
+                   excluded=None if include_aa else flags, units=UNITS, counted=counted)
