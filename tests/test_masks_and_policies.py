@@ -307,3 +307,72 @@ def test_windowed_default_equals_the_whole_image_pass(monkeypatch):
     assert [len(p) for p in windowed.regions.polygons] == [len(p) for p in whole.regions.polygons]
     assert len(whole.regions) >= 3 and list(whole.regions.area) == sorted(whole.regions.area,
                                                                           reverse=True)
+
+
+# -- what is not compared cannot shape what is -------------------------------------------------
+
+
+def _jpeg_pair_with_a_change(name: str = "coffee") -> tuple[np.ndarray, np.ndarray]:
+    before = _jpeg(_photo(name), 85)
+    after = before.copy()
+    h, w = after.shape[:2]
+    cv2.rectangle(after, (w // 2, h - 90), (w // 2 + 80, h - 30), (40, 200, 60), -1)
+    return before, _jpeg(after, 85)
+
+
+def test_size_pad_finds_a_change_at_the_edge_as_crop_does():
+    # the padding differs by anything from the image; it must not raise the
+    # noise floor next to it nor make the pair look lossless
+    before, after = _jpeg_pair_with_a_change()
+    h, w = before.shape[:2]
+    smaller = np.ascontiguousarray(after[: h - 20, : w - 40])
+    crop = spotdiff.compare(before, smaller, size="crop")
+    pad = spotdiff.compare(before, smaller, size="pad")
+    assert len(crop.regions) == 1 and len(pad.regions) == 1
+    (cx0, cy0, cx1, cy1), (px0, py0, px1, py1) = crop.regions.xyxy[0], pad.regions.xyxy[0]
+    assert max(abs(px0 - cx0), abs(py0 - cy0), abs(px1 - cx1), abs(py1 - cy1)) <= 6
+    assert abs(pad.changed_pixels - crop.changed_pixels) <= 0.15 * crop.changed_pixels
+    assert pad.info["noise"] == pytest.approx(crop.info["noise"], rel=0.25)
+    assert not pad.diff_map[h - 20:].any() and not pad.diff_map[:, w - 40:].any()
+
+
+def test_an_ignored_area_does_not_leak_into_the_rest():
+    before, after = _jpeg_pair_with_a_change()
+    plain = spotdiff.compare(before, after)
+    busy = after.copy()
+    top = busy.shape[0] // 2
+    busy[:top] = np.random.default_rng(0).integers(0, 256, busy[:top].shape, np.uint8)
+    d = spotdiff.compare(before, busy, ignore=[(0, 0, busy.shape[1], top)])
+    assert len(d.regions) == len(plain.regions) == 1
+    assert np.abs(d.regions.xyxy[0] - plain.regions.xyxy[0]).max() <= 6
+    assert not d.diff_map[:top].any()
+
+
+def test_score_covers_the_compared_pixels_only():
+    before = np.zeros((100, 100, 3), np.uint8)
+    after = before.copy()
+    after[:50] = 255  # ignored below
+    after[70:80, 70:80] = 51  # 100 pixels at 51 of 255 among the 5000 compared
+    d = spotdiff.compare(before, after, method="absdiff", threshold=10,
+                         ignore=[(0, 0, 100, 50)])
+    assert d.changed_pixels == 100 and d.info["compared_pixels"] == 5000
+    assert d.score == pytest.approx(1 - 100 * 51 / 255 / 5000)
+
+
+@pytest.mark.parametrize("name", ["astronaut", "chelsea", "rocket", "coffee"])
+def test_an_edited_jpeg_saved_again_gives_the_edit_whole(name):
+    # Re-saving a decoded JPEG at its quality reproduces many blocks bit for
+    # bit: the pair must still read as lossy (its other differences are one or
+    # two levels), and a change a third of the image wide must not raise the
+    # noise floor over itself (it came out as fragments of its outline).
+    before, after = _jpeg_pair_with_a_change(name)
+    h, w = before.shape[:2]
+    d = spotdiff.compare(before, after)
+    assert d.info["noise"] >= engine.LOSSLESS_NOISE
+    assert len(d.regions) == 1
+    x0, y0, x1, y1 = d.regions.xyxy[0]
+    truth = (w // 2, h - 90, w // 2 + 81, h - 29)
+    inter = max(0, min(x1, truth[2]) - max(x0, truth[0])) * \
+        max(0, min(y1, truth[3]) - max(y0, truth[1]))
+    union = (x1 - x0) * (y1 - y0) + 81 * 61 - inter
+    assert inter / union > 0.85

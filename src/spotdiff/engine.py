@@ -54,6 +54,9 @@ NOISE_FLOOR_GAIN = 8.0
 #: JPEG at quality 70 leaves at most about 1) is a change of the whole
 #: image, not noise, and does not raise the threshold.
 GLOBAL_SHIFT = 2.5
+#: Noisy pairs: the noise floor is read from the blurred ΔE clipped here
+#: (twice the most any codec noise leaves as a broad level).
+FLOOR_CLIP = 5.0
 #: Noisy pairs: the chroma (a*, b*) channels get a further blur of this many
 #: times the blur sigma before the ΔE (see metrics.color's chroma_sigma).
 CHROMA_BLUR = 0.75
@@ -235,7 +238,9 @@ def _find_changes(
     if noisy_auto:
         # raise the threshold where noise alone differs more (a JPEG's
         # saturated colours) than elsewhere
-        floor = masks.noise_floor(values)
+        # values beyond any codec noise are changes: clipped, so that a large
+        # change cannot raise the floor (and the threshold) over itself
+        floor = masks.noise_floor(np.minimum(values, np.float32(FLOOR_CLIP)))
         level = float(np.median(floor[::8, ::8]))  # the floor is smooth: a sample will do
         info["noise_floor"] = round(level, 4)
         if level <= GLOBAL_SHIFT:
@@ -301,6 +306,11 @@ def _find_changes(
 _WINDOW_CELL = 16
 _WINDOW_MIN_PIXELS = 250_000
 _WINDOW_MAX_SHARE = 0.5
+
+
+#: Methods whose score is a mean over pixels (1 - mean distance, or mean SSIM),
+#: so that it can be restated over the compared pixels only.
+_MEAN_SCORES = frozenset({"color", "absdiff", "pixel", "ssim"})
 
 
 def _change_windows(pb: np.ndarray, pa: np.ndarray) -> list[tuple[int, int, int, int]] | None:
@@ -541,10 +551,17 @@ def compare(
 
     if not restricted:
         selected = np.ones((h, w), np.bool_)
+    elif restrict:
+        # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
+        # so blurs, noise floors, hysteresis and the heat map never see padding
+        # or an ignored area (which may hold anything).
+        pa = pa.copy()
+        pa[~selected] = pb[~selected]
     mopts = dict(method_options or {})
     if method == "pixel":
         mopts.setdefault("include_aa", include_aa)
-    noise = estimate_noise(pb, pa, rng) if method == "color" else 0.0
+    noise = estimate_noise(pb, pa, rng, selected if restrict else None) \
+        if method == "color" else 0.0
     if method == "color" and resampled:
         # an interpolated AFTER or a relit BEFORE is computed, not copied: its
         # pixels are never expected bit-identical, so the pair is not lossless
@@ -609,6 +626,10 @@ def compare(
         regions = _offset_regions(parts)
         dmap = DiffMap(values=raw_values, score=1.0 - total / (100.0 * h * w), units=units)
 
+    score = float(dmap.score)
+    if restrict and method in _MEAN_SCORES and compared:
+        # the pixels left out count as equal in the method's mean: take them out
+        score = 1.0 - (1.0 - score) * (h * w) / compared
     fraction = changed / compared if compared else 0.0
     different = len(regions) > 0 and changed > gate_px and fraction > gate_frac
     options.update(
@@ -624,7 +645,7 @@ def compare(
         different=different,
         changed_pixels=changed,
         changed_fraction=fraction,
-        score=float(dmap.score),
+        score=score,
         diff_map=raw_values,
         mask=cleaned,
         regions=regions,

@@ -71,16 +71,27 @@ TINY_SHARE = 0.6
 TINY_STEP = 2.0
 
 
-def _lossless(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
+def _lossless(before: np.ndarray, after: np.ndarray, data_range: float,
+              selected: np.ndarray | None = None) -> bool:
     """Bit-identical texture: lossy codecs never reproduce textured areas
     exactly (flat dark or saturated areas they sometimes do), lossless paths
-    always do where nothing changed."""
+    always do where nothing changed. Only ``selected`` pixels are read."""
     peak = channel_peak(cv2.absdiff(before, after))
     identical = peak == 0
-    n_differing = identical.size - np.count_nonzero(identical)
+    if selected is not None:
+        identical &= selected
+    n_pixels = identical.size if selected is None else np.count_nonzero(selected)
+    n_identical = np.count_nonzero(identical)
     tiny_level = TINY_STEP * data_range / 255.0
-    if n_differing and np.count_nonzero(peak <= tiny_level) - (identical.size - n_differing) \
-            >= TINY_SHARE * n_differing:
+    tiny = peak <= tiny_level
+    # differences beyond the noise band are changes, not re-encoding: only
+    # the differing pixels within it are weighed
+    small = peak <= NOISE_BAND * data_range / 255.0
+    if selected is not None:
+        tiny &= selected
+        small &= selected
+    n_differing = np.count_nonzero(small) - n_identical
+    if n_differing and np.count_nonzero(tiny) - n_identical >= TINY_SHARE * n_differing:
         # most differing pixels moved by a level or two: a lossy re-encode
         # of an already decoded image reproduces much texture bit for bit,
         # and rounds the rest
@@ -88,13 +99,16 @@ def _lossless(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
     luma = _luma(before, data_range)
     kernel = np.ones((3, 3), np.uint8)
     textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= TEXTURE_RANGE
+    if selected is not None:
+        textured &= selected
     n_textured = np.count_nonzero(textured)
-    if n_textured < 0.01 * textured.size:  # a flat image: judge on all pixels
-        return bool(np.count_nonzero(identical) >= IDENTICAL_SHARE * identical.size)
+    if n_textured < 0.01 * n_pixels:  # a flat image: judge on all pixels
+        return bool(n_identical >= IDENTICAL_SHARE * n_pixels)
     return bool(np.count_nonzero(identical & textured) >= IDENTICAL_SHARE * n_textured)
 
 
-def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> float:
+def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float,
+                   selected: np.ndarray | None = None) -> float:
     """Noise sigma of the pair on the 8-bit scale (0 for lossless pairs).
 
     Parameters
@@ -103,6 +117,10 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> 
         (H, W, C) arrays of the same shape and dtype.
     data_range : float
         Full intensity.
+    selected : ndarray, optional
+        bool (H, W): read only these pixels (those compared; padding and
+        ignored areas say nothing about the pair's noise). Their edge is
+        left out too, where a 3x3 neighbourhood reaches outside.
 
     Returns
     -------
@@ -115,14 +133,22 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float) -> 
         is in the band.
     """
     b, a = _sample(before), _sample(after)
-    if _lossless(b, a, data_range):
+    sel = None
+    if selected is not None and not selected.all():
+        sel = _sample(selected.view(np.uint8)).reshape(b.shape[:2])
+        sel = cv2.erode(sel, np.ones((3, 3), np.uint8)).view(np.bool_)
+        if not sel.any():
+            return 0.0
+    if _lossless(b, a, data_range, sel):
         return 0.0
     signed = cv2.subtract(_luma(a, data_range), _luma(b, data_range))
     residual = cv2.absdiff(signed, cv2.blur(signed, (3, 3)))
     # small differences all around: the residual there is noise, not an edge of a change
     near = cv2.dilate(np.abs(signed), np.ones((3, 3), np.uint8))
     band = near <= NOISE_BAND
-    if np.count_nonzero(band) < 0.05 * band.size:
+    if sel is not None:
+        band &= sel
+    if np.count_nonzero(band) < 0.05 * (band.size if sel is None else np.count_nonzero(sel)):
         return 0.0
     # where nothing differs nearby there is no noise to measure: a lossy
     # image's flat areas can be bit-exact while its edges ring
