@@ -143,3 +143,28 @@ def test_png_without_closing_chunk_decodes(tmp_path, scene):
     path.write_bytes(data[:-40])
     with pytest.raises(InputError, match="ends early"):
         load_image(path)
+
+
+@pytest.mark.parametrize("codec", ["opencv", "auto"])
+def test_a_corrupt_png_gives_one_line_with_the_decoders_reason(tmp_path, codec):
+    # libpng inside OpenCV prints its error on descriptor 2 before OpenCV
+    # returns nothing: the command must still print one line, with the reason
+    import os
+    import subprocess
+    import sys
+
+    rng = np.random.default_rng(0)
+    image = rng.integers(0, 256, (64, 80, 3), np.uint8)
+    ok, buf = cv2.imencode(".png", image)
+    data = bytearray(buf.tobytes())
+    mid = len(data) // 2
+    data[mid:mid + 300] = rng.integers(0, 256, 300, np.uint8).tobytes()
+    good, bad = tmp_path / "good.png", tmp_path / "bad.png"
+    cv2.imwrite(str(good), image)
+    bad.write_bytes(bytes(data))
+    env = {**os.environ, "SPOTDIFF_PNG_CODEC": codec}
+    run = subprocess.run([sys.executable, "-m", "spotdiff", "compare", str(good), str(bad)],
+                         capture_output=True, text=True, env=env)
+    assert run.returncode == 2
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("spotdiff: error: "), run.stderr
+    assert "bad.png" in run.stderr and "corrupt" in run.stderr

@@ -299,6 +299,9 @@ def test_cli_diff_image_refuses_a_directory(tmp_path, scene):
     a.write_bytes(_png(scene))
     code, out, err = _cli("compare", str(a), str(a), "--diff-image", str(tmp_path))
     assert code == 2 and err.count("\n") == 1 and "--diff-image" in err
+    # a name ending in a separator is a folder to be, not a file name
+    code, out, err = _cli("compare", str(a), str(a), "--diff-image", f"{tmp_path}/diff.png/")
+    assert code == 2 and "expected a file path" in err and not (tmp_path / "diff.png").exists()
 
 
 def test_cli_same_bytes(tmp_path, scene):

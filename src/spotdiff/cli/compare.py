@@ -385,7 +385,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
     if args.diff_image is not None:
         from spotdiff.io.write import WRITE_FORMATS
 
-        if Path(args.diff_image).is_dir():
+        if Path(args.diff_image).is_dir() or args.diff_image.endswith(("/", os.sep)):
             raise InputError("--diff-image", expected="a file path",
                              got=f"a directory '{args.diff_image}'",
                              fix="pass a file name such as diff.png")

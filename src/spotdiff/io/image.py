@@ -253,6 +253,71 @@ def _check_encoded(data: bytes, name: str) -> str:
     return fmt
 
 
+class _NativeMessages:
+    """Collect what native decoders print on file descriptor 2 while they run.
+
+    libpng (inside OpenCV) prints its errors there before OpenCV returns
+    nothing: a user would see that line and then ours. While any decode is
+    inside, descriptor 2 points at a temporary file (shared by concurrent
+    decodes, the last one out restores it); a failed decode puts the text
+    into its error; what no failed decode took is passed on to stderr
+    when the last decode is out.
+    """
+
+    _lock = threading.Lock()
+    _inside = 0
+    _saved = -1
+    _file: Any = None
+
+    def __enter__(self) -> _NativeMessages:
+        import sys
+        import tempfile
+
+        cls = type(self)
+        with cls._lock:
+            if cls._inside == 0:
+                try:
+                    sys.stderr.flush()
+                    cls._file = tempfile.TemporaryFile()
+                    cls._saved = os.dup(2)
+                    os.dup2(cls._file.fileno(), 2)
+                except (OSError, ValueError, AttributeError):  # no descriptor 2: leave it
+                    cls._file, cls._saved = None, -1
+            cls._inside += 1
+        return self
+
+    _claimed = 0
+
+    def text(self) -> str:
+        """What was printed so far (by this and any concurrent decode), taken
+        over by the caller: it is not passed on to stderr."""
+        cls = type(self)
+        if cls._file is None:
+            return ""
+        with cls._lock:
+            cls._file.seek(0)
+            data = cls._file.read()
+            cls._claimed = len(data)
+        return data.decode("utf-8", "replace").strip()
+
+    def __exit__(self, *exc: object) -> None:
+        cls = type(self)
+        with cls._lock:
+            cls._inside -= 1
+            if cls._inside or cls._file is None:
+                return
+            os.dup2(cls._saved, 2)
+            os.close(cls._saved)
+            cls._file.seek(cls._claimed)
+            left = cls._file.read()
+            cls._file.close()
+            cls._file, cls._saved, cls._claimed = None, -1, 0
+        if left:  # not claimed by a failed decode: not ours to hide
+            import sys
+
+            sys.stderr.write(left.decode("utf-8", "replace"))
+
+
 def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
     """Decode with OpenCV: BGR(A) order, as OpenCV returns it."""
     import cv2
@@ -267,14 +332,20 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
         flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
     else:
         flags = cv2.IMREAD_UNCHANGED
-    try:
-        pixels = cv2.imdecode(buf, flags)
-    except cv2.error as exc:
-        pixels = None
-        detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
-    else:
-        detail = "data the decoder could not read"
-    if pixels is None or pixels.size == 0:
+    native = _NativeMessages()
+    with native:
+        try:
+            pixels = cv2.imdecode(buf, flags)
+        except cv2.error as exc:
+            pixels = None
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
+        else:
+            detail = "data the decoder could not read"
+        failed = pixels is None or pixels.size == 0
+        printed = native.text() if failed else ""
+    if printed:  # e.g. "libpng error: bad adaptive filter value"
+        detail = f"data ({printed.splitlines()[-1].strip()})"
+    if failed:
         raise InputError(
             f"image '{name}'",
             expected=f"a readable {fmt.upper()} file",
