@@ -345,7 +345,7 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
         printed = native.text() if failed else ""
     if printed:  # e.g. "libpng error: bad adaptive filter value"
         detail = f"data ({printed.splitlines()[-1].strip()})"
-    if failed:
+    if failed or pixels is None:
         raise InputError(
             f"image '{name}'",
             expected=f"a readable {fmt.upper()} file",
