@@ -119,6 +119,13 @@ def test_error_corrupt_and_unsupported(pair, tmp_path):
     gif = tmp_path / "x.gif"
     gif.write_bytes(b"GIF89a" + b"\x00" * 30)
     assert "GIF" in _error("compare", str(a), str(gif))
+    # the message says which input is at fault, and an empty file is called so
+    assert _error("compare", str(gif), str(a)).startswith("spotdiff: error: before image")
+    assert _error("compare", str(a), str(bad)).startswith("spotdiff: error: after image")
+    empty = tmp_path / "empty.png"
+    empty.write_bytes(b"")
+    err = _error("compare", str(a), str(empty))
+    assert "an empty file" in err and "convert" not in err
 
 
 def test_error_size_mismatch_names_the_sizes(pair, tmp_path, scene):

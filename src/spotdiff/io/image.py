@@ -233,19 +233,21 @@ def _decode_png_fast(data: bytes) -> np.ndarray | None:
     return pixels
 
 
-def _check_encoded(data: bytes, name: str) -> str:
-    """The format of encoded bytes; refuses unsupported and truncated files."""
+def _check_encoded(data: bytes, subject: str) -> str:
+    """The format of encoded bytes; refuses unsupported and truncated files.
+    ``subject`` names the input in messages (e.g. "after image 'b.png'")."""
     fmt = sniff_format(data[:16])
     if fmt is None:
         raise InputError(
-            f"image '{name}'",
+            subject,
             expected="a PNG, JPEG, BMP, TIFF or WebP file",
             got=_describe_head(data[:16]),
-            fix="convert it to PNG first",
+            fix="the file is empty: re-export or re-download it" if not data
+            else "convert it to PNG first",
         )
     if _truncated(data, fmt):
         raise InputError(
-            f"image '{name}'",
+            subject,
             expected=f"a complete {fmt.upper()} file",
             got=f"a file that ends early ({len(data)} bytes, no end marker)",
             fix="the file is truncated or still being written; re-export or re-download it",
@@ -318,11 +320,11 @@ class _NativeMessages:
             sys.stderr.write(left.decode("utf-8", "replace"))
 
 
-def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
+def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
     """Decode with OpenCV: BGR(A) order, as OpenCV returns it."""
     import cv2
 
-    fmt = _check_encoded(data, name)
+    fmt = _check_encoded(data, subject)
     if fmt == "png":
         data = _complete_png(data)
     buf = np.frombuffer(data, dtype=np.uint8)
@@ -347,7 +349,7 @@ def _decode(data: bytes, name: str) -> tuple[np.ndarray, str]:
         detail = f"data ({printed.splitlines()[-1].strip()})"
     if failed or pixels is None:
         raise InputError(
-            f"image '{name}'",
+            subject,
             expected=f"a readable {fmt.upper()} file",
             got=f"corrupt {detail}",
             fix="re-export the image or check that it was copied completely",
@@ -460,7 +462,8 @@ def load_image(
             fix="pass a file path or an (H, W[, C]) numpy array",
         )
     path = Path(source)
-    return decode_image(_read(path, name), name=str(path))
+    return decode_image(_read(path, name), name=str(path),
+                        role=None if name == "image" else name)
 
 
 def _read(path: Path, name: str) -> bytes:
@@ -489,14 +492,16 @@ def _read(path: Path, name: str) -> bytes:
         ) from None
 
 
-def decode_image(data: bytes, *, name: str) -> Image:
-    """Decode encoded image bytes (see :func:`load_image`)."""
-    fmt = _check_encoded(data, name)
+def decode_image(data: bytes, *, name: str, role: str | None = None) -> Image:
+    """Decode encoded image bytes (see :func:`load_image`); ``role`` ("before",
+    "after") names the input in error messages."""
+    subject = f"{role} image '{name}'" if role else f"image '{name}'"
+    fmt = _check_encoded(data, subject)
     if fmt == "png":
         data = _complete_png(data)
     pixels = _decode_png_fast(data) if fmt == "png" else None
     if pixels is None:
-        decoded, fmt = _decode(data, name)
+        decoded, fmt = _decode(data, subject)
         pixels = _from_decoded(decoded)
     if pixels.dtype == np.uint8:
         rng = 255.0
@@ -506,7 +511,7 @@ def decode_image(data: bytes, *, name: str) -> Image:
         rng = 1.0
     else:
         raise InputError(
-            f"image '{name}'",
+            subject,
             expected="8-bit, 16-bit or float samples",
             got=f"{pixels.dtype} samples",
             fix="convert it to an 8 or 16 bit PNG",
@@ -551,7 +556,7 @@ def _is_path(source: object) -> bool:
 
 def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]:
     """Two images that share one decode of ``data``; a PNG's is deferred."""
-    fmt = _check_encoded(data, before)
+    fmt = _check_encoded(data, f"before image '{before}'")
     source = _Encoded(data, before)
     header = png_header(data) if fmt == "png" else None
     if header is not None:
@@ -595,9 +600,9 @@ def load_pair(
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(decode_image, data_b, name=str(path_b))
+        pending = pool.submit(decode_image, data_b, name=str(path_b), role="before")
         try:
-            img_a = decode_image(data_a, name=str(path_a))
+            img_a = decode_image(data_a, name=str(path_a), role="after")
         finally:
             img_b = pending.result()  # before's error, if any, wins
     return img_b, img_a
