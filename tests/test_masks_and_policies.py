@@ -376,3 +376,37 @@ def test_an_edited_jpeg_saved_again_gives_the_edit_whole(name):
         max(0, min(y1, truth[3]) - max(y0, truth[1]))
     union = (x1 - x0) * (y1 - y0) + 81 * 61 - inter
     assert inter / union > 0.85
+
+
+def test_a_thin_selection_does_not_make_a_jpeg_pair_lossless():
+    # a one-pixel row is all edge: too thin to read noise in once eroded
+    before = _jpeg(_photo("coffee"), 90)
+    after = _jpeg(before, 80)  # re-encoded, nothing changed
+    only = np.zeros(before.shape[:2], np.uint8)
+    only[100, :] = 255
+    only[::9, ::9] = 255  # and a dotted grid
+    d = spotdiff.compare(before, after, only_mask=only)
+    assert not d.different and d.info["noise"] >= engine.LOSSLESS_NOISE
+
+
+def test_ssim_score_restricted_is_the_mean_over_the_selection():
+    before = _photo("astronaut")
+    after = before.copy()
+    after[20:60, 20:60] = 0  # outside the selection
+    only = np.zeros(before.shape[:2], np.uint8)
+    only[150:200, 150:200] = 255
+    whole = spotdiff.compare(before, after, method="ssim")
+    part = spotdiff.compare(before, after, method="ssim", only_mask=only)
+    assert whole.score < 0.99
+    assert part.score == pytest.approx(1.0, abs=1e-6)
+    tiny = np.zeros_like(only)
+    tiny[30:32, 30:32] = 255  # inside the change
+    assert -1.0 <= spotdiff.compare(before, after, method="ssim", only_mask=tiny).score <= 1.0
+
+
+def test_units_are_the_methods_when_every_difference_is_ignored():
+    before = np.full((600, 600, 3), 200, np.uint8)
+    after = before.copy()
+    after[10:40, 10:40] = 0
+    d = spotdiff.compare(before, after, ignore=[(0, 0, 50, 50)])
+    assert not d.different and d.units == spotdiff.compare(before, after).units != ""

@@ -282,6 +282,8 @@ def _find_changes(
     if clean.fill_holes:
         cleaned = masks.fill_holes(cleaned)
     cleaned = masks.remove_small(cleaned, clean.min_area)
+    if one_side is not None:  # pad-count: what one image alone covers stays a change
+        cleaned |= one_side[1]
     if restrict:
         cleaned &= selected
     if refine and cleaned.any():
@@ -308,9 +310,9 @@ _WINDOW_MIN_PIXELS = 250_000
 _WINDOW_MAX_SHARE = 0.5
 
 
-#: Methods whose score is a mean over pixels (1 - mean distance, or mean SSIM),
-#: so that it can be restated over the compared pixels only.
-_MEAN_SCORES = frozenset({"color", "absdiff", "pixel", "ssim"})
+#: Methods whose score is 1 - the mean of their map over all pixels, so that
+#: it can be restated over the compared pixels only.
+_MEAN_SCORES = frozenset({"color", "absdiff", "pixel"})
 
 
 def _change_windows(pb: np.ndarray, pa: np.ndarray) -> list[tuple[int, int, int, int]] | None:
@@ -551,7 +553,9 @@ def compare(
 
     if not restricted:
         selected = np.ones((h, w), np.bool_)
-    elif restrict:
+    noise = estimate_noise(pb, pa, rng, selected if restrict else None) \
+        if method == "color" else 0.0
+    if restrict:
         # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
         # so blurs, noise floors, hysteresis and the heat map never see padding
         # or an ignored area (which may hold anything).
@@ -560,8 +564,6 @@ def compare(
     mopts = dict(method_options or {})
     if method == "pixel":
         mopts.setdefault("include_aa", include_aa)
-    noise = estimate_noise(pb, pa, rng, selected if restrict else None) \
-        if method == "color" else 0.0
     if method == "color" and resampled:
         # an interpolated AFTER or a relit BEFORE is computed, not copied: its
         # pixels are never expected bit-identical, so the pair is not lossless
@@ -608,7 +610,7 @@ def compare(
         cleaned = np.zeros((h, w), np.bool_)
         excluded = None
         changed, total, parts = 0, 0.0, []
-        units = ""
+        units = m.units
         for y0, y1, x0, x1 in windows:
             win = (slice(y0, y1), slice(x0, x1))
             found = _find_changes(pb[win], pa[win], selected[win], **find)
@@ -627,9 +629,12 @@ def compare(
         dmap = DiffMap(values=raw_values, score=1.0 - total / (100.0 * h * w), units=units)
 
     score = float(dmap.score)
-    if restrict and method in _MEAN_SCORES and compared:
+    if restrict and compared and method in _MEAN_SCORES:
         # the pixels left out count as equal in the method's mean: take them out
         score = 1.0 - (1.0 - score) * (h * w) / compared
+    elif restrict and compared and method == "ssim":
+        # SSIM's windows reach across the edge of the selection: its mean there
+        score = 1.0 - float(np.mean(raw_values[selected]))
     fraction = changed / compared if compared else 0.0
     different = len(regions) > 0 and changed > gate_px and fraction > gate_frac
     options.update(

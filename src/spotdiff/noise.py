@@ -38,6 +38,8 @@ IDENTICAL_SHARE = 0.2
 TEXTURE_RANGE = 8.0
 _TILE = 32
 _SAMPLE_PIXELS = 250_000
+#: The fewest selected pixels the noise is read on (else the whole pair).
+_MIN_SELECTED = 1000
 
 
 def _sample(pixels: np.ndarray) -> np.ndarray:
@@ -69,6 +71,9 @@ def _luma(pixels: np.ndarray, data_range: float) -> np.ndarray:
 #: levels (of 255) in every channel.
 TINY_SHARE = 0.6
 TINY_STEP = 2.0
+#: ...counted within the noise band only when at least this share of the
+#: pixels differ within it, 3 px or more from any larger difference.
+SPREAD_SHARE = 0.005
 
 
 def _lossless(before: np.ndarray, after: np.ndarray, data_range: float,
@@ -82,20 +87,27 @@ def _lossless(before: np.ndarray, after: np.ndarray, data_range: float,
         identical &= selected
     n_pixels = identical.size if selected is None else np.count_nonzero(selected)
     n_identical = np.count_nonzero(identical)
-    tiny_level = TINY_STEP * data_range / 255.0
-    tiny = peak <= tiny_level
-    # differences beyond the noise band are changes, not re-encoding: only
-    # the differing pixels within it are weighed
-    small = peak <= NOISE_BAND * data_range / 255.0
+    tiny = peak <= TINY_STEP * data_range / 255.0
+    band = NOISE_BAND * data_range / 255.0
+    small = peak <= band
     if selected is not None:
         tiny &= selected
         small &= selected
-    n_differing = np.count_nonzero(small) - n_identical
-    if n_differing and np.count_nonzero(tiny) - n_identical >= TINY_SHARE * n_differing:
-        # most differing pixels moved by a level or two: a lossy re-encode
-        # of an already decoded image reproduces much texture bit for bit,
-        # and rounds the rest
+    n_tiny = np.count_nonzero(tiny) - n_identical
+    # Most differing pixels moved by a level or two: a lossy re-encode of an
+    # already decoded image reproduces much texture bit for bit and rounds
+    # the rest. Weighed over all differing pixels...
+    if n_tiny and n_tiny >= TINY_SHARE * (n_pixels - n_identical):
         return False
+    # ...or over those within the noise band (an edited JPEG saved again: the
+    # edit itself is beyond it), when they are spread over the image rather
+    # than the faint fringe of larger differences (anti-aliased edges of a
+    # change in a screenshot).
+    n_small = np.count_nonzero(small) - n_identical
+    if n_tiny and n_tiny >= TINY_SHARE * n_small:
+        far = cv2.dilate((peak > band).view(np.uint8), np.ones((7, 7), np.uint8)) == 0
+        if np.count_nonzero(small & far & ~identical) >= SPREAD_SHARE * n_pixels:
+            return False
     luma = _luma(before, data_range)
     kernel = np.ones((3, 3), np.uint8)
     textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= TEXTURE_RANGE
@@ -120,7 +132,9 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float,
     selected : ndarray, optional
         bool (H, W): read only these pixels (those compared; padding and
         ignored areas say nothing about the pair's noise). Their edge is
-        left out too, where a 3x3 neighbourhood reaches outside.
+        left out too, where a 3x3 neighbourhood reaches outside, unless
+        that leaves under a thousand; a smaller selection is ignored (the
+        whole pair is read: pass it before anything is filled in).
 
     Returns
     -------
@@ -136,9 +150,11 @@ def estimate_noise(before: np.ndarray, after: np.ndarray, data_range: float,
     sel = None
     if selected is not None and not selected.all():
         sel = _sample(selected.view(np.uint8)).reshape(b.shape[:2])
-        sel = cv2.erode(sel, np.ones((3, 3), np.uint8)).view(np.bool_)
-        if not sel.any():
-            return 0.0
+        eroded = cv2.erode(sel, np.ones((3, 3), np.uint8))
+        # a selection too thin or small to read noise in: its pixels as they
+        # are, and under a thousand of them, the whole pair
+        sel = eroded if cv2.countNonZero(eroded) >= _MIN_SELECTED else sel
+        sel = sel.view(np.bool_) if cv2.countNonZero(sel) >= _MIN_SELECTED else None
     if _lossless(b, a, data_range, sel):
         return 0.0
     signed = cv2.subtract(_luma(a, data_range), _luma(b, data_range))

@@ -196,6 +196,15 @@ def test_a_settled_model_relearns_a_global_change_at_once():
 
 
 def test_a_young_model_is_not_relearnt_while_it_settles():
-    # re-learning a model that is still learning a moving scene only starts it over
-    calls, _ = _relearn_frames(ConsensusModel(), _scene_switch(5))
+    # a model that has not yet explained a single frame (started on a frame
+    # unlike the rest, or on moving leaves) waits: re-learning would only
+    # start it over
+    calls, _ = _relearn_frames(ConsensusModel(), _scene_switch(1))
     assert calls and min(calls) >= 25
+
+
+def test_a_young_model_relearns_a_jump_after_calm_frames():
+    # lights or IR mode switched a few frames after the start: a jump, not youth
+    calls, fractions = _relearn_frames(ConsensusModel(), _scene_switch(5))
+    assert calls == [7]
+    assert max(fractions[8:]) < 0.01

@@ -227,3 +227,12 @@ def test_first_second_mixed_with_positionals(pair):
     assert run("compare", "--first", str(a), str(b))[0] == 1
     assert run("compare", str(a), "--second", str(b))[0] == 1
     assert "give each image once" in _error("compare", str(a), str(b), "--first", str(a))
+
+
+def test_exit_codes_hold_with_stderr_closed(pair, tmp_path):
+    # `2>&-`: no stream to write the message on, but scripts still read exit 2
+    a, b = pair
+    cmd = (f"'{sys.executable}' -m spotdiff compare '{a}' '{tmp_path / 'missing.png'}' 2>&-; "
+           f"echo $?; '{sys.executable}' -m spotdiff compare '{a}' '{b}' 2>&-; echo $?")
+    proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, check=False)
+    assert proc.stdout.split() == ["2", "1"]

@@ -156,3 +156,21 @@ def test_reg_cli_sample() -> None:
     assert failed.different and failed.changed_pixels == 4721
     assert reg("sample0.png", include_aa=True).changed_pixels == 4969
     assert not reg("sample1.png", include_aa=False).different
+
+
+# --- the default's noise reading on these lossless screenshot pairs --------------------------
+
+
+@pytest.mark.parametrize(("suite", "a", "b", "count"), [
+    ("resemble-fixtures", "ghost1.png", "ghost2.png", 83),
+    ("jest-image-snapshot-fixtures", "LargeTestImage.png", "LargeTestImageFailure.png", 49372),
+    ("reg-cli-fixtures", "expected/sample0.png", "actual/sample0.png", 3725),
+])
+def test_the_default_reads_small_antialiased_changes_as_lossless(suite, a, b, count):
+    # Their few differing pixels within the noise band are the faint fringe of
+    # the change itself: the pair is lossless and every visible pixel counts
+    # (read as lossy, the counts were 471, 57414 and 4639).
+    root = require_data(suite)
+    d = spotdiff.compare(root / a, root / b)
+    assert d.info["noise"] == 0.0
+    assert d.changed_pixels == count

@@ -46,9 +46,11 @@ class Stages:
         Consecutive global-change frames that trigger a re-learn.
     settle_frames : int
         Frames a new (or re-learnt) model has to settle before the guard may
-        re-learn: a young model of a moving scene (leaves, water) calls much
-        of the frame foreground until its samples hold the motion, and
-        re-learning would only start it over.
+        re-learn, unless it has already explained most of a frame (under half
+        of ``relearn_fraction`` foreground): a young model of a moving scene
+        (leaves, water) calls much of the frame foreground until its samples
+        hold the motion, and re-learning would only start it over; a jump
+        from a calm frame (lights, IR mode) is re-learnt at once.
     """
 
     scale: float | str = 1.0
@@ -100,6 +102,7 @@ class BackgroundModel:
         self._gain = 1.0
         self._global_run = 0
         self._learnt_at = 0
+        self._calm = False
         self._last_mask: np.ndarray | None = None
         self.frames = 0
 
@@ -146,6 +149,7 @@ class BackgroundModel:
         self._gain = 1.0
         self._global_run = 0
         self._learnt_at = 0
+        self._calm = False
         self._last_mask = None
         self.frames = 0
 
@@ -211,13 +215,18 @@ class BackgroundModel:
                 frame = stages.apply_gain(frame, 1.0 / self._gain)
         mask, diff = self._step(frame)
         self._difference = diff
-        settled = self.frames - self._learnt_at >= st.settle_frames
+        fraction = stages.foreground_fraction(mask)
+        if fraction < st.relearn_fraction / 2:
+            self._calm = True  # the model has explained most of a frame
+        # a young model may re-learn a jump (lights after a calm frame), not its own youth
+        settled = self._calm or self.frames - self._learnt_at >= st.settle_frames
         if st.lighting and settled:
-            if stages.foreground_fraction(mask) > st.relearn_fraction:
+            if fraction > st.relearn_fraction:
                 self._global_run += 1
                 if self._global_run >= st.relearn_frames:
                     self._relearn(frame)
                     self._learnt_at = self.frames
+                    self._calm = False
                     self._global_run = 0
                     mask = np.zeros_like(mask)
             else:

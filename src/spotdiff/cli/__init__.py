@@ -53,7 +53,11 @@ def main(
     argv: list[str] | None = None, *, stdout: TextIO | None = None, stderr: TextIO | None = None
 ) -> int:
     """Run the CLI; returns the exit code (0 same, 1 different, 2 error)."""
-    streams = Streams(out=stdout or sys.stdout, err=stderr or sys.stderr,
+    import io
+
+    # a stream closed by the caller (`2>&-`) is None: write nowhere, exit codes stay true
+    streams = Streams(out=stdout or sys.stdout or io.StringIO(),
+                      err=stderr or sys.stderr or io.StringIO(),
                       own_process=argv is None)  # started as the command
     parser = build_parser()
     try:

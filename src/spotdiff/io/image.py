@@ -21,6 +21,7 @@ Speed paths (same pixels either way):
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import threading
@@ -256,68 +257,59 @@ def _check_encoded(data: bytes, subject: str) -> str:
 
 
 class _NativeMessages:
-    """Collect what native decoders print on file descriptor 2 while they run.
+    """Keep libpng's own lines out of the terminal, for the error message.
 
-    libpng (inside OpenCV) prints its errors there before OpenCV returns
-    nothing: a user would see that line and then ours. While any decode is
-    inside, descriptor 2 points at a temporary file (shared by concurrent
-    decodes, the last one out restores it); a failed decode puts the text
-    into its error; what no failed decode took is passed on to stderr
-    when the last decode is out.
+    libpng (inside OpenCV) prints its errors on file descriptor 2 before
+    OpenCV returns nothing: a user would see that line and then ours. One
+    decode at a time (a lock: the redirect is process-wide), descriptor 2
+    points at a temporary file; lines starting with "libpng" are kept in
+    ``lines`` (a decode that succeeded had only warnings to say), any other
+    line is written on to the real stderr.
     """
 
     _lock = threading.Lock()
-    _inside = 0
-    _saved = -1
-    _file: Any = None
 
     def __enter__(self) -> _NativeMessages:
         import sys
         import tempfile
 
-        cls = type(self)
-        with cls._lock:
-            if cls._inside == 0:
-                try:
-                    sys.stderr.flush()
-                    cls._file = tempfile.TemporaryFile()
-                    cls._saved = os.dup(2)
-                    os.dup2(cls._file.fileno(), 2)
-                except (OSError, ValueError, AttributeError):  # no descriptor 2: leave it
-                    cls._file, cls._saved = None, -1
-            cls._inside += 1
+        self.lines: list[str] = []
+        self._saved = -1
+        self._file: Any = None
+        self._lock.acquire()
+        try:
+            sys.stderr.flush()
+            self._file = tempfile.TemporaryFile()
+            self._saved = os.dup(2)
+            os.dup2(self._file.fileno(), 2)
+        except (OSError, ValueError, AttributeError):  # no descriptor 2: leave it be
+            if self._saved >= 0:
+                os.close(self._saved)
+            self._saved = -1
         return self
 
-    _claimed = 0
-
-    def text(self) -> str:
-        """What was printed so far (by this and any concurrent decode), taken
-        over by the caller: it is not passed on to stderr."""
-        cls = type(self)
-        if cls._file is None:
-            return ""
-        with cls._lock:
-            cls._file.seek(0)
-            data = cls._file.read()
-            cls._claimed = len(data)
-        return data.decode("utf-8", "replace").strip()
-
     def __exit__(self, *exc: object) -> None:
-        cls = type(self)
-        with cls._lock:
-            cls._inside -= 1
-            if cls._inside or cls._file is None:
+        try:
+            if self._saved < 0:
                 return
-            os.dup2(cls._saved, 2)
-            os.close(cls._saved)
-            cls._file.seek(cls._claimed)
-            left = cls._file.read()
-            cls._file.close()
-            cls._file, cls._saved, cls._claimed = None, -1, 0
-        if left:  # not claimed by a failed decode: not ours to hide
-            import sys
-
-            sys.stderr.write(left.decode("utf-8", "replace"))
+            try:
+                os.dup2(self._saved, 2)
+                self._file.seek(0)
+                text = self._file.read().decode("utf-8", "replace")
+                passed = []
+                for line in text.splitlines(keepends=True):
+                    if line.startswith("libpng"):
+                        self.lines.append(line.strip())
+                    else:
+                        passed.append(line)
+                if passed:  # not ours to hide
+                    os.write(2, "".join(passed).encode("utf-8", "replace"))
+            finally:
+                os.close(self._saved)
+        finally:
+            if self._file is not None:
+                self._file.close()
+            self._lock.release()
 
 
 def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
@@ -334,7 +326,7 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
     else:
         flags = cv2.IMREAD_UNCHANGED
-    native = _NativeMessages()
+    native = _NativeMessages() if fmt == "png" else contextlib.nullcontext()
     with native:
         try:
             pixels = cv2.imdecode(buf, flags)
@@ -343,10 +335,10 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
             detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
         else:
             detail = "data the decoder could not read"
-        failed = pixels is None or pixels.size == 0
-        printed = native.text() if failed else ""
-    if printed:  # e.g. "libpng error: bad adaptive filter value"
-        detail = f"data ({printed.splitlines()[-1].strip()})"
+    failed = pixels is None or pixels.size == 0
+    errors = [line for line in getattr(native, "lines", []) if "error" in line]
+    if failed and errors:  # e.g. "libpng error: bad adaptive filter value"
+        detail = f"data ({errors[-1]})"
     if failed or pixels is None:
         raise InputError(
             subject,
