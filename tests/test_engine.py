@@ -185,3 +185,20 @@ def test_identical_inputs_report_the_same_json_shape(scene, method):
     assert same["units"] == diff["units"] != ""
     if method == "color":
         assert same["threshold"] == 1.0  # what the lossless branch applies
+
+
+@pytest.mark.parametrize("shape", [(100, 130, 3), (97, 131, 1), (64, 64, 4), (33, 70, 3)])
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_differing_cells_mark_exactly_the_cells_with_a_changed_sample(shape, dtype):
+    from spotdiff.engine import _differing_cells
+
+    rng = np.random.default_rng(1)
+    a = rng.integers(0, 50, shape).astype(dtype)
+    b = a.copy()
+    points = rng.integers(0, [shape[0], shape[1]], (5, 2))
+    for y, x in points:
+        b[y, x, rng.integers(shape[2])] += 1
+    want = np.zeros((-(-shape[0] // 16), -(-shape[1] // 16)), bool)
+    for y, x in points:
+        want[y // 16, x // 16] = True
+    np.testing.assert_array_equal(_differing_cells(a, b, 16) > 0, want)
