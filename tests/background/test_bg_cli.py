@@ -90,3 +90,36 @@ def test_bad_input_exits_2_with_one_line(tmp_path):
     (tmp_path / "file").write_text("x")
     code, _, err = _run(["eval", "cdnet", str(tmp_path), "--save-masks", str(tmp_path / "file")])
     assert code == 2 and "directory" in err
+
+
+def test_a_file_is_not_a_dataset(tmp_path):
+    video = tmp_path / "camera.avi"
+    video.write_bytes(b"RIFF")
+    code, out, err = _run(["eval", "cdnet", str(video)])
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert "got a file" in err and "read_frames" in err
+
+
+def test_max_frames_leaves_out_sequences_scored_later(tmp_path):
+    _cdnet_tree(tmp_path / "data")  # scored from its 21st frame
+    late = _cdnet_tree(tmp_path / "data2")  # renamed below: scored from its 31st
+    late.rename(tmp_path / "data" / "baseline" / "late")
+    late = tmp_path / "data" / "baseline" / "late"
+    (late / "temporalROI.txt").write_text("31 40\n")
+    code, out, err = _run(["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "25",
+                           "--json"])
+    assert code == 0, err
+    assert [s["name"] for s in json.loads(out)["sequences"]] == ["baseline/toy"]
+    assert "baseline/late: not scored (scoring starts at frame 31" in err
+    # all of them scored later: still refused, with the reason
+    code, _, err = _run(["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "15"])
+    assert code == 2 and "scoring starts at frame 31" in err  # the first by name
+
+
+def test_a_frame_of_another_size_is_named(tmp_path):
+    seq = _cdnet_tree(tmp_path)
+    odd = seq / "input" / "in000030.png"
+    cv2.imwrite(str(odd), np.zeros((50, 60, 3), np.uint8))
+    code, _, err = _run(["eval", "cdnet", str(tmp_path)])
+    assert code == 2 and err.count("\n") == 1
+    assert "in000030.png" in err and "60x50" in err and "128x96" in err

@@ -43,7 +43,13 @@ class Stages:
     relearn_fraction : float
         Foreground fraction above which the frame counts as a global change.
     relearn_frames : int
-        Consecutive global-change frames that trigger a re-learn.
+        Consecutive global-change frames that trigger a re-learn (0: never),
+        when the frame keeps the background's edges in place (lights
+        switched, IR mode: :func:`stages.same_structure`).
+    occlusion_frames : int
+        Consecutive global-change frames that trigger a re-learn when the
+        background's edges are hidden (something in front of the lens, the
+        camera turned): the whole frame stays foreground until then.
     settle_frames : int
         Frames a new (or re-learnt) model has to settle before the guard may
         re-learn, unless it has already explained most of a frame (under half
@@ -59,6 +65,7 @@ class Stages:
     shadows: bool = False
     relearn_fraction: float = 0.6
     relearn_frames: int = 3
+    occlusion_frames: int = 150
     settle_frames: int = 25
 
 
@@ -210,7 +217,7 @@ class BackgroundModel:
                                                 exclude=self._last_mask)
             frame = stages.undo_shift(frame, self._shift)
         if st.lighting:
-            self._gain = stages.estimate_gain(frame, bg)
+            self._gain = stages.estimate_gain(frame, bg, exclude=self._last_mask)
             if abs(self._gain - 1.0) > 0.04:
                 frame = stages.apply_gain(frame, 1.0 / self._gain)
         mask, diff = self._step(frame)
@@ -223,7 +230,11 @@ class BackgroundModel:
         if st.lighting and settled:
             if fraction > st.relearn_fraction:
                 self._global_run += 1
-                if self._global_run >= st.relearn_frames:
+                # the scene's edges in place (lights, IR mode): re-learn soon;
+                # hidden (a person at the lens, tampering): only if it lasts
+                wait = st.relearn_frames if self._global_run < st.relearn_frames or \
+                    stages.same_structure(frame, bg) else st.occlusion_frames
+                if 0 < wait <= self._global_run:
                     self._relearn(frame)
                     self._learnt_at = self.frames
                     self._calm = False

@@ -206,8 +206,11 @@ def find_sequences(root: str | os.PathLike, *, layout: str = "auto") -> list[Seq
     """
     root = Path(root)
     if not root.is_dir():
-        raise InputError(f"dataset '{root}'", expected="a folder", got="no such folder",
-                         fix="point at a CDnet category/sequence folder or a tree of them")
+        raise InputError(f"dataset '{root}'", expected="a folder of labelled sequences",
+                         got="a file" if root.exists() else "no such folder",
+                         fix="point at a CDnet category/sequence folder or a tree of them "
+                         "(a video without ground truth is read with "
+                         "spotdiff.io.video.read_frames)")
     found = []
     for dirpath, dirnames, filenames in os.walk(root):
         folder = Path(dirpath)
@@ -309,8 +312,16 @@ def evaluate_sequence(
     roi = None
     total = Confusion()
     seconds = 0.0
+    shape = None
     for i, path in enumerate(frames):
         frame = read_image_rgb(path)
+        if shape is None:
+            shape = frame.shape
+        elif frame.shape != shape:
+            raise InputError(f"frame '{path}'", expected=f"the sequence's size {shape[1]}x"
+                             f"{shape[0]} (its first frame's)",
+                             got=f"{frame.shape[1]}x{frame.shape[0]}",
+                             fix="resize the sequence's frames to one size")
         start = time.perf_counter()
         mask = model.apply(frame)
         seconds += time.perf_counter() - start

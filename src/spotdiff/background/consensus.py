@@ -103,7 +103,7 @@ class ConsensusModel(BackgroundModel):
         self.t_up = 1.0
         self.t_down = 0.05
         self.ghost_after = 8
-        self.ghost_ratio = 0.7
+        self.ghost_ratio = 0.5
         self.texture_slope = 8.0
 
     # -- state --------------------------------------------------------------------------------
@@ -180,7 +180,8 @@ class ConsensusModel(BackgroundModel):
 
         An object that stopped keeps its own outline in the frame, so it stays.
         """
-        moving = cv2.absdiff(luma, self.prev_luma) > np.uint8(self.color_unit / 3)
+        # per channel, as for colour frames (color_unit is a sum over channels)
+        moving = cv2.absdiff(luma, self.prev_luma) > np.uint8(self.color_threshold / 3)
         self.prev_luma = luma
         # count frames of still foreground: +1, back to 0 off the foreground or on motion
         self.still += np.uint8(1)
@@ -192,17 +193,15 @@ class ConsensusModel(BackgroundModel):
         if cv2.countNonZero(candidates) < 16:
             return
         n, labels = cv2.connectedComponents(candidates, connectivity=8)
-        edge = candidates - cv2.erode(candidates, np.ones((3, 3), np.uint8))
-        on_edge = edge.view(np.bool_)
-        lab = labels[on_edge]
-        g_frame = np.bincount(lab, st._gradient(luma)[on_edge], minlength=n)
-        g_model = np.bincount(lab, st._gradient(st.gray(self._background()))[on_edge],
-                              minlength=n)
-        ghost = g_frame < self.ghost_ratio * g_model
+        # a ghost shows what surrounds it, where the model still holds what
+        # left; weaker edges alone are not enough (a plain object left on
+        # textured ground has them too), and textured ground can keep them
+        ghost = self._looks_like_surroundings(frame, raw, labels, n)
         # a still patch that touches motion is the inside of a moving object
+        # (motion: more than 2 % of the patch and its 2-px border, not noise specks)
         near = cv2.dilate((moving & raw).view(np.uint8), np.ones((5, 5), np.uint8))
-        near = near.view(np.bool_)
-        ghost[labels[near]] = False
+        touching = np.bincount(labels[near.view(np.bool_)], minlength=n)
+        ghost[touching > 0.02 * np.bincount(labels.ravel(), minlength=n)] = False
         ghost[0] = False
         if not ghost.any():
             return
@@ -215,6 +214,30 @@ class ConsensusModel(BackgroundModel):
             cv2.copyTo(desc[1], where, self.textures[k, 1])
         self.mean[where.view(np.bool_)] = frame[where.view(np.bool_)]
         self.still[where.view(np.bool_)] = 0
+
+    def _looks_like_surroundings(self, frame: np.ndarray, raw: np.ndarray,
+                                 labels: np.ndarray, n: int) -> np.ndarray:
+        """Per component: the frame's mean colour inside is closer to the frame
+        in a ring of background pixels around it than the model's mean colour
+        inside is (the ring leaves out foreground: a still part of a person
+        is not compared with the rest of the person)."""
+        ring_labels = cv2.dilate(labels.astype(np.uint16), np.ones((7, 7), np.uint8))
+        ring = (ring_labels > 0) & ~raw
+        inside = labels > 0
+        lab_in, lab_ring = labels[inside], ring_labels[ring].astype(np.int64)
+        count_in = np.maximum(np.bincount(lab_in, minlength=n), 1)
+        count_ring = np.bincount(lab_ring, minlength=n)
+        model = self.mean.reshape(frame.shape)
+        d_frame = np.zeros(n)
+        d_model = np.zeros(n)
+        for ch in range(frame.shape[2]):
+            f_in = np.bincount(lab_in, frame[..., ch][inside], minlength=n) / count_in
+            b_in = np.bincount(lab_in, model[..., ch][inside], minlength=n) / count_in
+            f_ring = np.bincount(lab_ring, frame[..., ch][ring], minlength=n) \
+                / np.maximum(count_ring, 1)
+            d_frame += np.abs(f_in - f_ring)
+            d_model += np.abs(b_in - f_ring)
+        return (count_ring > 0) & (d_frame < self.ghost_ratio * d_model)
 
     def _feedback(self, raw: np.ndarray, distance: np.ndarray) -> None:
         # full-frame float temporaries go to scratch buffers: fresh ones cost page faults

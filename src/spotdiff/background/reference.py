@@ -39,8 +39,12 @@ class ReferenceModel(BackgroundModel):
     median, fill_holes, min_area
         Clean-up of the mask.
     scale, jitter, lighting, shadows
-        The shared stages; after ``relearn_frames`` frames that are mostly
-        foreground the current frame becomes the new reference.
+        The shared stages.
+    relearn_frames : int, optional
+        After this many frames that are mostly foreground the current frame
+        becomes the new reference. Default: never when ``reference`` is
+        given (the clean frame is the truth: a person in front of the
+        camera must not become the scene), 30 when the first frame is.
     """
 
     name = "reference"
@@ -59,8 +63,10 @@ class ReferenceModel(BackgroundModel):
         jitter: bool = True,
         lighting: bool = True,
         shadows: bool = True,
-        relearn_frames: int = 30,
+        relearn_frames: int | None = None,
     ) -> None:
+        if relearn_frames is None:
+            relearn_frames = 30 if reference is None else 0
         super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
                                         shadows=shadows, relearn_frames=relearn_frames))
         self.reference = None if reference is None else as_frame(reference)

@@ -73,13 +73,47 @@ def estimate_shift(
                                  borderMode=cv2.BORDER_CONSTANT, borderValue=1)
         try:
             _, warp = cv2.findTransformECC(a, b, warp, cv2.MOTION_TRANSLATION, _ECC_STOP, use, 5)
-        except cv2.error:  # no convergence: keep the phase-correlation estimate
-            pass
+        except cv2.error:  # no convergence: the coarse peak is not trusted
+            dx, dy = previous[0] / factor, previous[1] / factor
         else:
             ex, ey = float(warp[0, 2]), float(warp[1, 2])
             if abs(ex) * factor <= max_shift * w and abs(ey) * factor <= max_shift * h:
                 dx, dy = ex, ey
-    return float(dx * factor), float(dy * factor)
+    # A moving object that is also in the model (it was there at the start)
+    # can pull the correlation peak along with it: keep a shift only when it
+    # aligns the frame with the background better than the last one and no
+    # shift at all do, outside the last foreground.
+    keep = None
+    if exclude is not None:
+        keep = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST) == 0
+    best = min(
+        {(dx, dy), (previous[0] / factor, previous[1] / factor), (0.0, 0.0)},
+        key=lambda s: _misalignment(a, b, s, keep),
+    )
+    return float(best[0] * factor), float(best[1] * factor)
+
+
+def _misalignment(background: np.ndarray, frame: np.ndarray, shift: tuple[float, float],
+                  keep: np.ndarray | None) -> float:
+    """Mean absolute difference of ``frame`` moved back by ``shift`` and
+    ``background`` (float32 gray), inside a margin the shift cannot reach and
+    where ``keep`` is True."""
+    dx, dy = shift
+    h, w = background.shape
+    m = int(np.ceil(max(abs(dx), abs(dy)))) + 1
+    if 2 * m >= min(h, w):
+        return float("inf")
+    moved = frame
+    if dx or dy:
+        matrix = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
+        moved = cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+    diff = cv2.absdiff(moved[m:-m, m:-m], background[m:-m, m:-m])
+    if keep is not None:
+        inner = keep[m:-m, m:-m]
+        if np.count_nonzero(inner) > inner.size // 4:
+            return float(cv2.mean(diff, mask=inner.view(np.uint8))[0])
+    return float(cv2.mean(diff)[0])
 
 
 def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: float = 0.3
@@ -111,20 +145,48 @@ def redo_shift(image: np.ndarray, shift: tuple[float, float], *, min_shift: floa
     return moved.view(np.bool_) if is_mask else moved
 
 
-def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4) -> float:
+def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4,
+                  exclude: np.ndarray | None = None) -> float:
     """Global brightness ratio frame / background: the median over a pixel grid.
 
     Pixels too dark or too bright in the background (below 16, above 240)
-    are left out; the median ignores foreground covering less than half of
-    the rest. Returns 1.0 when too few pixels are usable.
+    are left out, and so is ``exclude`` (bool (H, W), e.g. the last
+    foreground: a person close to the camera is not a change of light) as
+    long as a quarter of the grid remains; the median ignores foreground
+    covering less than half of the rest. Returns 1.0 when too few pixels
+    are usable.
     """
     # luma is per pixel: take the grid first, convert the few pixels after
     a = gray(np.ascontiguousarray(background[::step, ::step])).astype(np.float32)
     b = gray(np.ascontiguousarray(frame[::step, ::step])).astype(np.float32)
     ok = (a > 16) & (a < 240)
+    if exclude is not None:
+        rest = ok & ~exclude[::step, ::step]
+        if np.count_nonzero(rest) >= rest.size // 4:
+            ok = rest
     if ok.sum() < 50:
         return 1.0
     return float(np.median(b[ok] / a[ok]))
+
+
+def same_structure(frame: np.ndarray, background: np.ndarray, *, least: float = 0.4) -> bool:
+    """Whether ``frame`` shows the background's edges in place: the correlation
+    of their gradient magnitudes (luma, at half size) is at least ``least``.
+
+    Lights switched or an IR mode change colours and contrast but leave the
+    edges where they were; a person in front of the lens or a camera turned
+    away does not.
+    """
+    def edges(image: np.ndarray) -> np.ndarray:
+        g = gray(image)
+        if max(g.shape) > 200:
+            g = cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        return _gradient(g).reshape(-1)
+
+    a, b = edges(background), edges(frame)
+    if a.std() == 0 or b.std() == 0:
+        return False
+    return float(np.corrcoef(a, b)[0, 1]) >= least
 
 
 def apply_gain(frame: np.ndarray, gain: float) -> np.ndarray:

@@ -65,6 +65,16 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         raise InputError("--save-masks", expected="a directory", got=f"a file '{args.save_masks}'",
                          fix="pass a directory path (it is created if missing)")
     sequences = find_sequences(args.path, layout=args.layout)
+    if args.max_frames is not None and len(sequences) > 1:
+        # sequences whose scoring starts after the frames run are left out (with a
+        # line saying so) rather than failing the whole run, unless all are
+        kept = [s for s in sequences if any(i < args.max_frames for i in s.truths)]
+        for seq in sequences:
+            if kept and seq not in kept:
+                streams.err.write(f"  {seq.name}: not scored (scoring starts at frame "
+                                  f"{seq.numbers[min(seq.truths)]}, after the "
+                                  f"{args.max_frames} frames of --max-frames)\n")
+        sequences = kept or sequences
     results = []
     for seq in sequences:
         options = {}
