@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_METHODS = "consensus,reference,running,mog2,knn,gsoc"
+DEFAULT_METHODS = "consensus,reference,running,mog2,knn,gsoc,cnt"
 
 
 def _cell(row: dict) -> str:
