@@ -298,3 +298,9 @@ def test_ghost_removal_leaves_a_plain_object_left_on_textured_ground():
     with_removal, without = recalls
     assert np.abs(with_removal - without).max() < 0.05
     assert with_removal[:60].min() > 0.3
+
+
+@pytest.mark.parametrize("options", [{"foo": 1}, {"samples": 1}])
+def test_bad_model_options_are_input_errors(options):
+    with pytest.raises(InputError, match="options of the 'consensus' model"):
+        create("consensus", **options)

@@ -72,3 +72,9 @@ def test_the_video_that_aborts_opencv_is_an_input_error():
     path = require_data("bgslibrary-dataset", "dataset", "demo.avi")
     with pytest.raises(InputError, match="crashed the video decoder|cannot|decodable"):
         list(read_frames(path))
+
+
+@pytest.mark.parametrize("bad", [0, -1, "abc", 2.5, True])
+def test_max_frames_must_be_a_positive_whole_number(tmp_path, bad):
+    with pytest.raises(InputError, match="max_frames"):
+        read_frames(tmp_path, max_frames=bad)

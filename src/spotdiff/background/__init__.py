@@ -52,7 +52,12 @@ def create(name: str = DEFAULT_MODEL, **options: object) -> BackgroundModel:
     if cls is None:
         raise InputError("background model", expected="one of " + ", ".join(MODELS),
                          got=repr(name))
-    return cls(**options)  # type: ignore[arg-type]
+    try:
+        return cls(**options)  # type: ignore[arg-type]
+    except (TypeError, ValueError) as exc:  # an unknown option or a value out of range
+        raise InputError(f"options of the '{name}' model",
+                         expected=f"keyword options of {cls.__name__} (see its docstring)",
+                         got=str(exc), fix=f"help(spotdiff.background.{cls.__name__})") from None
 
 
 __all__ = [

@@ -81,7 +81,8 @@ def as_frame(frame: np.ndarray) -> np.ndarray:
                          got=f"shape {frame.shape}")
     if frame.dtype != np.uint8:
         raise InputError("frame", expected="dtype uint8", got=f"dtype {frame.dtype}",
-                         fix="convert to 8 bits, e.g. (frame / 257).astype(np.uint8) for 16-bit")
+                         fix="convert to 8 bits: (frame / 257).astype(np.uint8) for 16-bit, "
+                         "(frame * 255).round().astype(np.uint8) for floats in [0, 1]")
     if frame.shape[2] == 4:
         frame = frame[:, :, :3]
     return np.ascontiguousarray(frame)
@@ -141,7 +142,8 @@ class BackgroundModel:
         return self._to_frame_size(self._difference, cv2.INTER_LINEAR)
 
     def background(self) -> np.ndarray:
-        """The current background image, uint8 like the frames, at the frame size."""
+        """The current background image, uint8 (H, W, C) at the frame size: C = 1
+        for gray frames, 3 otherwise (an alpha channel is not modelled)."""
         if self._shape is None:
             raise InputError("background()", expected="at least one frame applied", got="none",
                              fix="call apply(frame) first")

@@ -167,6 +167,10 @@ def read_frames(source: str | os.PathLike, *, max_frames: int | None = None
         decoder cannot read or crashes on (the crash is confined to a child
         process). Frames decoded before a crash have been yielded already.
     """
+    if max_frames is not None and (isinstance(max_frames, bool)
+                                   or not isinstance(max_frames, int) or max_frames < 1):
+        raise InputError("max_frames", expected="a whole number of frames >= 1, or None",
+                         got=repr(max_frames), fix="leave it out to read every frame")
     path = Path(source)
     if not path.exists():
         raise InputError(f"video '{path}'", expected="an existing video file or frame folder",
