@@ -70,8 +70,9 @@ def fail(streams: Streams, exc: BaseException) -> int:
     elif isinstance(exc, OSError):
         where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
         streams.err.write(
-            f"spotdiff: error: cannot write{where}: expected a writable path, got "
-            f"'{exc.strerror or exc}'; check that the folder exists and may be written\n"
+            f"spotdiff: error: cannot use{where}: expected a path that can be read or "
+            f"written as asked, got '{exc.strerror or exc}'; check that it exists and its "
+            "permissions (and the free space)\n"
         )
     else:
         lines = str(exc).strip().splitlines()
