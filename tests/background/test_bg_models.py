@@ -244,6 +244,8 @@ def _walks_out(frames: int = 90, gray: bool = False):
     for t in range(frames):
         x = 60 + max(0, 3 * (t - 20))
         img, truth = draw_object(base, x, 30) if x < base.shape[1] else (base, None)
+        if x < base.shape[1]:  # stripes: texture for phase correlation to follow
+            img[30:54:6, x:x + 20] = 255
         frame = noisy(img, rng)
         yield (cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY) if gray else frame), truth
 
@@ -304,3 +306,33 @@ def test_ghost_removal_leaves_a_plain_object_left_on_textured_ground():
 def test_bad_model_options_are_input_errors(options):
     with pytest.raises(InputError, match="options of the 'consensus' model"):
         create("consensus", **options)
+
+
+def test_a_users_reference_frame_is_never_replaced():
+    # not by something at the lens (it hides the scene: re-learnt only after
+    # occlusion_frames for the other models), not by lights either
+    clean = scene(seed=0)
+    cover = clean.copy()
+    cover[:, :100] = (60, 80, 140)
+    model = ReferenceModel(clean)
+    frames = [clean] * 5 + [cover] * 200 + [clean] * 5
+    for frame in frames:
+        model.apply(frame)
+    np.testing.assert_array_equal(model.background(), clean)
+    assert not model.apply(clean).any()
+
+
+def test_a_camera_turned_to_a_new_view_is_relearnt_soon():
+    # a sharp new view shows texture of its own: not an occlusion
+    calls, fractions = _relearn_frames(ConsensusModel(),
+                                       _scene_switch(40, 60, to=scene(seed=5)[::-1].copy()))
+    assert calls == [42]
+    assert max(fractions[44:]) < 0.05
+
+
+@pytest.mark.parametrize("name", OURS)
+def test_a_black_frame_does_not_break_the_model(name):
+    model = _make(name)
+    for frame in [scene(seed=0)] * 3 + [np.zeros_like(scene(seed=0))] * 3:
+        mask = model.apply(frame)
+    assert mask.shape == (96, 128)

@@ -43,13 +43,13 @@ class Stages:
     relearn_fraction : float
         Foreground fraction above which the frame counts as a global change.
     relearn_frames : int
-        Consecutive global-change frames that trigger a re-learn (0: never),
-        when the frame keeps the background's edges in place (lights
-        switched, IR mode: :func:`stages.same_structure`).
+        Consecutive global-change frames that trigger a re-learn (0: never):
+        lights switched, IR mode, a camera turned to a new view.
     occlusion_frames : int
         Consecutive global-change frames that trigger a re-learn when the
-        background's edges are hidden (something in front of the lens, the
-        camera turned): the whole frame stays foreground until then.
+        frame hides the background's texture (something at the lens, a cap,
+        tampering: :func:`stages.hides_background`); the whole frame stays
+        foreground until then.
     settle_frames : int
         Frames a new (or re-learnt) model has to settle before the guard may
         re-learn, unless it has already explained most of a frame (under half
@@ -232,11 +232,13 @@ class BackgroundModel:
         if st.lighting and settled:
             if fraction > st.relearn_fraction:
                 self._global_run += 1
-                # the scene's edges in place (lights, IR mode): re-learn soon;
-                # hidden (a person at the lens, tampering): only if it lasts
-                wait = st.relearn_frames if self._global_run < st.relearn_frames or \
-                    stages.same_structure(frame, bg) else st.occlusion_frames
-                if 0 < wait <= self._global_run:
+                # lights, IR mode, a camera turned to a new view: re-learn soon;
+                # the background's texture hidden (something at the lens, a
+                # cap, tampering): only if it lasts
+                wait = st.relearn_frames
+                if self._global_run >= wait and stages.hides_background(frame, bg):
+                    wait = st.occlusion_frames
+                if st.relearn_frames > 0 and 0 < wait <= self._global_run:
                     self._relearn(frame)
                     self._learnt_at = self.frames
                     self._calm = False

@@ -221,10 +221,12 @@ class ConsensusModel(BackgroundModel):
         in a ring of background pixels around it than the model's mean colour
         inside is (the ring leaves out foreground: a still part of a person
         is not compared with the rest of the person)."""
-        ring_labels = cv2.dilate(labels.astype(np.uint16), np.ones((7, 7), np.uint8))
+        # float32 holds labels exactly (up to 2**24; uint16 would wrap)
+        ring_labels = cv2.dilate(labels.astype(np.float32), np.ones((7, 7), np.uint8))
         ring = (ring_labels > 0) & ~raw
         inside = labels > 0
         lab_in, lab_ring = labels[inside], ring_labels[ring].astype(np.int64)
+        area = np.bincount(lab_in, minlength=n)
         count_in = np.maximum(np.bincount(lab_in, minlength=n), 1)
         count_ring = np.bincount(lab_ring, minlength=n)
         model = self.mean.reshape(frame.shape)
@@ -237,7 +239,12 @@ class ConsensusModel(BackgroundModel):
                 / np.maximum(count_ring, 1)
             d_frame += np.abs(f_in - f_ring)
             d_model += np.abs(b_in - f_ring)
-        return (count_ring > 0) & (d_frame < self.ghost_ratio * d_model)
+        # the model must hold something else than the ground there (else the
+        # ratio is one of noise: a stopped object with the ground's mean
+        # colour), and a patch covering most of the frame is a global change
+        # for the guard to judge, not a ghost
+        return (count_ring > 0) & (d_frame < self.ghost_ratio * d_model) \
+            & (d_model > self.color_unit / 2) & (area < 0.5 * labels.size)
 
     def _feedback(self, raw: np.ndarray, distance: np.ndarray) -> None:
         # full-frame float temporaries go to scratch buffers: fresh ones cost page faults

@@ -86,10 +86,15 @@ def estimate_shift(
     keep = None
     if exclude is not None:
         keep = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST) == 0
-    best = min(
-        {(dx, dy), (previous[0] / factor, previous[1] / factor), (0.0, 0.0)},
-        key=lambda s: _misalignment(a, b, s, keep),
-    )
+    # In a fixed order (no shift, the last one, the new one), each replacing
+    # the one before only when clearly better (2 %): no flicker on ties.
+    best, best_cost = (0.0, 0.0), _misalignment(a, b, (0.0, 0.0), keep)
+    for candidate in ((previous[0] / factor, previous[1] / factor), (dx, dy)):
+        if candidate == best:
+            continue
+        cost = _misalignment(a, b, candidate, keep)
+        if cost < 0.98 * best_cost:
+            best, best_cost = candidate, cost
     return float(best[0] * factor), float(best[1] * factor)
 
 
@@ -166,27 +171,36 @@ def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4,
             ok = rest
     if ok.sum() < 50:
         return 1.0
-    return float(np.median(b[ok] / a[ok]))
+    gain = float(np.median(b[ok] / a[ok]))
+    # a frame with next to no light (a cap, a fade to black) is a change, not
+    # something a gain can undo
+    return gain if gain >= 1 / 32 else 1.0
 
 
-def same_structure(frame: np.ndarray, background: np.ndarray, *, least: float = 0.4) -> bool:
-    """Whether ``frame`` shows the background's edges in place: the correlation
-    of their gradient magnitudes (luma, at half size) is at least ``least``.
+def hides_background(frame: np.ndarray, background: np.ndarray, *, hidden: float = 0.3,
+                     most: float = 0.5) -> bool:
+    """Whether ``frame`` hides most of the background's texture: in at least
+    ``most`` of the textured blocks of the background (16 along the longer
+    side), the frame's gradient energy is under ``hidden`` of the background's.
 
-    Lights switched or an IR mode change colours and contrast but leave the
-    edges where they were; a person in front of the lens or a camera turned
-    away does not.
+    Something at the lens (close, so blurred or plain), a cap, a dark frame
+    hide it; lights switched or an IR mode change contrast and colours but
+    keep the texture (once the gain is compensated), and a camera turned to
+    a new view shows texture of its own.
     """
-    def edges(image: np.ndarray) -> np.ndarray:
-        g = gray(image)
-        if max(g.shape) > 200:
-            g = cv2.resize(g, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
-        return _gradient(g).reshape(-1)
+    def energy(image: np.ndarray) -> np.ndarray:
+        g = gray(image)  # at the working size: halving would sharpen a blur
+        h, w = g.shape
+        cell = max(h, w) / 16
+        grid = (max(1, round(w / cell)), max(1, round(h / cell)))
+        return cv2.resize(_gradient(g), grid, interpolation=cv2.INTER_AREA)
 
-    a, b = edges(background), edges(frame)
-    if a.std() == 0 or b.std() == 0:
+    bg, fr = energy(background), energy(frame)
+    textured = bg > max(4.0, 0.25 * float(np.median(bg)))
+    if not textured.any():
         return False
-    return float(np.corrcoef(a, b)[0, 1]) >= least
+    return bool(np.count_nonzero(fr[textured] < hidden * bg[textured])
+                >= most * np.count_nonzero(textured))
 
 
 def apply_gain(frame: np.ndarray, gain: float) -> np.ndarray:

@@ -71,9 +71,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         kept = [s for s in sequences if any(i < args.max_frames for i in s.truths)]
         for seq in sequences:
             if kept and seq not in kept:
-                streams.err.write(f"  {seq.name}: not scored (scoring starts at frame "
-                                  f"{seq.numbers[min(seq.truths)]}, after the "
-                                  f"{args.max_frames} frames of --max-frames)\n")
+                start = (f"scoring starts at frame {seq.numbers[min(seq.truths)]}, after "
+                         f"the {args.max_frames} frames of --max-frames") if seq.truths \
+                    else "no labelled frame in its temporal ROI"
+                streams.err.write(f"  {seq.name}: not scored ({start})\n")
         sequences = kept or sequences
     results = []
     for seq in sequences:
@@ -92,7 +93,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
                 expected="at least one scored frame (inside the temporal ROI, with ground "
                 "truth, after the warm-up)",
                 got=f"none in the {result.frames} frames run{first}",
-                fix="raise --max-frames or leave it out",
+                fix="raise --max-frames or leave it out" if args.max_frames is not None
+                else "check temporalROI.txt and the groundtruth/ files",
             )
         if args.max_frames is not None and result.frames < len(seq.frames):
             result.protocol += f", first {result.frames} frames"

@@ -10,6 +10,7 @@ Image folders are read in-process, in natural order of their file names.
 
 from __future__ import annotations
 
+import numbers
 import os
 import re
 import signal
@@ -168,7 +169,8 @@ def read_frames(source: str | os.PathLike, *, max_frames: int | None = None
         process). Frames decoded before a crash have been yielded already.
     """
     if max_frames is not None and (isinstance(max_frames, bool)
-                                   or not isinstance(max_frames, int) or max_frames < 1):
+                                   or not isinstance(max_frames, numbers.Integral)
+                                   or max_frames < 1):
         raise InputError("max_frames", expected="a whole number of frames >= 1, or None",
                          got=repr(max_frames), fix="leave it out to read every frame")
     path = Path(source)
