@@ -202,3 +202,16 @@ def test_differing_cells_mark_exactly_the_cells_with_a_changed_sample(shape, dty
     for y, x in points:
         want[y // 16, x // 16] = True
     np.testing.assert_array_equal(_differing_cells(a, b, 16) > 0, want)
+
+
+def test_identical_arrays_give_read_only_zero_maps_that_render():
+    from spotdiff import render
+
+    a = np.random.default_rng(0).integers(0, 256, (40, 50, 3), np.uint8)
+    d = spotdiff.compare(a, a.copy())
+    assert d.diff_map.shape == (40, 50) and d.diff_map.dtype == np.float32
+    assert not d.diff_map.any() and not d.mask.any() and d.mask.dtype == np.bool_
+    with pytest.raises(ValueError):
+        d.mask[0, 0] = True  # a shared view, not a buffer to write into
+    assert render.MaskAnnotator().annotate(d).max() == 0
+    assert render.HeatmapAnnotator().annotate(d).shape == (40, 50, 3)

@@ -566,7 +566,9 @@ def compare(
     if identical:
         return Diff(
             **identical_fields(method, threshold, options),
-            diff_map=np.zeros((h, w), np.float32), mask=np.zeros((h, w), np.bool_),
+            # read-only zero views: nothing to allocate (or clear) for a full frame
+            diff_map=np.broadcast_to(np.float32(0), (h, w)),
+            mask=np.broadcast_to(np.False_, (h, w)),
             regions=Regions.empty(), before=img_b, after=img_a,
             info={"identical": True, **stage_info},
         )

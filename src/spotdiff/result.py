@@ -110,7 +110,9 @@ class Diff:
     score : float
         The method's similarity score (mean SSIM for ``ssim``).
     diff_map : ndarray
-        float32 (H, W), higher = more different, in ``units``.
+        float32 (H, W), higher = more different, in ``units``. For identical
+        inputs a read-only view of zeros (``np.array(diff.diff_map)`` for a
+        writable copy), as is ``mask``.
     mask : ndarray
         bool (H, W), the changed pixels after cleaning.
     regions : Regions
