@@ -79,6 +79,9 @@ def test_pictures_selection(pair, tmp_path):
     assert sorted(p.name for p in (tmp_path / "o").iterdir()) == ["extract.png", "result.json"]
     code, _, err = run("compare", str(a), str(b), "-o", str(tmp_path / "p"), "--pictures", "x")
     assert code == 2 and "--pictures" in err
+    # pictures without a folder to write them into: refused, not ignored
+    code, _, err = run("compare", str(a), str(b), "--pictures", "heatmap")
+    assert code == 2 and "-o DIR" in err
     assert not (tmp_path / "p").exists()
 
 

@@ -373,6 +373,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
 def _check_outputs(args: argparse.Namespace) -> None:
     """Refuse output paths that cannot be written, before any work."""
+    if args.output is None and args.pictures != ",".join(DEFAULT_PICTURES):
+        from spotdiff.errors import InputError
+
+        raise InputError("--pictures", expected="-o DIR to write the pictures into",
+                         got="no -o", fix="add -o DIR (or --diff-image FILE for one picture)")
     if args.output is None and args.diff_image is None:
         return
     from pathlib import Path
