@@ -239,3 +239,18 @@ def test_exit_codes_hold_with_stderr_closed(pair, tmp_path):
            f"echo $?; '{sys.executable}' -m spotdiff compare '{a}' '{b}' 2>&-; echo $?")
     proc = subprocess.run(["sh", "-c", cmd], capture_output=True, text=True, check=False)
     assert proc.stdout.split() == ["2", "1"]
+
+
+def test_pixelmatch_picture_options_need_that_picture(pair, tmp_path):
+    a, b = pair
+    err = _error("compare", str(a), str(b), "--diff-color", "0,255,0")
+    assert "--diff-color" in err and "pixelmatch picture" in err
+    err = _error("compare", str(a), str(b), "-o", str(tmp_path / "o"), "--alpha", "0.5")
+    assert "--alpha" in err and not (tmp_path / "o").exists()
+    # where the picture is drawn they apply
+    target = tmp_path / "d.png"
+    assert run("compare", str(a), str(b), "--method", "pixel", "--diff-image", str(target),
+               "--diff-color", "0,255,0")[0] == 1
+    assert run("compare", str(a), str(b), "-o", str(tmp_path / "p"), "--pictures",
+               "mask,pixelmatch", "--diff-mask")[0] == 1
+    assert (tmp_path / "p" / "pixelmatch.png").exists()

@@ -97,7 +97,7 @@ OPTION_SETS = [
     ["--json", "--size", "pad-count", "--ignore-lighting", "--refine"],
     ["--json", "--size", "resize", "--max-changed-pixels", "10",
      "--max-changed-fraction", "0.5"],
-    ["--json", "--alpha", "0.5", "--diff-color", "#00ff00"],
+    ["--json", "--include-aa", "--method", "pixel", "--alpha-blend", "white"],
 ]
 
 

@@ -85,13 +85,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     x.add_argument("--alpha-blend", choices=("checkerboard", "white"),
                    help="background for semi-transparent pixels: checkerboard (pixelmatch 7, "
                    "default) or white (pixelmatch 6, odiff)")
-    x.add_argument("--diff-color", type=_rgb, default=(255, 0, 0), metavar="R,G,B",
+    x.add_argument("--diff-color", type=_rgb, metavar="R,G,B",
                    help="pixelmatch picture: changed pixels (default 255,0,0)")
     x.add_argument("--diff-color-alt", type=_rgb, metavar="R,G,B",
                    help="pixelmatch picture: changed pixels where AFTER is darker")
-    x.add_argument("--aa-color", type=_rgb, default=(255, 255, 0), metavar="R,G,B",
+    x.add_argument("--aa-color", type=_rgb, metavar="R,G,B",
                    help="pixelmatch picture: anti-aliased pixels (default 255,255,0)")
-    x.add_argument("--alpha", type=fraction, default=0.1, metavar="A",
+    x.add_argument("--alpha", type=fraction, metavar="A",
                    help="pixelmatch picture: opacity of the faded BEFORE image (default 0.1)")
     x.add_argument("--diff-mask", action="store_true",
                    help="pixelmatch picture: only the changes, on a transparent background")
@@ -347,15 +347,35 @@ def _start_loading(before: str, after: str) -> Any:
     return pending
 
 
+#: The pixelmatch picture's options and their defaults (pixelmatch's own).
+_PIXELMATCH_STYLE = {"alpha": 0.1, "aa_color": (255, 255, 0), "diff_color": (255, 0, 0),
+                     "diff_color_alt": None, "diff_mask": False}
+
+
 def _pixelmatch_style(args: argparse.Namespace) -> dict[str, Any]:
-    return {"alpha": args.alpha, "aa_color": args.aa_color, "diff_color": args.diff_color,
-            "diff_color_alt": args.diff_color_alt, "diff_mask": args.diff_mask}
+    return {k: default if getattr(args, k) in (None, False) else getattr(args, k)
+            for k, default in _PIXELMATCH_STYLE.items()}
+
+
+def _check_picture_style(args: argparse.Namespace, pictures: list[str]) -> None:
+    """The pixelmatch picture's options only where that picture is drawn."""
+    given = [k for k in _PIXELMATCH_STYLE if getattr(args, k) not in (None, False)]
+    drawn = ("pixelmatch" in pictures and args.output is not None) or (
+        args.method == "pixel" and args.diff_image is not None)
+    if given and not drawn:
+        from spotdiff.errors import InputError
+
+        flag = "--" + given[0].replace("_", "-")
+        raise InputError(flag, expected="a pixelmatch picture to style (--method pixel with "
+                         "--diff-image FILE, or -o DIR with --pictures ...,pixelmatch)",
+                         got="none asked for", fix=f"ask for that picture or drop {flag}")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
     _check_outputs(args)
+    _check_picture_style(args, pictures)
     method_options = _pixel_options(args)
     payload = same_bytes_payload(args, before, after, method_options)
     if payload is None:
