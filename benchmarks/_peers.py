@@ -3,8 +3,9 @@
 * npm: ``odiff-bin@4.5.0`` and ``pixelmatch@7.2.0`` into ``benchmarks/.peers/``
   (git-ignored), with the ordinary ``npm install --prefix``.
 * PyPI: ``blazediff`` and ``scikit-image`` into the running interpreter's
-  environment, and spotdiff's own ``fast`` extra (imagecodecs, fpng), with
-  ``python -m pip install`` when they are missing.
+  environment, and spotdiff's PNG codecs (imagecodecs, fpng) should an
+  older install lack them, with ``python -m pip install`` when they are
+  missing.
 
 Nothing is installed when it is already there, so a second run is offline.
 """
@@ -26,8 +27,8 @@ NPM_PACKAGES = {"odiff-bin": "4.5.0", "pixelmatch": "7.2.0"}
 PYPI_PACKAGES = {
     "blazediff": "blazediff",
     "skimage": "scikit-image",
-    "imagecodecs": "imagecodecs",  # spotdiff[fast]: PNG decode
-    "fpng": "fpng",  # spotdiff[fast]: PNG encode
+    "imagecodecs": "imagecodecs",  # spotdiff's PNG decoder
+    "fpng": "fpng",  # spotdiff's PNG encoder
 }
 
 
@@ -76,7 +77,7 @@ def ensure_npm(log=print) -> Peers:  # noqa: ANN001
 
 
 def ensure_pypi(log=print) -> None:  # noqa: ANN001
-    """pip-install the Python peers (and spotdiff's fast extra) when missing."""
+    """pip-install the Python peers (and spotdiff's PNG codecs) when missing."""
     missing = [req for mod, req in PYPI_PACKAGES.items() if importlib.util.find_spec(mod) is None]
     if missing:
         log(f"installing {' '.join(missing)} with pip ...")

@@ -10,8 +10,8 @@ medians and their ratios are printed.
   ``python -c "blazediff.compare(A, B)"``;
 * with one diff picture: ``--diff-image FILE`` against odiff's and
   blazediff's diff PNG (their file sizes are printed too);
-* ``spotdiff (opencv)``: the same without the ``fast`` extra's codecs
-  (``SPOTDIFF_PNG_CODEC=opencv``), for information.
+* ``spotdiff (opencv)``: the same with OpenCV's PNG codecs instead of
+  imagecodecs and fpng (``SPOTDIFF_PNG_CODEC=opencv``), for information.
 
     .venv/bin/python benchmarks/bench_cli.py [--runs 7] [--pairs photo4k,ui4k,cypress37mp]
 """

@@ -37,7 +37,8 @@ def _png(pixels: np.ndarray, **params: int) -> bytes:
 
 @pytest.fixture
 def opencv_only(monkeypatch):
-    """Decode and encode with OpenCV alone, as without the ``fast`` extra."""
+    """Decode and encode with OpenCV alone, as where imagecodecs and fpng
+    cannot be imported."""
     monkeypatch.setattr(image_io, "_PNG_CODEC", False)
     monkeypatch.setattr(write_io, "_FPNG", False)
 

@@ -8,11 +8,11 @@ that the fast opaque paths apply.
 
 Speed paths (same pixels either way):
 
-* PNG files are decoded with imagecodecs (libpng, releases the GIL) when the
-  optional ``fast`` extra is installed: 8/16-bit gray, RGB and RGBA without
-  a ``tRNS`` chunk. Anything else, and any file it refuses, goes to OpenCV,
-  which also writes the error messages. ``SPOTDIFF_PNG_CODEC=opencv``
-  forces OpenCV.
+* PNG files are decoded with imagecodecs (libpng, releases the GIL; a
+  dependency, though spotdiff still runs where it cannot be imported):
+  8/16-bit gray, RGB and RGBA without a ``tRNS`` chunk. Anything else, and
+  any file it refuses, goes to OpenCV, which also writes the error
+  messages. ``SPOTDIFF_PNG_CODEC=opencv`` forces OpenCV.
 * :func:`load_pair` decodes two files in two threads, and byte-identical
   files only once; a byte-identical PNG pair is not decoded at all until
   its pixels are asked for (width and height come from the header).

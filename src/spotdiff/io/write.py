@@ -1,9 +1,9 @@
 """Write output files atomically: a file is either complete or absent.
 
-PNG pictures are encoded with fpng when the optional ``fast`` extra is
-installed (about 15-20x faster than zlib level 1 for a 4K picture, files a
-few percent to a third larger) and with OpenCV otherwise. Set
-``SPOTDIFF_PNG_CODEC=opencv`` to force OpenCV.
+PNG pictures are encoded with fpng (a dependency; about 15-20x faster than
+zlib level 1 for a 4K picture, files a few percent to a third larger), with
+OpenCV where it cannot be imported. Set ``SPOTDIFF_PNG_CODEC=opencv`` to
+force OpenCV.
 """
 
 from __future__ import annotations
