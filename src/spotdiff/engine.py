@@ -211,12 +211,12 @@ class _Found:
 
 
 def _find_changes(
-    pb: np.ndarray, pa: np.ndarray, selected: np.ndarray, *, restrict: bool, method: str,
+    pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None, *, method: str,
     rng: float, mopts: dict[str, Any], t: float, clean: Cleaning, threshold: Any, auto: bool,
     noise: float, include_aa: bool, one_side: Any, refine: bool, info: dict[str, Any],
 ) -> _Found:
     """Difference map, threshold, anti-aliasing, cleaning (and refinement) of
-    one aligned pair; ``selected`` marks the compared pixels."""
+    one aligned pair; ``selected`` marks the compared pixels (None: all)."""
     mopts = dict(mopts)
     if method == "pixel" and np.isfinite(t):
         # The pixel method makes `values > t` match pixelmatch's test exactly
@@ -231,7 +231,7 @@ def _find_changes(
         values = cv2.GaussianBlur(values, (0, 0), clean.blur)
 
     if threshold == "otsu":
-        t = masks.otsu_threshold(values[selected] if restrict else values)
+        t = masks.otsu_threshold(values if selected is None else values[selected])
     noisy_auto = auto and method == "color" and noise >= LOSSLESS_NOISE
     t_map: float | np.ndarray = t
     if noisy_auto:
@@ -257,7 +257,7 @@ def _find_changes(
         raw &= ~excluded
     if one_side is not None:
         raw = (raw & ~one_side[0]) | one_side[1]
-    if restrict:
+    if selected is not None:
         raw &= selected
     changed = int(np.count_nonzero(raw))
 
@@ -269,7 +269,7 @@ def _find_changes(
         cleaned = masks.sharpen(
             cleaned, masks.above(raw_values, t_map * SHARP_FACTOR), close=clean.close
         )
-        if restrict:
+        if selected is not None:
             cleaned &= selected
     if clean.contrast_area > 0:
         cleaned = masks.drop_faint_specks(
@@ -283,7 +283,7 @@ def _find_changes(
     cleaned = masks.remove_small(cleaned, clean.min_area)
     if one_side is not None:  # pad-count: what one image alone covers stays a change
         cleaned |= one_side[1]
-    if restrict:
+    if selected is not None:
         cleaned &= selected
     if refine and cleaned.any():
         from spotdiff.refine import grabcut_refine
@@ -295,7 +295,7 @@ def _find_changes(
         rgb_a = display_rgb(Image(pa, rng))
         strong = masks.above(raw_values, t_map * 2.0) if np.all(np.isfinite(t_map)) else None
         cleaned = grabcut_refine(rgb_b, rgb_a, cleaned, boxes, strong=strong)
-        if restrict:
+        if selected is not None:
             cleaned &= selected
     return _Found(dmap=dmap, values=raw_values, changed=changed, cleaned=cleaned,
                   excluded=excluded, t=t)
@@ -522,11 +522,9 @@ def compare(
         h, w, blur=blur, open=open, close=close, merge_gap=merge_gap, min_area=min_area,
         threshold=threshold)
     boxes = _check_boxes(ignore, w, h, "ignore box")
-    # a full-size "all selected" mask is only made when something restricts it
-    restricted = valid is not None or bool(boxes) or bool(len(ignore_polygons)) \
-        or ignore_mask is not None or only_mask is not None
-    selected = np.ones((1, 1), np.bool_)
-    if restricted:
+    # the compared pixels: a full-size mask only when something restricts them
+    selected = None
+    if valid is not None or not unrestricted:
         selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
     if boxes:
         selected &= ~masks.rectangles_mask((h, w), boxes)
@@ -544,8 +542,9 @@ def compare(
         selected &= ~_mask_array(ignore_mask, (h, w), "ignore mask")
     if only_mask is not None:
         selected &= _mask_array(only_mask, (h, w), "only mask")
-    compared = int(np.count_nonzero(selected)) if restricted else h * w
-    restrict = compared != h * w
+    compared = h * w if selected is None else int(np.count_nonzero(selected))
+    if compared == h * w:
+        selected = None
 
     options = recorded_options(
         method=method, size=size, align=align, ignore_lighting=ignore_lighting, refine=refine,
@@ -560,7 +559,7 @@ def compare(
     info: dict[str, Any] = dict(stage_info)
 
     identical = same_bytes or (
-        pb.shape == pa.shape and not restrict and cv2.norm(pb, pa, cv2.NORM_INF) == 0
+        pb.shape == pa.shape and selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
         and (one_side is None or not one_side[1].any())  # pad-count: padding differs
     )
     if identical:
@@ -573,11 +572,8 @@ def compare(
             info={"identical": True, **stage_info},
         )
 
-    if not restricted:
-        selected = np.ones((h, w), np.bool_)
-    noise = estimate_noise(pb, pa, rng, selected if restrict else None) \
-        if method == "color" else 0.0
-    if restrict:
+    noise = estimate_noise(pb, pa, rng, selected) if method == "color" else 0.0
+    if selected is not None:
         # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
         # so blurs, noise floors, hysteresis and the heat map never see padding
         # or an ignored area (which may hold anything).
@@ -611,7 +607,7 @@ def compare(
     )
 
     find: dict[str, Any] = dict(
-        restrict=restrict, method=method, rng=rng, mopts=mopts, t=t, clean=clean,
+        method=method, rng=rng, mopts=mopts, t=t, clean=clean,
         threshold=threshold, auto=auto, noise=noise, include_aa=include_aa,
         one_side=one_side, refine=refine, info=info,
     )
@@ -635,7 +631,8 @@ def compare(
         units = m.units
         for y0, y1, x0, x1 in windows:
             win = (slice(y0, y1), slice(x0, x1))
-            found = _find_changes(pb[win], pa[win], selected[win], **find)
+            found = _find_changes(pb[win], pa[win], None if selected is None else selected[win],
+                                  **find)
             raw_values[win] = found.values
             cleaned[win] = found.cleaned
             if found.excluded is not None:
@@ -651,10 +648,10 @@ def compare(
         dmap = DiffMap(values=raw_values, score=1.0 - total / (100.0 * h * w), units=units)
 
     score = float(dmap.score)
-    if restrict and compared and method in _MEAN_SCORES:
+    if selected is not None and compared and method in _MEAN_SCORES:
         # the pixels left out count as equal in the method's mean: take them out
         score = 1.0 - (1.0 - score) * (h * w) / compared
-    elif restrict and compared and method == "ssim":
+    elif selected is not None and compared and method == "ssim":
         # SSIM's windows reach across the edge of the selection: its mean there
         score = 1.0 - float(np.mean(raw_values[selected]))
     fraction = changed / compared if compared else 0.0
@@ -666,7 +663,7 @@ def compare(
     )
     if method == "color":
         info["noise"] = round(noise, 4)
-    if restrict:
+    if selected is not None:
         info["compared_pixels"] = compared
     return Diff(
         different=different,
