@@ -8,7 +8,7 @@ compare`` and ``spotdiff.compare`` work as usual.
 
 from __future__ import annotations
 
-import importlib
+from spotdiff._lazy import lazy_names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 
@@ -37,22 +37,11 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
-    from typing import Any
-
     from spotdiff.engine import compare
     from spotdiff.errors import InputError, MissingExtraError
     from spotdiff.io.image import Image, load_image
     from spotdiff.result import Diff, Regions
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spotdiff' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | {"background", "cli", "io", "metrics", "render"})
+__getattr__, __dir__ = lazy_names(
+    __name__, _LAZY, set(__all__) | {"background", "cli", "io", "metrics", "render"})

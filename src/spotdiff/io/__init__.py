@@ -6,7 +6,7 @@ numpy-free :mod:`spotdiff.io.header` can be imported without the decoders.
 
 from __future__ import annotations
 
-import importlib
+from spotdiff._lazy import lazy_names
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 
@@ -36,8 +36,6 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
-    from typing import Any
-
     from spotdiff.io.image import Image, load_image, sniff_format
     from spotdiff.io.write import (
         encode_image,
@@ -49,14 +47,5 @@ if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
     )
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'spotdiff.io' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(__all__) | {"alpha", "header", "image", "video", "write"})
+__getattr__, __dir__ = lazy_names(
+    __name__, _LAZY, set(__all__) | {"alpha", "header", "image", "video", "write"})
