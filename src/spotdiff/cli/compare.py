@@ -347,19 +347,19 @@ def _start_loading(before: str, after: str) -> Any:
     return pending
 
 
-#: The pixelmatch picture's options and their defaults (pixelmatch's own).
-_PIXELMATCH_STYLE = {"alpha": 0.1, "aa_color": (255, 255, 0), "diff_color": (255, 0, 0),
-                     "diff_color_alt": None, "diff_mask": False}
+#: The pixelmatch picture's options (its defaults are PixelmatchDiffAnnotator's).
+_PIXELMATCH_STYLE = ("alpha", "aa_color", "diff_color", "diff_color_alt", "diff_mask")
 
 
 def _pixelmatch_style(args: argparse.Namespace) -> dict[str, Any]:
-    return {k: default if getattr(args, k) in (None, False) else getattr(args, k)
-            for k, default in _PIXELMATCH_STYLE.items()}
+    """The pixelmatch picture's options given on the command line."""
+    return {k: getattr(args, k) for k in _PIXELMATCH_STYLE
+            if getattr(args, k) not in (None, False)}
 
 
 def _check_picture_style(args: argparse.Namespace, pictures: list[str]) -> None:
     """The pixelmatch picture's options only where that picture is drawn."""
-    given = [k for k in _PIXELMATCH_STYLE if getattr(args, k) not in (None, False)]
+    given = list(_pixelmatch_style(args))
     drawn = ("pixelmatch" in pictures and args.output is not None) or (
         args.method == "pixel" and args.diff_image is not None)
     if given and not drawn:
