@@ -326,8 +326,8 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
     else:
         flags = cv2.IMREAD_UNCHANGED
-    native = _NativeMessages() if fmt == "png" else contextlib.nullcontext()
-    with native:
+    native = _NativeMessages() if fmt == "png" else None  # libpng prints; others do not
+    with native or contextlib.nullcontext():
         try:
             pixels = cv2.imdecode(buf, flags)
         except cv2.error as exc:
@@ -336,7 +336,7 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         else:
             detail = "data the decoder could not read"
     failed = pixels is None or pixels.size == 0
-    errors = [line for line in getattr(native, "lines", []) if "error" in line]
+    errors = [line for line in (native.lines if native else []) if "error" in line]
     if failed and errors:  # e.g. "libpng error: bad adaptive filter value"
         detail = f"data ({errors[-1]})"
     if failed or pixels is None:
