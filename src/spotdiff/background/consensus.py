@@ -227,7 +227,7 @@ class ConsensusModel(BackgroundModel):
         inside = labels > 0
         lab_in, lab_ring = labels[inside], ring_labels[ring].astype(np.int64)
         area = np.bincount(lab_in, minlength=n)
-        count_in = np.maximum(np.bincount(lab_in, minlength=n), 1)
+        count_in = np.maximum(area, 1)
         count_ring = np.bincount(lab_ring, minlength=n)
         model = self.mean.reshape(frame.shape)
         d_frame = np.zeros(n)

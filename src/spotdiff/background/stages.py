@@ -62,15 +62,16 @@ def estimate_shift(
     h, w = frame.shape[:2]
     if response < 0.05 or abs(dx) * factor > max_shift * w or abs(dy) * factor > max_shift * h:
         dx, dy = previous[0] / factor, previous[1] / factor
+    # the last foreground at the working size, in background coordinates
+    excluded = None if exclude is None else \
+        cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST)
     if max(abs(dx), abs(dy)) * factor >= refine:
         warp = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
         use = None
-        if exclude is not None and max(abs(dx), abs(dy)) * factor < trust_exclude:
-            use = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST)
-            use = np.uint8(1) - use
-            # it is in background coordinates: move it onto the frame
-            use = cv2.warpAffine(use, warp, key, flags=cv2.INTER_NEAREST,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=1)
+        if excluded is not None and max(abs(dx), abs(dy)) * factor < trust_exclude:
+            # moved onto the frame, where ECC reads it
+            use = _translate(np.uint8(1) - excluded, dx, dy, cv2.INTER_NEAREST,
+                             cv2.BORDER_CONSTANT, 1)
         try:
             _, warp = cv2.findTransformECC(a, b, warp, cv2.MOTION_TRANSLATION, _ECC_STOP, use, 5)
         except cv2.error:  # no convergence: the coarse peak is not trusted
@@ -83,9 +84,7 @@ def estimate_shift(
     # can pull the correlation peak along with it: keep a shift only when it
     # aligns the frame with the background better than the last one and no
     # shift at all do, outside the last foreground.
-    keep = None
-    if exclude is not None:
-        keep = cv2.resize(exclude.view(np.uint8), key, interpolation=cv2.INTER_NEAREST) == 0
+    keep = None if excluded is None else excluded == 0
     # In a fixed order (no shift, the last one, the new one), each replacing
     # the one before only when clearly better (2 %): no flicker on ties.
     best, best_cost = (0.0, 0.0), _misalignment(a, b, (0.0, 0.0), keep)
@@ -108,11 +107,7 @@ def _misalignment(background: np.ndarray, frame: np.ndarray, shift: tuple[float,
     m = int(np.ceil(max(abs(dx), abs(dy)))) + 1
     if 2 * m >= min(h, w):
         return float("inf")
-    moved = frame
-    if dx or dy:
-        matrix = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
-        moved = cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                               borderMode=cv2.BORDER_REPLICATE)
+    moved = undo_shift(frame, shift, min_shift=0.0) if dx or dy else frame
     diff = cv2.absdiff(moved[m:-m, m:-m], background[m:-m, m:-m])
     if keep is not None:
         inner = keep[m:-m, m:-m]
@@ -127,11 +122,7 @@ def undo_shift(frame: np.ndarray, shift: tuple[float, float], *, min_shift: floa
     dx, dy = shift
     if abs(dx) < min_shift and abs(dy) < min_shift:
         return frame
-    h, w = frame.shape[:2]
-    matrix = np.array([[1, 0, -dx], [0, 1, -dy]], np.float32)
-    out = cv2.warpAffine(frame, matrix, (w, h), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE)
-    return out.reshape(frame.shape)
+    return _translate(frame, -dx, -dy, cv2.INTER_LINEAR, cv2.BORDER_REPLICATE)
 
 
 def redo_shift(image: np.ndarray, shift: tuple[float, float], *, min_shift: float = 0.3
@@ -141,13 +132,20 @@ def redo_shift(image: np.ndarray, shift: tuple[float, float], *, min_shift: floa
     dx, dy = shift
     if abs(dx) < min_shift and abs(dy) < min_shift:
         return image
+    if image.dtype == np.bool_:
+        moved = _translate(image.view(np.uint8), dx, dy, cv2.INTER_NEAREST, cv2.BORDER_CONSTANT)
+        return moved.view(np.bool_)
+    return _translate(image, dx, dy, cv2.INTER_LINEAR, cv2.BORDER_CONSTANT)
+
+
+def _translate(image: np.ndarray, dx: float, dy: float, interpolation: int, border: int,
+               value: float = 0) -> np.ndarray:
+    """``image`` moved by (dx, dy) pixels, its shape kept."""
     h, w = image.shape[:2]
     matrix = np.array([[1, 0, dx], [0, 1, dy]], np.float32)
-    is_mask = image.dtype == np.bool_
-    moved = cv2.warpAffine(image.view(np.uint8) if is_mask else image, matrix, (w, h),
-                           flags=cv2.INTER_NEAREST if is_mask else cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return moved.view(np.bool_) if is_mask else moved
+    out = cv2.warpAffine(image, matrix, (w, h), flags=interpolation, borderMode=border,
+                         borderValue=value)
+    return out.reshape(image.shape)
 
 
 def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4,
