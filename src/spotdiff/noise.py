@@ -81,18 +81,14 @@ def _lossless(before: np.ndarray, after: np.ndarray, data_range: float,
     """Bit-identical texture: lossy codecs never reproduce textured areas
     exactly (flat dark or saturated areas they sometimes do), lossless paths
     always do where nothing changed. Only ``selected`` pixels are read."""
+    read = True if selected is None else selected  # every pixel, or the selected ones
     peak = channel_peak(cv2.absdiff(before, after))
-    identical = peak == 0
-    if selected is not None:
-        identical &= selected
-    n_pixels = identical.size if selected is None else np.count_nonzero(selected)
+    n_pixels = peak.size if selected is None else np.count_nonzero(selected)
+    identical = (peak == 0) & read
     n_identical = np.count_nonzero(identical)
-    tiny = peak <= TINY_STEP * data_range / 255.0
+    tiny = (peak <= TINY_STEP * data_range / 255.0) & read
     band = NOISE_BAND * data_range / 255.0
-    small = peak <= band
-    if selected is not None:
-        tiny &= selected
-        small &= selected
+    small = (peak <= band) & read
     n_tiny = np.count_nonzero(tiny) - n_identical
     # Most differing pixels moved by a level or two: a lossy re-encode of an
     # already decoded image reproduces much texture bit for bit and rounds
@@ -110,9 +106,8 @@ def _lossless(before: np.ndarray, after: np.ndarray, data_range: float,
             return False
     luma = _luma(before, data_range)
     kernel = np.ones((3, 3), np.uint8)
-    textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= TEXTURE_RANGE
-    if selected is not None:
-        textured &= selected
+    textured = (cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel))
+                >= TEXTURE_RANGE) & read
     n_textured = np.count_nonzero(textured)
     if n_textured < 0.01 * n_pixels:  # a flat image: judge on all pixels
         return bool(n_identical >= IDENTICAL_SHARE * n_pixels)
