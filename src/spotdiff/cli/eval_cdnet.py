@@ -51,6 +51,10 @@ def _table(rows: list[dict], mean: dict, method: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _scoring_start(seq) -> str:  # noqa: ANN001 - a Sequence with labelled frames
+    return f"scoring starts at frame {seq.numbers[min(seq.truths)]}"
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from pathlib import Path
 
@@ -71,10 +75,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         kept = [s for s in sequences if any(i < args.max_frames for i in s.truths)]
         for seq in sequences:
             if kept and seq not in kept:
-                start = (f"scoring starts at frame {seq.numbers[min(seq.truths)]}, after "
-                         f"the {args.max_frames} frames of --max-frames") if seq.truths \
-                    else "no labelled frame in its temporal ROI"
-                streams.err.write(f"  {seq.name}: not scored ({start})\n")
+                why = f"{_scoring_start(seq)}, after the {args.max_frames} frames of " \
+                    "--max-frames" if seq.truths else "no labelled frame in its temporal ROI"
+                streams.err.write(f"  {seq.name}: not scored ({why})\n")
         sequences = kept or sequences
     results = []
     for seq in sequences:
@@ -86,8 +89,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         result = evaluate_sequence(seq, model, save_masks=args.save_masks,
                                    max_frames=args.max_frames)
         if result.scored == 0:
-            first = f"; scoring starts at frame {seq.numbers[min(seq.truths)]}" \
-                if seq.truths else ""
+            first = f"; {_scoring_start(seq)}" if seq.truths else ""
             raise InputError(
                 f"sequence '{seq.name}'",
                 expected="at least one scored frame (inside the temporal ROI, with ground "
