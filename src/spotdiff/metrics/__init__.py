@@ -13,12 +13,11 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable
 
+from spotdiff._lazy import lazy_names
 from spotdiff.errors import InputError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 if TYPE_CHECKING:
-    from typing import Any
-
     from spotdiff.metrics._types import DiffMap
 
 
@@ -83,12 +82,8 @@ def get_method(name: str) -> Method:
         ) from None
 
 
-def __getattr__(name: str) -> Any:
-    if name == "DiffMap":  # imports numpy: only when asked for
-        from spotdiff.metrics._types import DiffMap
-
-        return DiffMap
-    raise AttributeError(f"module 'spotdiff.metrics' has no attribute {name!r}")
+# DiffMap imports numpy: only when asked for
+__getattr__ = lazy_names(__name__, {"DiffMap": "spotdiff.metrics._types"}, set())[0]
 
 
 __all__ = ["DEFAULT_METHOD", "METHODS", "DiffMap", "Method", "get_method"]
