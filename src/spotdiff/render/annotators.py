@@ -8,6 +8,7 @@ import cv2
 import numpy as np
 
 from spotdiff.io.image import Image
+from spotdiff.render import font
 from spotdiff.result import Diff
 
 RGB = tuple[int, int, int]
@@ -111,17 +112,25 @@ class BoxAnnotator:
         h, w = out.shape[:2]
         t = self.thickness if self.thickness is not None else max(2, round(max(h, w) / 500))
         t = max(1, t)
-        scale = max(0.45, t * 0.25)
         for i, (x0, y0, x1, y1) in enumerate(diff.regions.xyxy.tolist()):
             corner0, corner1 = (x0, y0), (x1 - 1, y1 - 1)
             cv2.rectangle(out, corner0, corner1, self.outline, t + 2)
             cv2.rectangle(out, corner0, corner1, self.color, t)
             if self.label:
-                at = (x0, max(int(14 * scale / 0.45), y0 - t - 2))
-                for colour, weight in ((self.outline, t + 2), (self.color, max(1, t - 1))):
-                    cv2.putText(out, str(i + 1), at, cv2.FONT_HERSHEY_SIMPLEX, scale, colour,
-                                weight, cv2.LINE_AA)
+                self._draw_label(out, str(i + 1), (x0, y0), t)
         return out
+
+    def _draw_label(self, out: np.ndarray, text: str, corner: tuple[int, int], t: int) -> None:
+        """The region's number above its box's top-left corner (inside when at the top)."""
+        scale = max(2, t)
+        outline = max(1, t // 2)
+        _, th = font.text_size(text, scale, outline)
+        x0, y0 = corner
+        y = y0 - t // 2 - 2 - th
+        if y < 0:
+            y = y0 + (t + 1) // 2 + 2
+        font.draw_text(out, text, (x0, y), self.color, scale=scale, outline=outline,
+                       outline_color=self.outline)
 
     def annotate(self, diff: Diff) -> np.ndarray:
         h, w = diff.mask.shape
