@@ -11,6 +11,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 
+def pytest_report_header(config: pytest.Config) -> str:
+    """The versions under test, in the header of every run's output."""
+    from spotdiff.versions import version_line
+
+    return version_line()
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under ``-q`` pytest prints no header: say the versions anyway."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and reporter.verbosity < 0:
+        reporter.write_line(pytest_report_header(session.config))
+
+
 def shared_data_dir() -> Path:
     """``$SPOTDIFF_DATA``, or ``../shared/data`` beside the repository root."""
     env = os.environ.get("SPOTDIFF_DATA")

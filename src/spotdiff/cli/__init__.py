@@ -34,14 +34,23 @@ class _Parser(argparse.ArgumentParser):
         )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from spotdiff import __version__
+class _Version(argparse.Action):
+    """``--version``: one unwrapped line, so scripts and CI logs can read it whole."""
 
+    def __call__(self, parser, namespace, values, option_string=None):  # noqa: ANN001
+        from spotdiff.versions import version_line
+
+        sys.stdout.write(version_line() + "\n")
+        parser.exit(ExitCode.SAME)
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="spotdiff",
         description="Find, measure and show what changed between images.",
     )
-    parser.add_argument("--version", action="version", version=f"spotdiff {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0,
+                        help="print the versions of spotdiff and its dependencies, then exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", help="what to do")
     sub.required = True
     for module in COMMANDS.values():
