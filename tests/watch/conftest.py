@@ -12,10 +12,8 @@ freeze (send one picture again and again).
 from __future__ import annotations
 
 import http.server
-import shutil
-import socket
 import subprocess
-import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -130,14 +128,18 @@ class RtspServer:
         return f"rtsp://127.0.0.1:{self.port}/cam"
 
     def start(self) -> None:
-        proc = subprocess.Popen([SYSTEM_PYTHON, str(HERE / "rtsp_server.py"), str(self.port),
-                                 *self.args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
-        line = proc.stdout.readline().strip() if proc.stdout else ""
-        if not line.isdigit():
-            proc.kill()
-            err = proc.communicate()[1].strip().splitlines()
-            raise RuntimeError(f"the RTSP server did not start: {err[-1] if err else line}")
+        with tempfile.TemporaryFile("w+") as errors:  # a file: a chatty server never blocks
+            proc = subprocess.Popen([SYSTEM_PYTHON, str(HERE / "rtsp_server.py"),
+                                     str(self.port), *self.args],
+                                    stdout=subprocess.PIPE, stderr=errors, text=True)
+            line = proc.stdout.readline().strip() if proc.stdout else ""
+            if not line.isdigit():
+                proc.kill()
+                proc.communicate()
+                errors.seek(0)
+                err = errors.read().strip().splitlines()
+                raise RuntimeError(f"the RTSP server did not start: {err[-1] if err else line}")
+        proc.stdout.close()  # the port was all it had to say
         self.port = int(line)
         self._proc = proc
 
@@ -145,10 +147,10 @@ class RtspServer:
         if self._proc is not None:
             self._proc.terminate()
             try:
-                self._proc.wait(5)
+                self._proc.communicate(timeout=5)
             except subprocess.TimeoutExpired:
                 self._proc.kill()
-                self._proc.wait()
+                self._proc.communicate()
             self._proc = None
 
 
@@ -182,10 +184,3 @@ def rtsp_server(rtsp_available: None) -> Iterator[RtspServer]:
     server.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-_ = (shutil, sys)

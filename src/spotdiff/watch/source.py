@@ -194,7 +194,8 @@ class _Decoder:
         package_root = str(Path(__file__).resolve().parents[2])  # the folder holding spotdiff/
         env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
         env.setdefault("OPENCV_LOG_LEVEL", "ERROR")
-        code = "import sys; from spotdiff.watch.source import _child_main; _child_main(sys.argv[1:])"
+        code = ("import sys; from spotdiff.watch.source import _child_main; "
+                "_child_main(sys.argv[1:])")
         self.proc = subprocess.Popen([sys.executable, "-c", code, kind, spec, json.dumps(options)],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
         assert self.proc.stdout is not None
