@@ -9,6 +9,7 @@ with a failed assertion rather than a hang.
 from __future__ import annotations
 
 import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -297,6 +298,25 @@ def test_close_from_another_thread_ends_iteration_and_the_decoder(mjpeg_server) 
     decoder = source._decoder.proc
     assert decoder.wait(5) is not None
     assert seen and not kinds(seen)
+
+
+def test_close_from_a_signal_handler_ends_iteration(mjpeg_server) -> None:
+    source = open_source(mjpeg_server.url, **FAST)
+    watchdog = threading.Timer(10.0, source.close)  # ends the test if the handler's close fails
+    previous = signal.signal(signal.SIGALRM, lambda *_: source.close())  # as on SIGTERM
+    try:
+        watchdog.start()
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        start = time.monotonic()
+        frames = [item for item in source if isinstance(item, Frame)]  # in the main thread
+        ended_after = time.monotonic() - start
+    finally:
+        watchdog.cancel()
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert frames and source.closed
+    assert ended_after < 9.0, "only the watchdog ended the iteration"
+    assert source._decoder.proc.wait(5) is not None
 
 
 def test_close_ends_a_file_played_in_real_time(video_file: Path) -> None:

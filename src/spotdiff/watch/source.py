@@ -154,10 +154,10 @@ def _child_capture(kind: str, spec: str, options: dict, write: Callable[..., Non
 
     if kind == "file":
         cap = cv2.VideoCapture(spec)
+    elif kind == "webcam":  # a device: no network timeouts (not every backend takes them)
+        cap = cv2.VideoCapture(int(spec) if spec.isdigit() else spec)
     else:
-        target: str | int = int(spec) if spec.isdigit() else spec
-        backend = cv2.CAP_FFMPEG if kind in ("rtsp", "http") else cv2.CAP_ANY
-        cap = cv2.VideoCapture(target, backend, [
+        cap = cv2.VideoCapture(spec, cv2.CAP_FFMPEG, [
             cv2.CAP_PROP_OPEN_TIMEOUT_MSEC, int(options["open_timeout"] * 1000),
             cv2.CAP_PROP_READ_TIMEOUT_MSEC, int(options["read_timeout"] * 1000)])
     if not cap.isOpened():
