@@ -21,6 +21,9 @@ import pytest
 from spotdiff.errors import InputError
 from spotdiff.watch.source import CameraEvent, Frame, open_source
 
+# the mjpeg_server and rtsp_server fixtures (a module of fixtures, not a second conftest.py)
+pytest_plugins = ["live_servers"]
+
 FAST = {"stall_seconds": 1.0, "frozen_seconds": 0.6, "reconnect_max": 0.2}
 
 

@@ -1,5 +1,8 @@
 """Fixtures for the watch tests: real stream servers on 127.0.0.1.
 
+A module of fixtures rather than a ``conftest.py``: a second module named
+``conftest`` would shadow ``tests/conftest.py`` for the tests that import it.
+
 ``mjpeg_server``: an HTTP server (standard library) sending
 ``multipart/x-mixed-replace`` JPEG frames, as IP cameras do.
 ``rtsp_server``: GStreamer's RTSP server in a child process run by Debian's
