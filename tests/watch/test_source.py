@@ -93,6 +93,15 @@ def test_video_file_frames_indices_and_container_times(video_file: Path) -> None
     assert last[30, 2].max() < 40  # the square has moved on from x = 0
 
 
+def test_a_file_waits_for_a_slow_consumer_and_drops_nothing(video_file: Path) -> None:
+    source = open_source(video_file)
+    frames = []
+    for item in source:
+        frames.append(item)
+        time.sleep(0.03)  # slower than the decoder; the buffer holds only a few frames
+    assert [f.index for f in frames] == list(range(12)) and source.dropped == 0
+
+
 def test_realtime_paces_a_file_to_its_frame_rate(video_file: Path) -> None:
     start = time.monotonic()
     frames = [i for i in open_source(video_file, realtime=True) if isinstance(i, Frame)]
@@ -320,6 +329,15 @@ def test_close_from_a_signal_handler_ends_iteration(mjpeg_server) -> None:
     assert frames and source.closed
     assert ended_after < 9.0, "only the watchdog ended the iteration"
     assert source._decoder.proc.wait(5) is not None
+
+
+def test_closing_a_file_source_that_was_never_iterated_stops_its_decoder(
+        video_file: Path) -> None:
+    with open_source(video_file) as source:
+        decoder = source._decoder.proc
+        assert decoder.poll() is None  # opened: decoding has started
+    assert decoder.returncode is not None and source.closed
+    assert list(source) == []
 
 
 def test_close_ends_a_file_played_in_real_time(video_file: Path) -> None:

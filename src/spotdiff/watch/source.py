@@ -374,7 +374,11 @@ class Source:
         """Stop the source: iteration ends soon after, from any thread or a signal handler."""
         self._closed.set()
         decoder = self._decoder
-        if decoder is not None and decoder.proc.poll() is None:
+        if decoder is None:
+            return
+        if self._worker is None:  # never iterated: no reading thread will reap the process
+            decoder.stop()
+        elif decoder.proc.poll() is None:
             with contextlib.suppress(OSError):
                 decoder.proc.kill()
 
@@ -395,6 +399,8 @@ class Source:
         if self._iterated:
             raise RuntimeError("a Source can be iterated once; open the source again")
         self._iterated = True
+        if self._closed.is_set():
+            return iter(())
         target = self._run_live if self.live else self._play_recorded
         self._worker = threading.Thread(target=self._work, args=(target,),
                                         name=f"spotdiff-source-{self.name}", daemon=True)
