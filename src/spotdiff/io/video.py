@@ -102,7 +102,9 @@ def _read_exact(stream, size: int) -> bytes:  # noqa: ANN001 - a binary pipe
     return b"".join(chunks)
 
 
-def _crash(path: Path, code: int, frames: int) -> InputError:
+def decoder_error(path: Path, code: int, frames: int) -> InputError:
+    """The InputError for a decoder child process that ended with exit status ``code``
+    (3: the file could not be opened; negative: killed by that signal) after ``frames``."""
     if code == 3:
         got = "a file OpenCV cannot open as a video"
     elif code < 0:
@@ -143,7 +145,7 @@ def _read_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
         if proc.stdout is not None:
             proc.stdout.close()
     if code != 0:
-        raise _crash(path, code, frames)
+        raise decoder_error(path, code, frames)
     if frames == 0:
         raise InputError(f"video '{path}'", expected="at least one decodable frame", got="none",
                          fix="check the file with another player; re-encode it")

@@ -1,0 +1,1 @@
+"""Watching a static camera: frame sources, detection, events and their store."""
