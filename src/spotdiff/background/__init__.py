@@ -4,8 +4,11 @@ Every model has one interface::
 
     model = spotdiff.background.create("consensus")   # or ConsensusModel(...)
     for frame in spotdiff.io.video.read_frames("camera.mp4"):
-        mask = model.apply(frame)          # bool (H, W), True = foreground
-    model.difference()                     # float32 (H, W), 0 = background
+        fg = model.apply(frame)            # a Foreground
+        fg.mask                            # bool (H, W), True = foreground
+        fg.difference                      # float32 (H, W), 0 = background
+        fg.shift, fg.gain, fg.relearnt     # what the shared stages did on this frame
+        fg.regions()                       # the foreground's Regions
     model.background()                     # uint8, like the frames
 
 Models: ``consensus`` (default: pixel-sample consensus on colour and
@@ -15,7 +18,7 @@ texture with feedback), ``reference`` (one clean frame), ``running``
 
 from __future__ import annotations
 
-from spotdiff.background._base import BackgroundModel, Stages
+from spotdiff.background._base import BackgroundModel, Foreground, Stages
 from spotdiff.background.cdnet import (
     Confusion,
     Sequence,
@@ -67,6 +70,7 @@ __all__ = [
     "CNTModel",
     "Confusion",
     "ConsensusModel",
+    "Foreground",
     "GSOCModel",
     "KNNModel",
     "MOG2Model",
