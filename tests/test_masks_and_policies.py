@@ -60,8 +60,7 @@ def test_size_error_is_the_default_and_names_sizes_and_options(tmp_path, scene):
     bigger = cv2.copyMakeBorder(scene, 0, 10, 0, 6, cv2.BORDER_REPLICATE)
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", bigger)
     code, out, err = run_cli(a, b, "--json", "-o", str(tmp_path / "out"))
-    one_line_error(code, err, "160x120", "166x130", "--size pad", "--size crop",
-                   "--size resize")
+    one_line_error(code, err, "160x120", "166x130", "set size to 'pad', 'crop' or 'resize'")
     assert out == "" and not (tmp_path / "out").exists()
 
 
@@ -100,14 +99,14 @@ def test_size_resize_scales_after_to_before(scene):
 
 
 def test_unknown_size_policy_is_refused(scene):
-    with pytest.raises(InputError, match="size policy"):
+    with pytest.raises(InputError, match="size: expected one of error, pad"):
         spotdiff.compare(scene, scene[:100], size="stretch")
 
 
 def test_align_with_a_size_policy_is_refused(tmp_path, scene):
     a = save(tmp_path / "a.png", scene)
     code, _, err = run_cli(a, a, "--align", "auto", "--size", "pad")
-    one_line_error(code, err, "--size")
+    one_line_error(code, err, "size='pad', align='auto'")
 
 
 # -- ignore and include masks --------------------------------------------------

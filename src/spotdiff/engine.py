@@ -7,7 +7,6 @@ records the options used.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -16,26 +15,18 @@ import numpy as np
 
 from spotdiff import mask as masks
 from spotdiff.errors import InputError
-from spotdiff.geometry import align_for_compare, apply_size_policy, check_align_options
+from spotdiff.geometry import align_for_compare, apply_size_policy
 from spotdiff.geometry.size import one_sided
+from spotdiff.identical import identical_answer
 from spotdiff.io.alpha import match_channels, opaque_views
 from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
 from spotdiff.io.image import load_pair as _load_pair
 from spotdiff.lighting import compensate_lighting
-from spotdiff.metrics import DEFAULT_METHOD, DiffMap, get_method
+from spotdiff.metrics import DiffMap, get_method
 from spotdiff.noise import LOSSY_FLOOR, estimate_noise
-from spotdiff.options import (
-    LOSSLESS_THRESHOLD,
-    check_gates,
-    check_sizes,
-    identical_fields,
-    is_unrestricted,
-    recorded_options,
-)
+from spotdiff.options import CLEANING, LOSSLESS_THRESHOLD, CompareOptions, compare_options, record
 from spotdiff.regions import find_regions
 from spotdiff.result import Diff, Regions
-
-Box = tuple[int, int, int, int]
 
 #: Noise sigma (8-bit scale) below which a pair is treated as lossless (a
 #: pair that is not reads at least this much, see spotdiff.noise).
@@ -89,27 +80,6 @@ def load_pair(
     """Load both inputs: files are decoded in two threads, byte-identical
     files at most once (see :func:`spotdiff.io.image.load_pair`)."""
     return _load_pair(before, after, data_range=data_range)
-
-
-def _check_boxes(boxes: Sequence[Box], width: int, height: int, what: str) -> list[Box]:
-    out = []
-    for box in boxes:
-        try:
-            x0, y0, x1, y1 = (int(v) for v in box)
-        except (TypeError, ValueError):
-            raise InputError(
-                what, expected="four integers x0,y0,x1,y1", got=repr(box)
-            ) from None
-        if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
-            raise InputError(
-                what,
-                expected=f"0 <= x0 < x1 <= {width} and 0 <= y0 < y1 <= {height} "
-                "(x1, y1 exclusive, in BEFORE's pixels)",
-                got=f"{x0},{y0},{x1},{y1}",
-                fix="fix the box so that it lies inside the image",
-            )
-        out.append((x0, y0, x1, y1))
-    return out
 
 
 def _mask_array(source: Any, shape: tuple[int, int], what: str) -> np.ndarray:
@@ -390,29 +360,8 @@ def _offset_regions(parts: list[tuple[Regions, int, int]]) -> Regions:
 def compare(
     before: ImageLike,
     after: ImageLike,
-    *,
-    method: str = DEFAULT_METHOD,
-    threshold: float | str | None = "auto",
-    data_range: float | None = None,
-    size: str = "error",
-    align: str = "none",
-    ignore_lighting: bool = False,
-    refine: bool = False,
-    ignore: Sequence[Box] = (),
-    ignore_polygons: Sequence[np.ndarray] = (),
-    ignore_mask: Any = None,
-    only_mask: Any = None,
-    blur: float | None = None,
-    open: int | None = None,
-    close: int | None = None,
-    fill_holes: bool | None = None,
-    min_area: int | None = None,
-    merge_gap: int | None = None,
-    max_changed_pixels: int = 0,
-    max_changed_fraction: float = 0.0,
-    include_aa: bool = False,
-    method_options: dict[str, Any] | None = None,
-    polygons: bool = True,
+    options: CompareOptions | None = None,
+    **overrides: Any,
 ) -> Diff:
     """Compare two images and say what changed.
 
@@ -423,47 +372,15 @@ def compare(
         (H, W, 4) in **RGB(A)** order (``cv2.imread`` gives BGR: convert
         with ``cv2.cvtColor(img, cv2.COLOR_BGR2RGB)`` or pass the path),
         uint8, uint16, or float with ``data_range``.
-    method : {"color", "absdiff", "pixel", "ssim", "msssim"}
-        The difference method (see :mod:`spotdiff.metrics`).
-    threshold : float, "auto" or "otsu"
-        Threshold on the difference map in the method's units. ``"auto"``
-        uses the method's default; for ``color`` it reads the pair's noise
-        level (lossless pairs: ΔE > 1; noisy pairs: blurred, higher).
-    data_range : float, optional
-        Full intensity for float arrays.
-    size : {"error", "pad", "pad-count", "crop", "resize"}
-        What to do when the sizes differ (without ``align``); ``pad-count``
-        pads and counts the pixels only one image covers as changed
-        (odiff's rule).
-    align : {"none", "translation", "similarity", "affine", "homography", "auto"}
-        Register AFTER onto BEFORE first (see :mod:`spotdiff.geometry.align`):
-        the result is in BEFORE's frame whatever AFTER's size (``size`` must
-        stay ``"error"``), pixels AFTER does not cover are not compared, and
-        ``info["alignment"]`` records the transform.
-    ignore_lighting : bool
-        Explain away a smooth change of light (gain and offset per channel,
-        ramps, vignetting) before comparing (see :mod:`spotdiff.lighting`);
-        ``info["lighting"]`` records the estimate.
-    refine : bool
-        Refine each region's outline with GrabCut seeded by the difference
-        (see :mod:`spotdiff.refine`); slower, for objects whose colours are
-        close to the background's.
-    ignore : sequence of (x0, y0, x1, y1)
-        Boxes (exclusive max) never reported as changed.
-    ignore_polygons : sequence of (k, 2) arrays
-        Polygons never reported as changed.
-    ignore_mask, only_mask : path or ndarray, optional
-        Nonzero pixels are ignored / the only ones compared.
-    blur, open, close, fill_holes, min_area, merge_gap
-        Cleaning of the mask; ``None`` means the method's (or auto) default.
-    max_changed_pixels, max_changed_fraction
-        The pair counts as different only above both gates.
-    include_aa : bool
-        Count anti-aliased pixels as changes (``pixel`` and ``color``).
-    method_options : dict, optional
-        Extra keyword arguments for the method function.
-    polygons : bool
-        Trace region contours.
+    options : CompareOptions, optional
+        Everything the compare is told (see :class:`spotdiff.CompareOptions`
+        for each option: method, threshold, size policy, alignment, ignored
+        areas, cleaning, gates).
+    **overrides
+        Any field of :class:`~spotdiff.CompareOptions` as a keyword
+        (``method="ssim"``, ``min_area=20``), applied over ``options``.
+        ``compare(a, b, options=CompareOptions(**kw))`` and
+        ``compare(a, b, **kw)`` give equal results.
 
     Returns
     -------
@@ -477,11 +394,11 @@ def compare(
     >>> d.different, d.changed_pixels, d.regions.xyxy.tolist()
     (True, 100, [[30, 10, 40, 20]])
     """
+    opts = compare_options(options, **overrides)
+    method, size = opts.method, opts.size
     m = get_method(method)
-    gate_px, gate_frac = check_gates(max_changed_pixels, max_changed_fraction)
-    check_align_options(align, size)
     stage_info: dict[str, Any] = {}
-    img_b, img_a = load_pair(before, after, data_range=data_range)
+    img_b, img_a = load_pair(before, after, data_range=opts.data_range)
     if img_b.data_range != img_a.data_range:
         raise InputError(
             "bit depth",
@@ -491,7 +408,7 @@ def compare(
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
-    unrestricted = is_unrestricted(ignore, ignore_polygons, ignore_mask, only_mask)
+    unrestricted = opts.unrestricted
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
     resampled = size == "resize"  # a resized AFTER is interpolated too
     if same_bytes:  # byte-identical files: equal without decoding a pixel
@@ -503,59 +420,39 @@ def compare(
             pa = pa.astype(pb.dtype)
         # pad-count: pixels only one image covers count as changed (odiff)
         one_side = one_sided(pb, pa) if size == "pad-count" else None
-        if align == "none":
+        if opts.align == "none":
             pb, pa, valid = apply_size_policy(pb, pa, size)
         else:  # AFTER into BEFORE's frame, whatever its size
-            pa, shown, valid, alignment = align_for_compare(pb, pa, model=align, data_range=rng)
+            pa, shown, valid, alignment = align_for_compare(pb, pa, model=opts.align,
+                                                            data_range=rng)
             stage_info["alignment"] = alignment.to_dict()
             resampled = alignment.resamples
             if not alignment.is_identity or shown.shape != img_a.pixels.shape:
                 stage_info["_after_pixels"] = shown
-        if ignore_lighting:  # BEFORE relit to AFTER's lighting (computed, rounded)
+        if opts.ignore_lighting:  # BEFORE relit to AFTER's lighting (computed, rounded)
             pb, stage_info["lighting"] = compensate_lighting(pb, pa, data_range=rng, valid=valid)
             resampled = True
         h, w = pb.shape[:2]
 
     # user-given sizes, checked before any work (also for identical inputs):
     # a kernel larger than the image does nothing more but can exhaust memory
-    blur, open, close, merge_gap, min_area, threshold = check_sizes(
-        h, w, blur=blur, open=open, close=close, merge_gap=merge_gap, min_area=min_area,
-        threshold=threshold)
-    boxes = _check_boxes(ignore, w, h, "ignore box")
+    opts.check_size(h, w)
     # the compared pixels: a full-size mask only when something restricts them
     selected = None
     if valid is not None or not unrestricted:
         selected = np.ones((h, w), np.bool_) if valid is None else valid.copy()
-    if boxes:
-        selected &= ~masks.rectangles_mask((h, w), boxes)
-    if len(ignore_polygons):
-        for poly in ignore_polygons:
-            arr = np.asarray(poly)
-            if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) < 3:
-                raise InputError("ignore polygon", expected="at least 3 x,y points",
-                                 got=f"shape {arr.shape}")
-            if (arr < 0).any() or (arr[:, 0] > w).any() or (arr[:, 1] > h).any():
-                raise InputError("ignore polygon", expected=f"points inside {w}x{h}",
-                                 got=arr.tolist(), fix="clip the polygon to the image")
-        selected &= ~masks.polygons_mask((h, w), list(ignore_polygons))
-    if ignore_mask is not None:
-        selected &= ~_mask_array(ignore_mask, (h, w), "ignore mask")
-    if only_mask is not None:
-        selected &= _mask_array(only_mask, (h, w), "only mask")
+    if opts.ignore:
+        selected &= ~masks.rectangles_mask((h, w), list(opts.ignore))
+    if opts.ignore_polygons:
+        selected &= ~masks.polygons_mask((h, w), [np.asarray(p) for p in opts.ignore_polygons])
+    if opts.ignore_mask is not None:
+        selected &= ~_mask_array(opts.ignore_mask, (h, w), "ignore mask")
+    if opts.only_mask is not None:
+        selected &= _mask_array(opts.only_mask, (h, w), "only mask")
     compared = h * w if selected is None else int(np.count_nonzero(selected))
     if compared == h * w:
         selected = None
 
-    options = recorded_options(
-        method=method, size=size, align=align, ignore_lighting=ignore_lighting, refine=refine,
-        boxes=boxes, ignore_polygons=len(ignore_polygons),
-        ignore_mask=None if ignore_mask is None or isinstance(ignore_mask, np.ndarray)
-        else str(ignore_mask),
-        only_mask=None if only_mask is None or isinstance(only_mask, np.ndarray)
-        else str(only_mask),
-        max_changed_pixels=gate_px, max_changed_fraction=gate_frac, include_aa=include_aa,
-        method_options=method_options,
-    )
     info: dict[str, Any] = dict(stage_info)
 
     identical = same_bytes or (
@@ -564,7 +461,7 @@ def compare(
     )
     if identical:
         return Diff(
-            **identical_fields(method, threshold, options),
+            **identical_answer(opts),
             # read-only zero views: nothing to allocate (or clear) for a full frame
             diff_map=np.broadcast_to(np.float32(0), (h, w)),
             mask=np.broadcast_to(np.False_, (h, w)),
@@ -572,6 +469,10 @@ def compare(
             info={"identical": True, **stage_info},
         )
 
+    threshold, include_aa, refine, polygons = (opts.threshold, opts.include_aa, opts.refine,
+                                               opts.polygons)
+    method_options = dict(opts.method_options)
+    gate_px, gate_frac = opts.max_changed_pixels, opts.max_changed_fraction
     noise = estimate_noise(pb, pa, rng, selected) if method == "color" else 0.0
     if selected is not None:
         # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
@@ -596,15 +497,8 @@ def compare(
         t = float("nan")
     elif not auto:
         t = float(threshold)  # type: ignore[arg-type]  # a number: checked above
-    clean = replace(
-        clean,
-        blur=clean.blur if blur is None else blur,
-        open=clean.open if open is None else open,
-        close=clean.close if close is None else close,
-        fill_holes=clean.fill_holes if fill_holes is None else bool(fill_holes),
-        min_area=clean.min_area if min_area is None else min_area,
-        merge_gap=clean.merge_gap if merge_gap is None else merge_gap,
-    )
+    clean = replace(clean, **{name: getattr(opts, name) for name in CLEANING
+                              if getattr(opts, name) is not None})
 
     find: dict[str, Any] = dict(
         method=method, rng=rng, mopts=mopts, t=t, clean=clean,
@@ -656,11 +550,8 @@ def compare(
         score = 1.0 - float(np.mean(raw_values[selected]))
     fraction = changed / compared if compared else 0.0
     different = len(regions) > 0 and changed > gate_px and fraction > gate_frac
-    options.update(
-        threshold=threshold if isinstance(threshold, str) or threshold is None else t,
-        blur=clean.blur, open=clean.open, close=clean.close, fill_holes=clean.fill_holes,
-        min_area=clean.min_area, merge_gap=clean.merge_gap,
-    )
+    recorded = record(opts, threshold=threshold, cleaning={
+        name: getattr(clean, name) for name in CLEANING})
     if method == "color":
         info["noise"] = round(noise, 4)
     if selected is not None:
@@ -676,7 +567,7 @@ def compare(
         method=method,
         threshold=float(t),
         units=dmap.units,
-        options=options,
+        options=recorded,
         before=img_b,
         after=img_a,
         excluded=excluded,

@@ -136,7 +136,7 @@ def test_error_size_mismatch_names_the_sizes(pair, tmp_path, scene):
     small = tmp_path / "small.png"
     cv2.imwrite(str(small), scene[:50, :70].copy())
     err = _error("compare", str(a), str(small))
-    assert "160x120" in err and "70x50" in err and "--size" in err
+    assert "160x120" in err and "70x50" in err and "set size to 'pad'" in err
 
 
 @pytest.mark.parametrize(

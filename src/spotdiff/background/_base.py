@@ -185,9 +185,10 @@ class BackgroundModel:
         else:
             mask = self._compare(work)
         self.frames += 1
+        difference: np.ndarray = self._difference  # type: ignore[assignment]  # set above
         return Foreground(
             mask=self._upscale(mask),
-            difference=self._to_frame_size(self._difference, cv2.INTER_LINEAR),
+            difference=self._to_frame_size(difference, cv2.INTER_LINEAR),
             shift=(float(self._shift[0]), float(self._shift[1])),
             gain=float(self._applied_gain),
             relearnt=self._relearnt,

@@ -78,7 +78,7 @@ def get_method(name: str) -> Method:
             "method",
             expected="one of " + ", ".join(METHODS),
             got=repr(name),
-            fix="pass --method with one of those names",
+            fix="set method to one of those names",
         ) from None
 
 
