@@ -216,3 +216,16 @@ def test_identical_arrays_give_read_only_zero_maps_that_render():
         d.mask[0, 0] = True  # a shared view, not a buffer to write into
     assert render.MaskAnnotator().annotate(d).max() == 0
     assert render.HeatmapAnnotator().annotate(d).shape == (40, 50, 3)
+
+
+def test_diff_fields_are_typed_and_the_json_carries_no_arrays(scene):
+    after = scene.copy()
+    after[5:25, 5:25] = 0
+    d = spotdiff.compare(scene, after, ignore=[(100, 100, 160, 120)])
+    assert isinstance(d.before, spotdiff.Image) and isinstance(d.after, spotdiff.Image)
+    assert d.noise == 0.0 and d.compared_pixels == 160 * 120 - 60 * 20
+    assert d.alignment is None and d.lighting is None and d.after_aligned is None
+    assert not d.identical
+    assert list(d.to_dict())[-2:] == ["noise", "compared_pixels"]
+    same = spotdiff.compare(scene, scene)
+    assert same.identical and same.noise is None and same.to_dict()["identical"] is True

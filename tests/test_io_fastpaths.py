@@ -212,7 +212,7 @@ def test_same_pixels_in_different_files(tmp_path, scene):
     b.write_bytes(_png(scene, IMWRITE_PNG_COMPRESSION=9))
     assert a.read_bytes() != b.read_bytes()
     diff = spotdiff.compare(a, b)
-    assert not diff.different and diff.info == {"identical": True}
+    assert not diff.different and diff.identical and diff.info == {"identical": True}
     assert not same_file_contents(diff.before, diff.after)
 
 

@@ -178,12 +178,14 @@ class _Found:
     cleaned: np.ndarray
     excluded: np.ndarray | None
     t: float
+    #: the median noise floor of a noisy pair (None when not read)
+    noise_floor: float | None = None
 
 
 def _find_changes(
     pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None, *, method: str,
     rng: float, mopts: dict[str, Any], t: float, clean: Cleaning, threshold: Any, auto: bool,
-    noise: float, include_aa: bool, one_side: Any, refine: bool, info: dict[str, Any],
+    noise: float, include_aa: bool, one_side: Any, refine: bool,
 ) -> _Found:
     """Difference map, threshold, anti-aliasing, cleaning (and refinement) of
     one aligned pair; ``selected`` marks the compared pixels (None: all)."""
@@ -204,6 +206,7 @@ def _find_changes(
         t = masks.otsu_threshold(values if selected is None else values[selected])
     noisy_auto = auto and method == "color" and noise >= LOSSLESS_NOISE
     t_map: float | np.ndarray = t
+    noise_floor = None
     if noisy_auto:
         # raise the threshold where noise alone differs more (a JPEG's
         # saturated colours) than elsewhere
@@ -211,7 +214,7 @@ def _find_changes(
         # change cannot raise the floor (and the threshold) over itself
         floor = masks.noise_floor(np.minimum(values, np.float32(FLOOR_CLIP)))
         level = float(np.median(floor[::8, ::8]))  # the floor is smooth: a sample will do
-        info["noise_floor"] = round(level, 4)
+        noise_floor = round(level, 4)
         if level <= GLOBAL_SHIFT:
             t_map = floor * np.float32(NOISE_FLOOR_GAIN) + np.float32(t)
         # else: a broad shift over most of the image (light, white balance),
@@ -268,7 +271,7 @@ def _find_changes(
         if selected is not None:
             cleaned &= selected
     return _Found(dmap=dmap, values=raw_values, changed=changed, cleaned=cleaned,
-                  excluded=excluded, t=t)
+                  excluded=excluded, t=t, noise_floor=noise_floor)
 
 
 #: Lossless pairs are processed in windows around the changes (cells of this
@@ -339,24 +342,6 @@ def _change_windows(pb: np.ndarray, pa: np.ndarray) -> list[tuple[int, int, int,
     return [(y0, y1, x0, x1) for y0, y1, x0, x1 in boxes]
 
 
-def _offset_regions(parts: list[tuple[Regions, int, int]]) -> Regions:
-    """Regions found in windows, moved to the full frame, largest first."""
-    parts = [(r, x, y) for r, x, y in parts if len(r)]
-    if not parts:
-        return Regions.empty()
-    shift = [np.array([x, y, x, y], np.int64) for _, x, y in parts]
-    merged = Regions(
-        xyxy=np.concatenate([r.xyxy + s for (r, _, _), s in zip(parts, shift, strict=True)]),
-        area=np.concatenate([r.area for r, _, _ in parts]),
-        centroid=np.concatenate([r.centroid + np.array([x, y], np.float64) for r, x, y in parts]),
-        strength=np.concatenate([r.strength for r, _, _ in parts]),
-        peak=np.concatenate([r.peak for r, _, _ in parts]),
-        polygons=[[poly + np.array([x, y], np.int32) for poly in polys]
-                  for r, x, y in parts for polys in r.polygons],
-    )
-    return merged[np.argsort(-merged.area, kind="stable")]
-
-
 def compare(
     before: ImageLike,
     after: ImageLike,
@@ -397,7 +382,8 @@ def compare(
     opts = compare_options(options, **overrides)
     method, size = opts.method, opts.size
     m = get_method(method)
-    stage_info: dict[str, Any] = {}
+    # what the selection stages did: recorded in the result
+    alignment = lighting = after_aligned = None
     img_b, img_a = load_pair(before, after, data_range=opts.data_range)
     if img_b.data_range != img_a.data_range:
         raise InputError(
@@ -425,12 +411,11 @@ def compare(
         else:  # AFTER into BEFORE's frame, whatever its size
             pa, shown, valid, alignment = align_for_compare(pb, pa, model=opts.align,
                                                             data_range=rng)
-            stage_info["alignment"] = alignment.to_dict()
             resampled = alignment.resamples
             if not alignment.is_identity or shown.shape != img_a.pixels.shape:
-                stage_info["_after_pixels"] = shown
+                after_aligned = shown
         if opts.ignore_lighting:  # BEFORE relit to AFTER's lighting (computed, rounded)
-            pb, stage_info["lighting"] = compensate_lighting(pb, pa, data_range=rng, valid=valid)
+            pb, lighting = compensate_lighting(pb, pa, data_range=rng, valid=valid)
             resampled = True
         h, w = pb.shape[:2]
 
@@ -453,8 +438,8 @@ def compare(
     if compared == h * w:
         selected = None
 
-    info: dict[str, Any] = dict(stage_info)
-
+    stages: dict[str, Any] = dict(alignment=alignment, lighting=lighting,
+                                  after_aligned=after_aligned)
     identical = same_bytes or (
         pb.shape == pa.shape and selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
         and (one_side is None or not one_side[1].any())  # pad-count: padding differs
@@ -466,7 +451,7 @@ def compare(
             diff_map=np.broadcast_to(np.float32(0), (h, w)),
             mask=np.broadcast_to(np.False_, (h, w)),
             regions=Regions.empty(), before=img_b, after=img_a,
-            info={"identical": True, **stage_info},
+            identical=True, **stages,
         )
 
     threshold, include_aa, refine, polygons = (opts.threshold, opts.include_aa, opts.refine,
@@ -503,7 +488,7 @@ def compare(
     find: dict[str, Any] = dict(
         method=method, rng=rng, mopts=mopts, t=t, clean=clean,
         threshold=threshold, auto=auto, noise=noise, include_aa=include_aa,
-        one_side=one_side, refine=refine, info=info,
+        one_side=one_side, refine=refine,
     )
     windows = None
     if (auto and method == "color" and noise < LOSSLESS_NOISE and not refine
@@ -538,7 +523,8 @@ def compare(
             units = found.dmap.units
             parts.append((find_regions(found.cleaned, found.values, merge_gap=clean.merge_gap,
                                        polygons=polygons), x0, y0))
-        regions = _offset_regions(parts)
+        regions = Regions.concatenate(
+            [r.translate(x, y) for r, x, y in parts]).largest_first()
         dmap = DiffMap(values=raw_values, score=1.0 - total / (100.0 * h * w), units=units)
 
     score = float(dmap.score)
@@ -553,9 +539,13 @@ def compare(
     recorded = record(opts, threshold=threshold, cleaning={
         name: getattr(clean, name) for name in CLEANING})
     if method == "color":
-        info["noise"] = round(noise, 4)
+        noise_read: float | None = round(noise, 4)
+    else:
+        noise_read = None
     if selected is not None:
-        info["compared_pixels"] = compared
+        compared_pixels: int | None = compared
+    else:
+        compared_pixels = None
     return Diff(
         different=different,
         changed_pixels=changed,
@@ -571,5 +561,8 @@ def compare(
         before=img_b,
         after=img_a,
         excluded=excluded,
-        info=info,
+        noise=noise_read,
+        noise_floor=found.noise_floor if windows is None else None,
+        compared_pixels=compared_pixels,
+        **stages,
     )

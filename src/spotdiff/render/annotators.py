@@ -40,7 +40,7 @@ def display_rgb(image: Image, shape: tuple[int, int] | None = None) -> np.ndarra
 
 
 def _after_in_frame(diff: Diff) -> np.ndarray:
-    warped = diff.info.get("_after_pixels") if isinstance(diff.info, dict) else None
+    warped = diff.after_aligned
     if warped is not None:
         return display_rgb(Image(warped, diff.after.data_range), diff.mask.shape)
     return display_rgb(diff.after, diff.mask.shape)

@@ -117,7 +117,7 @@ class PixelmatchDiffAnnotator:
         """The RGBA (H, W, 4) uint8 picture."""
         h, w = diff.mask.shape
         before = rgba8(diff.before, (h, w))
-        warped = diff.info.get("_after_pixels") if isinstance(diff.info, dict) else None
+        warped = diff.after_aligned
         after_image = Image(warped, diff.after.data_range) if warped is not None else diff.after
         after = rgba8(after_image, (h, w))
 
