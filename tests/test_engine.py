@@ -214,8 +214,9 @@ def test_identical_arrays_give_read_only_zero_maps_that_render():
     assert not d.diff_map.any() and not d.mask.any() and d.mask.dtype == np.bool_
     with pytest.raises(ValueError):
         d.mask[0, 0] = True  # a shared view, not a buffer to write into
-    assert render.MaskAnnotator().annotate(d).max() == 0
-    assert render.HeatmapAnnotator().annotate(d).shape == (40, 50, 3)
+    assert render.pictures.mask(d).max() == 0
+    assert render.pictures.heatmap(d).shape == (40, 50, 3)
+    assert render.pictures.overlay(d).shape == (40, 50, 3)
 
 
 def test_diff_fields_are_typed_and_the_json_carries_no_arrays(scene):

@@ -279,7 +279,7 @@ def _cli(*args: str) -> tuple[int, str, str]:
 
 
 def test_cli_diff_image_is_the_overlay_picture(tmp_path, scene):
-    from spotdiff.render import OverlayAnnotator
+    from spotdiff.render import pictures
 
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     a.write_bytes(_png(scene))
@@ -290,7 +290,7 @@ def test_cli_diff_image_is_the_overlay_picture(tmp_path, scene):
     code, out, err = _cli("compare", str(a), str(b), "--json", "--diff-image", str(target))
     assert code == 1, err
     written = load_image(target).pixels
-    expected = OverlayAnnotator().annotate(spotdiff.compare(a, b))
+    expected = pictures.overlay(spotdiff.compare(a, b))
     np.testing.assert_array_equal(written, expected)
     assert not any(p.name.startswith(".diff") for p in tmp_path.iterdir())
 

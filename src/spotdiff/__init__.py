@@ -47,4 +47,4 @@ if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
 
 
 __getattr__, __dir__ = lazy_names(
-    __name__, _LAZY, set(__all__) | {"background", "cli", "io", "metrics", "render"})
+    __name__, _LAZY, set(__all__) | {"background", "cli", "io", "metrics", "outputs", "render"})

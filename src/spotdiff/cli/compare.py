@@ -23,12 +23,8 @@ from spotdiff.cli._common import (
     reuse_freed_memory,
     threshold_value,
 )
+from spotdiff.outputs import DEFAULT_PICTURES, DIFF_IMAGE_PICTURE, PICTURES
 
-PICTURES = ("mask", "heatmap", "boxes", "overlay", "extract", "pixelmatch")
-DEFAULT_PICTURES = ("mask", "heatmap", "boxes", "overlay")
-#: The picture --diff-image writes: AFTER faded, the changes tinted (what
-#: odiff's and pixelmatch's diff image shows).
-DIFF_IMAGE_PICTURE = "overlay"
 #: The environment variable that, set to anything but 0, turns off the
 #: answer for byte-identical files (:func:`same_bytes_payload`): every
 #: compare then runs the engine. Tests and benchmarks compare both ways.
@@ -38,7 +34,6 @@ _CHUNK = 1 << 16
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
 
     from spotdiff.options import CompareOptions
@@ -300,31 +295,6 @@ def same_bytes_payload(args: argparse.Namespace, before: str, after: str,
     return identical_summary(options, *size)
 
 
-def output_files(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
-                 pixelmatch_style: dict | None = None) -> dict[Path, bytes]:
-    """The files ``-o DIR`` writes, rendered and encoded: path -> bytes."""
-    from spotdiff import render
-    from spotdiff.io import encode_image
-
-    annotators: dict[str, Any] = {
-        "mask": render.MaskAnnotator(),
-        "heatmap": render.HeatmapAnnotator(),
-        "boxes": render.BoxAnnotator(),
-        "overlay": render.OverlayAnnotator(),
-        "extract": render.ExtractAnnotator(),
-    }
-    if "pixelmatch" in pictures:
-        from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
-
-        annotators["pixelmatch"] = PixelmatchDiffAnnotator(**(pixelmatch_style or {}))
-    contents = {
-        out_dir / f"{name}.png": encode_image(annotators[name].annotate(diff), ".png")
-        for name in pictures
-    }
-    contents[out_dir / "result.json"] = (json.dumps(payload, indent=2) + "\n").encode()
-    return contents
-
-
 def _start_loading(before: str, after: str) -> Any:
     """Read and decode both images in the background (a Future of the pair),
     so that decoding overlaps the import of the engine and OpenCV."""
@@ -414,7 +384,6 @@ def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictur
                        options: CompareOptions) -> dict[str, Any]:
     """The full compare: load, run the engine, write the files asked for;
     returns the JSON summary."""
-    from pathlib import Path
 
     pending = _start_loading(before, after)
     from spotdiff.engine import compare
@@ -423,26 +392,9 @@ def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictur
     diff = compare(img_before, img_after, options)
     payload = diff.to_dict()
     payload.update(before=str(before), after=str(after))
-    contents: dict[Path, bytes] = {}
-    if args.output is not None:
-        contents.update(output_files(diff, Path(args.output), pictures, payload,
-                                     pixelmatch_style=_pixelmatch_style(args)))
-    if args.diff_image is not None:
-        from spotdiff import render
-        from spotdiff.io import encode_image
+    if args.output is not None or args.diff_image is not None:
+        from spotdiff.outputs import write_outputs
 
-        if diff.method == "pixel":  # pixelmatch users expect pixelmatch's picture
-            from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
-
-            annotator = PixelmatchDiffAnnotator(**_pixelmatch_style(args))
-        else:
-            annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
-        target = Path(args.diff_image)
-        contents[target] = encode_image(annotator.annotate(diff), target.suffix)
-    if contents:
-        from spotdiff.io import write_files
-
-        for folder in {path.parent for path in contents}:
-            folder.mkdir(parents=True, exist_ok=True)
-        write_files(contents)  # all or nothing
+        write_outputs(diff, payload, out_dir=args.output, pictures=pictures,
+                      diff_image=args.diff_image, pixelmatch_style=_pixelmatch_style(args))
     return payload
