@@ -191,7 +191,7 @@ def test_identical_inputs_report_the_same_json_shape(scene, method):
 @pytest.mark.parametrize("shape", [(100, 130, 3), (97, 131, 1), (64, 64, 4), (33, 70, 3)])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_differing_cells_mark_exactly_the_cells_with_a_changed_sample(shape, dtype):
-    from spotdiff.engine import _differing_cells
+    from spotdiff.windows import differing_cells as _differing_cells
 
     rng = np.random.default_rng(1)
     a = rng.integers(0, 50, shape).astype(dtype)
@@ -230,3 +230,26 @@ def test_diff_fields_are_typed_and_the_json_carries_no_arrays(scene):
     assert list(d.to_dict())[-2:] == ["noise", "compared_pixels"]
     same = spotdiff.compare(scene, scene)
     assert same.identical and same.noise is None and same.to_dict()["identical"] is True
+
+
+def test_computing_never_loads_the_drawing_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, spotdiff\n"
+        "a = np.zeros((64, 64, 3), np.uint8); b = a.copy(); b[10:30, 10:30] = 200\n"
+        "d = spotdiff.compare(a, b, refine=True)\n"
+        "print(d.different, 'spotdiff.render' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_method_registry_says_what_the_engine_asks():
+    from spotdiff.metrics import METHODS
+
+    assert [m.name for m in METHODS.values() if m.auto_policy == "noise"] == ["color"]
+    assert {m.name for m in METHODS.values() if m.score_scale is not None} == {
+        "color", "absdiff", "pixel"}
+    assert [m.name for m in METHODS.values() if m.local_score] == ["ssim"]

@@ -18,7 +18,8 @@ import numpy as np
 import pytest
 
 import spotdiff
-import spotdiff.engine as engine
+import spotdiff.engine
+from spotdiff import threshold, windows
 from spotdiff.cli import main
 from spotdiff.errors import InputError
 
@@ -230,7 +231,7 @@ def test_jpeg_reencoding_gives_no_regions(name, quality):
     before = _photo(name)
     d = spotdiff.compare(before, _jpeg(before, quality))
     assert len(d.regions) == 0 and not d.different
-    assert d.info["noise"] >= engine.LOSSLESS_NOISE  # read as a lossy pair
+    assert d.info["noise"] >= threshold.LOSSLESS_NOISE  # read as a lossy pair
 
 
 def test_one_pixel_in_a_lossless_photo_is_a_difference():
@@ -292,9 +293,9 @@ def test_windowed_default_equals_the_whole_image_pass(monkeypatch):
                 cv2.LINE_AA)
     after[300, 400] = (0, 0, 0)  # one pixel
     after[305:309, 404:408] = (250, 250, 250)  # a faint speck next to it
-    assert engine._change_windows(before, after) is not None
+    assert windows.change_windows(before, after) is not None
     windowed = spotdiff.compare(before, after, ignore=[(590, 470, 640, 490)])
-    monkeypatch.setattr(engine, "_change_windows", lambda b, a: None)
+    monkeypatch.setattr(spotdiff.engine, "change_windows", lambda b, a: None)
     whole = spotdiff.compare(before, after, ignore=[(590, 470, 640, 490)])
     np.testing.assert_array_equal(windowed.mask, whole.mask)
     np.testing.assert_allclose(windowed.diff_map, whole.diff_map, atol=1e-3)
@@ -367,7 +368,7 @@ def test_an_edited_jpeg_saved_again_gives_the_edit_whole(name):
     before, after = _jpeg_pair_with_a_change(name)
     h, w = before.shape[:2]
     d = spotdiff.compare(before, after)
-    assert d.info["noise"] >= engine.LOSSLESS_NOISE
+    assert d.info["noise"] >= threshold.LOSSLESS_NOISE
     assert len(d.regions) == 1
     x0, y0, x1, y1 = d.regions.xyxy[0]
     truth = (w // 2, h - 90, w // 2 + 81, h - 29)
@@ -385,7 +386,7 @@ def test_a_thin_selection_does_not_make_a_jpeg_pair_lossless():
     only[100, :] = 255
     only[::9, ::9] = 255  # and a dotted grid
     d = spotdiff.compare(before, after, only_mask=only)
-    assert not d.different and d.info["noise"] >= engine.LOSSLESS_NOISE
+    assert not d.different and d.info["noise"] >= threshold.LOSSLESS_NOISE
 
 
 def test_ssim_score_restricted_is_the_mean_over_the_selection():
