@@ -1,4 +1,4 @@
-"""Background models for static cameras, and their CDnet evaluation.
+"""Background models for static cameras.
 
 Every model has one interface::
 
@@ -18,16 +18,8 @@ texture with feedback), ``reference`` (one clean frame), ``running``
 
 from __future__ import annotations
 
+from spotdiff._lazy import lazy_names
 from spotdiff.background._base import BackgroundModel, Foreground, Stages
-from spotdiff.background.cdnet import (
-    Confusion,
-    Sequence,
-    SequenceResult,
-    confusion,
-    evaluate_sequence,
-    find_sequences,
-    mean_metrics,
-)
 from spotdiff.background.consensus import ConsensusModel
 from spotdiff.background.opencv import CNTModel, GSOCModel, KNNModel, MOG2Model
 from spotdiff.background.reference import ReferenceModel
@@ -45,6 +37,11 @@ MODELS: dict[str, type[BackgroundModel]] = {
 }
 
 DEFAULT_MODEL = "consensus"
+
+#: The CDnet evaluation lives in spotdiff.evalset.cdnet (with the labelled
+#: pairs); its names are also found here, imported on first use.
+_EVALUATION = ("Confusion", "Sequence", "SequenceResult", "confusion", "evaluate_sequence",
+               "find_sequences", "mean_metrics")
 
 
 def create(name: str = DEFAULT_MODEL, **options: object) -> BackgroundModel:
@@ -85,3 +82,6 @@ __all__ = [
     "find_sequences",
     "mean_metrics",
 ]
+
+__getattr__ = lazy_names(__name__, dict.fromkeys(_EVALUATION, "spotdiff.evalset.cdnet"),
+                         set(__all__))[0]
