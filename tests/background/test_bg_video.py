@@ -67,7 +67,7 @@ def test_frames_of_different_sizes(tmp_path):
 
 @pytest.mark.data
 def test_the_video_that_aborts_opencv_is_an_input_error():
-    from conftest import require_data
+    from shared_data import require_data
 
     path = require_data("bgslibrary-dataset", "dataset", "demo.avi")
     with pytest.raises(InputError, match="crashed the video decoder|cannot|decodable"):
