@@ -1,7 +1,7 @@
 """Pictures: golden images, and annotators never draw on the caller's arrays.
 
 Regenerate the golden images (after a deliberate change to the drawing)
-with ``SPOTDIFF_UPDATE_GOLDEN=1 pytest tests/test_render.py``.
+with ``SPOTDIFF_UPDATE_GOLDEN=1 pytest tests/render/test_annotators.py``.
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from synthetic import enters_and_stops
 
 from spotdiff.errors import InputError
 from spotdiff.io.video import probe_video, read_frames
+from synthetic import enters_and_stops
 
 
 def _frames(n=12):

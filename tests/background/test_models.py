@@ -7,7 +7,6 @@ from dataclasses import replace
 import cv2
 import numpy as np
 import pytest
-from synthetic import camera_shake, enters_and_stops, lights_change, scene
 
 from spotdiff.background import (
     MODELS,
@@ -18,6 +17,7 @@ from spotdiff.background import (
     create,
 )
 from spotdiff.errors import InputError
+from synthetic import camera_shake, enters_and_stops, lights_change, scene
 
 OURS = ("consensus", "reference", "running")
 ALL = tuple(MODELS)

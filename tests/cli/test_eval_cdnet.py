@@ -7,6 +7,7 @@ import json
 import cv2
 import numpy as np
 import pytest
+
 from synthetic import enters_and_stops
 
 
