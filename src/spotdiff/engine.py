@@ -7,7 +7,7 @@ records the options used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import cv2
@@ -16,6 +16,7 @@ import numpy as np
 from spotdiff import mask as masks
 from spotdiff.errors import InputError
 from spotdiff.geometry import align_for_compare, apply_size_policy
+from spotdiff.geometry.align import Alignment
 from spotdiff.geometry.size import one_sided
 from spotdiff.identical import identical_answer
 from spotdiff.io.alpha import match_channels, opaque_views
@@ -33,8 +34,8 @@ from spotdiff.threshold import (
     LOSSLESS_NOISE,
     SHARP_FACTOR,
     Cleaning,
-    auto_settings,
     noise_floor_threshold,
+    settings,
 )
 from spotdiff.windows import WINDOW_CELL, change_windows
 
@@ -303,11 +304,114 @@ def compare(
     (True, 100, [[30, 10, 40, 20]])
     """
     opts = compare_options(options, **overrides)
-    method, size = opts.method, opts.size
-    m = get_method(method)
-    # what the selection stages did: recorded in the result
-    alignment = lighting = after_aligned = None
+    m = get_method(opts.method)
     img_b, img_a = load_pair(before, after, data_range=opts.data_range)
+    sel = _select(opts, img_b, img_a)
+    h, w, selected = sel.height, sel.width, sel.selected
+    found_by_stages: dict[str, Any] = dict(
+        alignment=sel.alignment, lighting=sel.lighting, after_aligned=sel.after_aligned)
+    if sel.identical():
+        return Diff(
+            **identical_answer(opts),
+            # read-only zero views: nothing to allocate (or clear) for a full frame
+            diff_map=np.broadcast_to(np.float32(0), (h, w)),
+            mask=np.broadcast_to(np.False_, (h, w)),
+            regions=Regions.empty(), before=img_b, after=img_a,
+            identical=True, **found_by_stages,
+        )
+    pb, pa = sel.before, sel.after
+    assert pb is not None and pa is not None  # decoded: not byte-identical files
+    rng = img_b.data_range
+
+    # the automatic threshold policy, or the threshold given
+    noise = estimate_noise(pb, pa, rng, selected) if m.auto_policy == "noise" else 0.0
+    if selected is not None:
+        # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
+        # so blurs, noise floors, hysteresis and the heat map never see padding
+        # or an ignored area (which may hold anything).
+        pa = pa.copy()
+        pa[~selected] = pb[~selected]
+    if m.auto_policy == "noise" and sel.resampled:
+        # an interpolated AFTER or a relit BEFORE is computed, not copied: its
+        # pixels are never expected bit-identical, so the pair is not lossless
+        noise = max(noise, LOSSLESS_NOISE)
+    t, clean = settings(opts, m, noise, (h, w))
+    noise_policy = opts.auto and m.auto_policy == "noise"
+    mopts = dict(opts.method_options)
+    if "include_aa" in m.compare_options:
+        mopts.setdefault("include_aa", opts.include_aa)
+
+    # difference -> mask -> regions, on the whole pair or on windows around its changes
+    stage = _Pass(
+        method=m, data_range=rng, method_options=mopts, t=t, otsu=opts.threshold == "otsu",
+        clean=clean, lossless=noise_policy and noise < LOSSLESS_NOISE,
+        noisy=noise_policy and noise >= LOSSLESS_NOISE, include_aa=opts.include_aa,
+        one_side=sel.one_side, refine=opts.refine, polygons=opts.polygons,
+    )
+    windows = None
+    if (stage.lossless and not stage.refine and sel.one_side is None and clean.blur == 0
+            and max(clean.open, clean.close, clean.merge_gap) <= WINDOW_CELL // 4):
+        windows = change_windows(pb, pa)
+    found = stage.run(pb, pa, selected) if windows is None else \
+        stage.run_windows(pb, pa, selected, windows)
+
+    # the decision and the record
+    fraction = found.changed / sel.compared if sel.compared else 0.0
+    different = (len(found.regions) > 0 and found.changed > opts.max_changed_pixels
+                 and fraction > opts.max_changed_fraction)
+    return Diff(
+        different=different,
+        changed_pixels=found.changed,
+        changed_fraction=fraction,
+        score=_score(m, found, sel),
+        diff_map=found.values,
+        mask=found.cleaned,
+        regions=found.regions,
+        method=opts.method,
+        threshold=float(found.t),
+        units=found.dmap.units,
+        options=record(opts, threshold=opts.threshold,
+                       cleaning={name: getattr(clean, name) for name in CLEANING}),
+        before=img_b,
+        after=img_a,
+        excluded=found.excluded,
+        noise=round(noise, 4) if m.auto_policy == "noise" else None,
+        noise_floor=found.noise_floor,
+        compared_pixels=sel.compared if selected is not None else None,
+        **found_by_stages,
+    )
+
+
+@dataclass
+class _Selection:
+    """The pair brought into one frame, and the pixels to compare."""
+
+    before: np.ndarray | None  # None for byte-identical files (never decoded)
+    after: np.ndarray | None
+    height: int
+    width: int
+    selected: np.ndarray | None  # bool (H, W) compared pixels; None: all
+    compared: int
+    one_side: tuple[np.ndarray, np.ndarray] | None  # pad-count's masks
+    resampled: bool  # AFTER interpolated or BEFORE relit: never bit-identical
+    same_bytes: bool
+    alignment: Alignment | None = None
+    lighting: dict[str, Any] | None = None
+    after_aligned: np.ndarray | None = None
+
+    def identical(self) -> bool:
+        """Nothing can differ: the same bytes, or the same pixels everywhere compared."""
+        pb, pa = self.before, self.after
+        return self.same_bytes or (
+            pb is not None and pa is not None and pb.shape == pa.shape
+            and self.selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
+            and (self.one_side is None or not self.one_side[1].any())  # pad-count: padding
+        )
+
+
+def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
+    """The selection stages: channels, the size policy or the alignment, the
+    lighting, and the compared pixels (ignored boxes, polygons and masks)."""
     if img_b.data_range != img_a.data_range:
         raise InputError(
             "bit depth",
@@ -317,9 +421,11 @@ def compare(
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
+    alignment = lighting = after_aligned = None
+    pb = pa = None
     unrestricted = opts.unrestricted
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
-    resampled = size == "resize"  # a resized AFTER is interpolated too
+    resampled = opts.size == "resize"  # a resized AFTER is interpolated too
     if same_bytes:  # byte-identical files: equal without decoding a pixel
         valid = one_side = None
         h, w = img_b.height, img_b.width
@@ -328,9 +434,9 @@ def compare(
         if pb.dtype != pa.dtype:
             pa = pa.astype(pb.dtype)
         # pad-count: pixels only one image covers count as changed (odiff)
-        one_side = one_sided(pb, pa) if size == "pad-count" else None
+        one_side = one_sided(pb, pa) if opts.size == "pad-count" else None
         if opts.align == "none":
-            pb, pa, valid = apply_size_policy(pb, pa, size)
+            pb, pa, valid = apply_size_policy(pb, pa, opts.size)
         else:  # AFTER into BEFORE's frame, whatever its size
             pa, shown, valid, alignment = align_for_compare(pb, pa, model=opts.align,
                                                             data_range=rng)
@@ -360,106 +466,20 @@ def compare(
     compared = h * w if selected is None else int(np.count_nonzero(selected))
     if compared == h * w:
         selected = None
+    return _Selection(before=pb, after=pa, height=h, width=w, selected=selected,
+                      compared=compared, one_side=one_side, resampled=resampled,
+                      same_bytes=same_bytes, alignment=alignment, lighting=lighting,
+                      after_aligned=after_aligned)
 
-    stages: dict[str, Any] = dict(alignment=alignment, lighting=lighting,
-                                  after_aligned=after_aligned)
-    identical = same_bytes or (
-        pb.shape == pa.shape and selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
-        and (one_side is None or not one_side[1].any())  # pad-count: padding differs
-    )
-    if identical:
-        return Diff(
-            **identical_answer(opts),
-            # read-only zero views: nothing to allocate (or clear) for a full frame
-            diff_map=np.broadcast_to(np.float32(0), (h, w)),
-            mask=np.broadcast_to(np.False_, (h, w)),
-            regions=Regions.empty(), before=img_b, after=img_a,
-            identical=True, **stages,
-        )
 
-    # the automatic threshold policy, or the threshold given
-    threshold = opts.threshold
-    noise_policy = opts.auto and m.auto_policy == "noise"
-    noise = estimate_noise(pb, pa, rng, selected) if m.auto_policy == "noise" else 0.0
-    if selected is not None:
-        # What is not compared cannot differ: AFTER takes BEFORE's pixels there,
-        # so blurs, noise floors, hysteresis and the heat map never see padding
-        # or an ignored area (which may hold anything).
-        pa = pa.copy()
-        pa[~selected] = pb[~selected]
-    mopts = dict(opts.method_options)
-    if "include_aa" in m.compare_options:
-        mopts.setdefault("include_aa", opts.include_aa)
-    if m.auto_policy == "noise" and resampled:
-        # an interpolated AFTER or a relit BEFORE is computed, not copied: its
-        # pixels are never expected bit-identical, so the pair is not lossless
-        noise = max(noise, LOSSLESS_NOISE)
-    if noise_policy:
-        t, clean = auto_settings(noise, (h, w))
-    else:
-        clean = Cleaning(close=0, fill_holes=False, min_area=1, merge_gap=0)
-        t = float(m.default_threshold)
-    if threshold == "otsu":
-        t = float("nan")
-    elif not opts.auto:
-        t = float(threshold)  # type: ignore[arg-type]  # a number: checked in the options
-    clean = replace(clean, **{name: getattr(opts, name) for name in CLEANING
-                              if getattr(opts, name) is not None})
-
-    stage = _Pass(
-        method=m, data_range=rng, method_options=mopts, t=t, otsu=threshold == "otsu",
-        clean=clean, lossless=noise_policy and noise < LOSSLESS_NOISE,
-        noisy=noise_policy and noise >= LOSSLESS_NOISE, include_aa=opts.include_aa,
-        one_side=one_side, refine=opts.refine, polygons=opts.polygons,
-    )
-    windows = None
-    if (stage.lossless and not stage.refine and one_side is None and clean.blur == 0
-            and max(clean.open, clean.close, clean.merge_gap) <= WINDOW_CELL // 4):
-        # lossless pair, changes in a small part of the image: the same
-        # stages on each window around them
-        windows = change_windows(pb, pa)
-    found = stage.run(pb, pa, selected) if windows is None else \
-        stage.run_windows(pb, pa, selected, windows)
-    dmap, raw_values, changed = found.dmap, found.values, found.changed
-    cleaned, excluded, t, regions = found.cleaned, found.excluded, found.t, found.regions
-
-    score = float(dmap.score)
-    if selected is not None and compared and m.score_scale is not None:
+def _score(method: Method, found: _Found, sel: _Selection) -> float:
+    """The method's score, over the compared pixels only."""
+    score = float(found.dmap.score)
+    h, w, selected, compared = sel.height, sel.width, sel.selected, sel.compared
+    if selected is not None and compared and method.score_scale is not None:
         # the pixels left out count as equal in the method's mean: take them out
         score = 1.0 - (1.0 - score) * (h * w) / compared
-    elif selected is not None and compared and m.local_score:
+    elif selected is not None and compared and method.local_score:
         # SSIM's windows reach across the edge of the selection: its mean there
-        score = 1.0 - float(np.mean(raw_values[selected]))
-    fraction = changed / compared if compared else 0.0
-    different = (len(regions) > 0 and changed > opts.max_changed_pixels
-                 and fraction > opts.max_changed_fraction)
-    recorded = record(opts, threshold=threshold, cleaning={
-        name: getattr(clean, name) for name in CLEANING})
-    if m.auto_policy == "noise":
-        noise_read: float | None = round(noise, 4)
-    else:
-        noise_read = None
-    if selected is not None:
-        compared_pixels: int | None = compared
-    else:
-        compared_pixels = None
-    return Diff(
-        different=different,
-        changed_pixels=changed,
-        changed_fraction=fraction,
-        score=score,
-        diff_map=raw_values,
-        mask=cleaned,
-        regions=regions,
-        method=method,
-        threshold=float(t),
-        units=dmap.units,
-        options=recorded,
-        before=img_b,
-        after=img_a,
-        excluded=excluded,
-        noise=noise_read,
-        noise_floor=found.noise_floor,
-        compared_pixels=compared_pixels,
-        **stages,
-    )
+        score = 1.0 - float(np.mean(found.values[selected]))
+    return score

@@ -12,13 +12,17 @@ threshold and no cleaning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from spotdiff import mask as masks
 from spotdiff.noise import LOSSY_FLOOR
-from spotdiff.options import LOSSLESS_THRESHOLD
+from spotdiff.options import CLEANING, LOSSLESS_THRESHOLD, CompareOptions
+
+if TYPE_CHECKING:
+    from spotdiff.metrics import Method
 
 #: Noise sigma (8-bit scale) below which a pair is treated as lossless (a
 #: pair that is not reads at least this much, see spotdiff.noise).
@@ -101,3 +105,26 @@ def auto_settings(noise: float, shape: tuple[int, int]) -> tuple[float, Cleaning
         min_area=max(16, int(60 * scale * scale)),
         merge_gap=max(4, int(round(8 * scale))),
     )
+
+
+def settings(options: CompareOptions, method: Method, noise: float,
+             shape: tuple[int, int]) -> tuple[float, Cleaning]:
+    """The threshold (NaN for Otsu's, found on the map) and the cleaning of
+    one compare: the method's automatic policy, then what the options give.
+
+    The ``"noise"`` policy chooses both from the pair's noise level
+    (:func:`auto_settings`); the default one is the method's default
+    threshold and no cleaning. A threshold or cleaning value in the options
+    replaces the policy's.
+    """
+    if options.auto and method.auto_policy == "noise":
+        t, clean = auto_settings(noise, shape)
+    else:
+        t, clean = float(method.default_threshold), Cleaning(
+            close=0, fill_holes=False, min_area=1, merge_gap=0)
+    if options.threshold == "otsu":
+        t = float("nan")
+    elif not options.auto:
+        t = float(options.threshold)  # type: ignore[arg-type]  # a number: checked
+    return t, replace(clean, **{name: getattr(options, name) for name in CLEANING
+                                if getattr(options, name) is not None})

@@ -122,14 +122,6 @@ def test_error_corrupt_and_unsupported(cli, pair, tmp_path):
     assert "an empty file" in err and "convert" not in err
 
 
-def test_error_size_mismatch_names_the_sizes(cli, pair, tmp_path, scene):
-    a, _ = pair
-    small = tmp_path / "small.png"
-    cv2.imwrite(str(small), scene[:50, :70].copy())
-    err = _error(cli, "compare", str(a), str(small))
-    assert "160x120" in err and "70x50" in err and "set size to 'pad'" in err
-
-
 @pytest.mark.parametrize(
     "args, needle",
     [

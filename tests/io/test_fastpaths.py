@@ -297,13 +297,6 @@ def test_cli_diff_image_refuses_a_directory(cli, tmp_path, scene):
     assert code == 2 and "expected a file path" in err and not (tmp_path / "diff.png").exists()
 
 
-def test_cli_same_bytes(cli, tmp_path, scene):
-    a = tmp_path / "a.png"
-    a.write_bytes(_png(scene))
-    code, out, err = cli("compare", str(a), str(a), "--json")
-    assert code == 0 and '"identical": true' in out and '"width": 160' in out
-
-
 def test_codec_switch_environment_variable(tmp_path, scene):
     """SPOTDIFF_PNG_CODEC=opencv: same answer from a fresh process."""
     a = tmp_path / "a.png"
