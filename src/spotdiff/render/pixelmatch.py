@@ -87,8 +87,8 @@ class PixelmatchDiffAnnotator:
     The picture matches pixelmatch 7.2.0's output exactly for a pair
     compared with ``method="pixel"`` and default cleaning (no morphology),
     where the final mask is exactly the counted pixels. Changed pixels are
-    those of the final mask (so ignored areas stay gray and ``--size
-    pad-count``'s one-sided pixels are drawn); anti-aliased pixels are those
+    those of the final mask (so ignored areas stay gray and
+    ``size="pad-count"``'s one-sided pixels are drawn); anti-aliased pixels are those
     above the threshold that the method explained away.
 
     Examples
