@@ -254,7 +254,7 @@ def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
     return header[0], header[1]
 
 
-def compare_options(args: argparse.Namespace) -> CompareOptions:
+def options_from_args(args: argparse.Namespace) -> CompareOptions:
     """The compare's options from the command line, in one step: every
     option of :class:`spotdiff.CompareOptions` has the flag of its name
     (``min_area`` is ``--min-area``); the pixelmatch options are gathered
@@ -337,7 +337,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     pictures = _pictures(args.pictures)
     _check_outputs(args)
     _check_picture_style(args, pictures)
-    options = compare_options(args)
+    options = options_from_args(args)
     payload = same_bytes_payload(args, before, after, options)
     if payload is None:
         if streams.own_process:  # only the full compare allocates enough to care
