@@ -29,7 +29,7 @@ def _cell(row: dict) -> str:
 
 def main() -> int:
     from spotdiff.background import create, evaluate_sequence, find_sequences, mean_metrics
-    from spotdiff.background.cdnet import clean_plate
+    from spotdiff.evalset.cdnet import clean_plate
 
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data",

@@ -1,14 +1,16 @@
-"""Shared fixtures: the third-party data folder and small synthetic images."""
+"""Shared fixtures: the third-party data folder, a small synthetic image,
+and the command line run in-process."""
 
 from __future__ import annotations
 
-import os
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from shared_data import shared_data_dir
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -25,12 +27,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reporter.write_line(pytest_report_header(session.config))
 
 
-def shared_data_dir() -> Path:
-    """``$SPOTDIFF_DATA``, or ``../shared/data`` beside the repository root."""
-    env = os.environ.get("SPOTDIFF_DATA")
-    return Path(env) if env else REPO.parent / "shared" / "data"
-
-
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
     """The shared third-party data; skips the test when it is absent."""
@@ -40,12 +36,18 @@ def data_dir() -> Path:
     return path
 
 
-def require_data(*parts: str) -> Path:
-    """A path inside the shared data, or skip with the reason."""
-    path = shared_data_dir().joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"third-party test data not found: {path} (set SPOTDIFF_DATA)")
-    return path
+@pytest.fixture
+def cli() -> Callable[..., tuple[int, str, str]]:
+    """The command line, run in-process: ``cli("compare", a, b, "--json")``
+    gives ``(exit code, stdout, stderr)``."""
+    from spotdiff.cli import main
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        out, err = io.StringIO(), io.StringIO()
+        code = main([str(a) for a in argv], stdout=out, stderr=err)
+        return code, out.getvalue(), err.getvalue()
+
+    return run
 
 
 @pytest.fixture

@@ -102,7 +102,8 @@ def test_size_mismatch_message_names_sizes_and_options(scene):
     with pytest.raises(InputError) as info:
         spotdiff.compare(scene, scene[:100, :150])
     msg = str(info.value)
-    assert "160x120" in msg and "150x100" in msg and "--size" in msg
+    assert "160x120" in msg and "150x100" in msg and "set size to 'pad'" in msg
+    assert "--" not in msg  # the library names its options, not the command line's flags
 
 
 def test_ignore_boxes(scene):
@@ -190,7 +191,7 @@ def test_identical_inputs_report_the_same_json_shape(scene, method):
 @pytest.mark.parametrize("shape", [(100, 130, 3), (97, 131, 1), (64, 64, 4), (33, 70, 3)])
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_differing_cells_mark_exactly_the_cells_with_a_changed_sample(shape, dtype):
-    from spotdiff.engine import _differing_cells
+    from spotdiff.windows import differing_cells as _differing_cells
 
     rng = np.random.default_rng(1)
     a = rng.integers(0, 50, shape).astype(dtype)
@@ -213,5 +214,42 @@ def test_identical_arrays_give_read_only_zero_maps_that_render():
     assert not d.diff_map.any() and not d.mask.any() and d.mask.dtype == np.bool_
     with pytest.raises(ValueError):
         d.mask[0, 0] = True  # a shared view, not a buffer to write into
-    assert render.MaskAnnotator().annotate(d).max() == 0
-    assert render.HeatmapAnnotator().annotate(d).shape == (40, 50, 3)
+    assert render.pictures.mask(d).max() == 0
+    assert render.pictures.heatmap(d).shape == (40, 50, 3)
+    assert render.pictures.overlay(d).shape == (40, 50, 3)
+
+
+def test_diff_fields_are_typed_and_the_json_carries_no_arrays(scene):
+    after = scene.copy()
+    after[5:25, 5:25] = 0
+    d = spotdiff.compare(scene, after, ignore=[(100, 100, 160, 120)])
+    assert isinstance(d.before, spotdiff.Image) and isinstance(d.after, spotdiff.Image)
+    assert d.noise == 0.0 and d.compared_pixels == 160 * 120 - 60 * 20
+    assert d.alignment is None and d.lighting is None and d.after_aligned is None
+    assert not d.identical
+    assert list(d.to_dict())[-2:] == ["noise", "compared_pixels"]
+    same = spotdiff.compare(scene, scene)
+    assert same.identical and same.noise is None and same.to_dict()["identical"] is True
+
+
+def test_computing_never_loads_the_drawing_code():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np, spotdiff\n"
+        "a = np.zeros((64, 64, 3), np.uint8); b = a.copy(); b[10:30, 10:30] = 200\n"
+        "d = spotdiff.compare(a, b, refine=True)\n"
+        "print(d.different, 'spotdiff.render' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "False"]
+
+
+def test_the_method_registry_says_what_the_engine_asks():
+    from spotdiff.metrics import METHODS
+
+    assert [m.name for m in METHODS.values() if m.auto_policy == "noise"] == ["color"]
+    assert {m.name for m in METHODS.values() if m.score_scale is not None} == {
+        "color", "absdiff", "pixel"}
+    assert [m.name for m in METHODS.values() if m.local_score] == ["ssim"]

@@ -15,6 +15,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI star
 __version__ = "0.1.0"
 
 __all__ = [
+    "CompareOptions",
     "Diff",
     "Image",
     "InputError",
@@ -28,6 +29,7 @@ __all__ = [
 #: Public name -> the module that defines it.
 _LAZY = {
     "compare": "spotdiff.engine",
+    "CompareOptions": "spotdiff.options",
     "InputError": "spotdiff.errors",
     "MissingExtraError": "spotdiff.errors",
     "Image": "spotdiff.io.image",
@@ -40,8 +42,9 @@ if TYPE_CHECKING:  # static checkers and IDEs see ordinary imports
     from spotdiff.engine import compare
     from spotdiff.errors import InputError, MissingExtraError
     from spotdiff.io.image import Image, load_image
+    from spotdiff.options import CompareOptions
     from spotdiff.result import Diff, Regions
 
 
 __getattr__, __dir__ = lazy_names(
-    __name__, _LAZY, set(__all__) | {"background", "cli", "io", "metrics", "render"})
+    __name__, _LAZY, set(__all__) | {"background", "cli", "io", "metrics", "outputs", "render"})

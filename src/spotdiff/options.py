@@ -1,30 +1,51 @@
-"""The options of a compare: their checks, and the record a result keeps.
+"""The options of a compare: one frozen, validated value, and its record.
 
-:func:`spotdiff.engine.compare` checks its options and records them here,
-and so does the command line when it answers byte-identical files before
-importing the engine: one set of rules and messages for both. Nothing here
-imports numpy.
+:class:`CompareOptions` is built once by each front end (the library's
+keywords, the command line, a config file, a test fixture) and passed down
+the pipeline; it checks every value when it is made, with messages that name
+the option. What depends on the images (a kernel larger than the image, a box
+outside it) is checked by :meth:`CompareOptions.check_size` once the size is
+known. :meth:`CompareOptions.to_dict` is the ``options`` record of a result's
+JSON.
+
+Nothing here imports numpy: the command line builds the options, and answers
+byte-identical files from them, before numpy and OpenCV are loaded.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
 from spotdiff.errors import InputError
-from spotdiff.metrics import get_method
+from spotdiff.metrics import DEFAULT_METHOD, get_method
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 if TYPE_CHECKING:
     from typing import Any
 
+Box = tuple[int, int, int, int]
+Point = tuple[float, float]
+
 #: Lossless pairs: ΔE above this (one just-noticeable difference) is a
 #: change; the automatic threshold of the ``color`` method on them.
 LOSSLESS_THRESHOLD = 1.0
+#: Size policies: what to do when the sizes differ (see spotdiff.geometry.size).
+SIZE_POLICIES = ("error", "pad", "pad-count", "crop", "resize")
+#: Registration models (see spotdiff.geometry.align).
+ALIGN_MODELS = ("none", "translation", "similarity", "affine", "homography", "auto")
+#: The pixel method's arithmetic and anti-aliasing rules, and its backgrounds
+#: for semi-transparent pixels.
+PIXEL_VARIANTS = ("pixelmatch", "odiff")
+ALPHA_BLENDS = ("checkerboard", "white")
+#: The cleaning options a result records after the threshold (resolved when automatic).
+CLEANING = ("blur", "open", "close", "fill_holes", "min_area", "merge_gap")
 
 
 def check_number(name: str, value: Any, *, low: float, high: float | None = None) -> float:
     """``value`` as a float within [low, high], or an :class:`InputError` naming ``name``."""
+    if isinstance(value, bool):
+        raise InputError(name, expected="a number", got=repr(value))
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -36,104 +57,295 @@ def check_number(name: str, value: Any, *, low: float, high: float | None = None
     return v
 
 
-def check_gates(max_changed_pixels: Any, max_changed_fraction: Any) -> tuple[int, float]:
-    """The decision gates, checked: ``(max_changed_pixels, max_changed_fraction)``."""
-    return (int(check_number("max_changed_pixels", max_changed_pixels, low=0)),
-            check_number("max_changed_fraction", max_changed_fraction, low=0, high=1))
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InputError(name, expected="one of " + ", ".join(choices), got=repr(value),
+                         fix=f"set {name} to one of those")
+    return value  # type: ignore[no-any-return]
 
 
-def check_sizes(
-    height: int, width: int, *, blur: Any, open: Any, close: Any, merge_gap: Any,
-    min_area: Any, threshold: Any,
-) -> tuple[float | None, int | None, int | None, int | None, int | None, float | str | None]:
-    """Check the sizes the user gave against the compared image's size.
+def _box(value: Any) -> Box:
+    try:
+        x0, y0, x1, y1 = (int(v) for v in value)
+    except (TypeError, ValueError):
+        raise InputError("ignore box", expected="four integers x0,y0,x1,y1",
+                         got=repr(value)) from None
+    return x0, y0, x1, y1
 
-    A kernel larger than the image does nothing more but can exhaust
-    memory, so the sizes are capped by the larger side (``min_area`` by the
-    pixel count); the threshold must be a number >= 0, ``"auto"``,
-    ``"otsu"`` or None. Checked in this order; the first bad value raises.
 
-    Returns
-    -------
-    blur, open, close, merge_gap, min_area, threshold
-        Checked (None where not given).
+def _polygon(value: Any) -> tuple[Point, ...]:
+    points = value.tolist() if hasattr(value, "tolist") else value
+    try:
+        out = tuple((p[0], p[1]) for p in points if len(p) == 2)
+        ok = len(out) == len(points) and len(out) >= 3 and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for p in out for v in p)
+    except TypeError:
+        ok = False
+    if not ok:
+        shape = getattr(value, "shape", None)
+        raise InputError("ignore polygon", expected="at least 3 x,y points",
+                         got=f"shape {shape}" if shape is not None else repr(value))
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equality that also holds for arrays (masks given as pixels), without numpy."""
+    if a is b:
+        return True
+    if hasattr(a, "shape") or hasattr(b, "shape"):
+        return getattr(a, "shape", None) == getattr(b, "shape", None) and bool((a == b).all())
+    return bool(a == b)
+
+
+@dataclass(frozen=True, eq=False)
+class CompareOptions:
+    """Everything a compare is told, checked when made.
+
+    The fields follow the pipeline's stages; each is also a keyword of
+    :func:`spotdiff.compare`, where it overrides the ``options`` given.
+
+    Parameters
+    ----------
+    method : {"color", "absdiff", "pixel", "ssim", "msssim"}
+        **Difference**: the method (see :mod:`spotdiff.metrics`).
+    method_options : dict, optional
+        **Difference**: extra keyword arguments of the method function; for
+        ``pixel``, ``variant`` ("pixelmatch" or "odiff") and ``alpha_blend``
+        ("checkerboard" or "white"). Kept as sorted ``(key, value)`` pairs.
+    data_range : float, optional
+        **Input**: full intensity of float arrays.
+    size : {"error", "pad", "pad-count", "crop", "resize"}
+        **Selection**: what to do when the sizes differ (without ``align``).
+    align : {"none", "translation", "similarity", "affine", "homography", "auto"}
+        **Selection**: register AFTER onto BEFORE first (``size`` must then
+        stay ``"error"``).
+    ignore_lighting : bool
+        **Selection**: explain away a smooth change of light first.
+    ignore : sequence of (x0, y0, x1, y1)
+        **Selection**: boxes (exclusive max) never reported as changed.
+    ignore_polygons : sequence of (k, 2) points
+        **Selection**: polygons never reported as changed.
+    ignore_mask, only_mask : path or ndarray, optional
+        **Selection**: nonzero pixels are ignored / the only ones compared.
+    threshold : float, "auto" or "otsu"
+        **Cleaning**: threshold on the difference map in the method's units;
+        ``"auto"`` (or None) the method's automatic policy
+        (:mod:`spotdiff.threshold`).
+    blur, open, close, fill_holes, min_area, merge_gap
+        **Cleaning** of the mask; None: the automatic policy's choice.
+    include_aa : bool
+        **Cleaning**: count anti-aliased pixels as changes.
+    refine : bool
+        **Cleaning**: refine each region's outline with GrabCut.
+    max_changed_pixels, max_changed_fraction
+        **Gates**: the pair counts as different only above both.
+    polygons : bool
+        **Regions**: trace region contours.
+
+    Examples
+    --------
+    >>> import pickle, spotdiff
+    >>> opts = spotdiff.CompareOptions(method="absdiff", min_area=4)
+    >>> pickle.loads(pickle.dumps(opts)) == opts
+    True
+    >>> opts.replace(min_area=9).min_area
+    9
     """
-    side = max(height, width)
-    if blur is not None:
-        blur = check_number("blur", blur, low=0, high=side)
-    if open is not None:
-        open = int(check_number("open", open, low=0, high=side))
-    if close is not None:
-        close = int(check_number("close", close, low=0, high=side))
-    if merge_gap is not None:
-        merge_gap = int(check_number("merge_gap", merge_gap, low=0, high=side))
-    if min_area is not None:
-        min_area = max(1, int(check_number("min_area", min_area, low=0, high=height * width)))
-    if threshold not in (None, "auto", "otsu"):
-        threshold = check_number("threshold", threshold, low=0)
-    return blur, open, close, merge_gap, min_area, threshold
+
+    method: str = DEFAULT_METHOD
+    #: given as a dict; kept as sorted (key, value) pairs
+    method_options: dict[str, Any] | tuple[tuple[str, Any], ...] = ()
+    data_range: float | None = None
+    size: str = "error"
+    align: str = "none"
+    ignore_lighting: bool = False
+    ignore: tuple[Box, ...] = ()
+    ignore_polygons: tuple[tuple[Point, ...], ...] = ()
+    ignore_mask: Any = None
+    only_mask: Any = None
+    threshold: float | str | None = "auto"
+    blur: float | None = None
+    open: int | None = None
+    close: int | None = None
+    fill_holes: bool | None = None
+    min_area: int | None = None
+    merge_gap: int | None = None
+    include_aa: bool = False
+    refine: bool = False
+    max_changed_pixels: int = 0
+    max_changed_fraction: float = 0.0
+    polygons: bool = True
+
+    def __post_init__(self) -> None:
+        # Checked in the order the engine always used: the method, the gates,
+        # the alignment, then the cleaning sizes and the threshold.
+        put = object.__setattr__
+        get_method(self.method)
+        put(self, "max_changed_pixels",
+            int(check_number("max_changed_pixels", self.max_changed_pixels, low=0)))
+        put(self, "max_changed_fraction",
+            check_number("max_changed_fraction", self.max_changed_fraction, low=0, high=1))
+        _choice("align", self.align, ALIGN_MODELS)
+        _choice("size", self.size, SIZE_POLICIES)
+        if self.align != "none" and self.size != "error":
+            raise InputError(
+                "size with align",
+                expected="no size policy when aligning (alignment warps AFTER into BEFORE's "
+                "frame, whatever its size)",
+                got=f"size={self.size!r}, align={self.align!r}",
+                fix="leave size at 'error', or set align to 'none'",
+            )
+        if self.blur is not None:
+            put(self, "blur", check_number("blur", self.blur, low=0))
+        for name in ("open", "close", "merge_gap"):
+            value = getattr(self, name)
+            if value is not None:
+                put(self, name, int(check_number(name, value, low=0)))
+        if self.min_area is not None:
+            put(self, "min_area", max(1, int(check_number("min_area", self.min_area, low=0))))
+        if self.threshold not in (None, "auto", "otsu"):
+            put(self, "threshold", check_number("threshold", self.threshold, low=0))
+        if self.fill_holes is not None:
+            put(self, "fill_holes", bool(self.fill_holes))
+        for name in ("ignore_lighting", "include_aa", "refine", "polygons"):
+            put(self, name, bool(getattr(self, name)))
+        put(self, "ignore", tuple(_box(b) for b in self.ignore))
+        put(self, "ignore_polygons", tuple(_polygon(p) for p in self.ignore_polygons))
+        mopts = self.method_options
+        if mopts is None:
+            mopts = ()
+        items = mopts.items() if isinstance(mopts, dict) else mopts
+        try:
+            put(self, "method_options", tuple(sorted((str(k), v) for k, v in items)))
+        except (TypeError, ValueError):
+            raise InputError("method_options", expected="a dict of keyword arguments",
+                             got=repr(mopts)) from None
+        if self.method == "pixel":
+            # each value here; whether they go together (odiff blends on white)
+            # is the method's to say when it runs: identical inputs never run it
+            given = dict(self.method_options)
+            _choice("variant", given.get("variant", "pixelmatch"), PIXEL_VARIANTS)
+            if given.get("alpha_blend") is not None:
+                _choice("alpha_blend", given["alpha_blend"], ALPHA_BLENDS)
+
+    # -- building -------------------------------------------------------------------------
+    def replace(self, **changes: Any) -> CompareOptions:
+        """A copy with some fields changed (checked like a new one)."""
+        if not changes:
+            return self
+        unknown = sorted(set(changes) - {f.name for f in fields(self)})
+        if unknown:
+            raise TypeError(f"unknown compare option(s): {', '.join(unknown)} "
+                            "(see help(spotdiff.CompareOptions))")
+        return replace(self, **changes)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CompareOptions):
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # masks may be arrays
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def auto(self) -> bool:
+        """The threshold is the method's automatic one."""
+        return self.threshold in (None, "auto")
+
+    @property
+    def unrestricted(self) -> bool:
+        """Every pixel is compared: no ignored boxes, polygons or masks, no
+        only-mask (then byte-identical files are equal without a pixel read)."""
+        return not (self.ignore or self.ignore_polygons) and self.ignore_mask is None \
+            and self.only_mask is None
+
+    def check_size(self, height: int, width: int) -> None:
+        """Check what depends on the compared image's size.
+
+        A kernel larger than the image does nothing more but can exhaust
+        memory, so the sizes are capped by the larger side (``min_area`` by
+        the pixel count); ignore boxes and polygons must lie inside the
+        image. Checked in this order; the first bad value raises.
+        """
+        side = max(height, width)
+        for name in ("blur", "open", "close", "merge_gap"):
+            value = getattr(self, name)
+            if value is not None:
+                check_number(name, value, low=0, high=side)
+        if self.min_area is not None:
+            check_number("min_area", self.min_area, low=0, high=height * width)
+        for x0, y0, x1, y1 in self.ignore:
+            if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
+                raise InputError(
+                    "ignore box",
+                    expected=f"0 <= x0 < x1 <= {width} and 0 <= y0 < y1 <= {height} "
+                    "(x1, y1 exclusive, in BEFORE's pixels)",
+                    got=f"{x0},{y0},{x1},{y1}",
+                    fix="fix the box so that it lies inside the image",
+                )
+        for poly in self.ignore_polygons:
+            if any(x < 0 or y < 0 or x > width or y > height for x, y in poly):
+                raise InputError("ignore polygon", expected=f"points inside {width}x{height}",
+                                 got=[list(p) for p in poly],  # type: ignore[arg-type]
+                                 fix="clip the polygon to the image")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``options`` record of a result's JSON (key order included).
+
+        Masks are recorded by file name (None for arrays), polygons by their
+        count; the threshold and the cleaning as given (None: automatic; a
+        result records what was applied, see :func:`record`).
+        """
+        out: dict[str, Any] = {
+            "method": self.method,
+            "size": self.size,
+            "align": self.align,
+            "ignore_lighting": self.ignore_lighting,
+            "refine": self.refine,
+            "ignore": [list(b) for b in self.ignore],
+            "ignore_polygons": len(self.ignore_polygons),
+            "ignore_mask": _mask_name(self.ignore_mask),
+            "only_mask": _mask_name(self.only_mask),
+            "max_changed_pixels": self.max_changed_pixels,
+            "max_changed_fraction": self.max_changed_fraction,
+            "include_aa": self.include_aa,
+        }
+        if self.method == "pixel":  # the pixelmatch options, also needed to redraw its diff image
+            given = dict(self.method_options)
+            out["variant"] = given.get("variant", "pixelmatch")
+            out["alpha_blend"] = given.get("alpha_blend") or (
+                "white" if out["variant"] == "odiff" else "checkerboard")
+        out["threshold"] = self.threshold
+        out.update((name, getattr(self, name)) for name in CLEANING)
+        return out
 
 
-def is_unrestricted(ignore: Sequence[Any], ignore_polygons: Sequence[Any], ignore_mask: Any,
-                 only_mask: Any) -> bool:
-    """Whether every pixel is compared: no ignored boxes, polygons or masks,
-    no only-mask (then byte-identical files are equal without a pixel read)."""
-    return not (len(ignore) or len(ignore_polygons)) and ignore_mask is None \
-        and only_mask is None
+def _mask_name(mask: Any) -> str | None:
+    return None if mask is None or hasattr(mask, "shape") else str(mask)
 
 
-def recorded_options(
-    *, method: str, size: str, align: str, ignore_lighting: bool, refine: bool,
-    boxes: Sequence[Sequence[int]], ignore_polygons: int, ignore_mask: str | None,
-    only_mask: str | None, max_changed_pixels: int, max_changed_fraction: float,
-    include_aa: bool, method_options: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """The options a result records (its ``options``, JSON-ready), before the
-    threshold and the cleaning, which come last.
-
-    ``boxes`` are the checked ignore boxes; ``ignore_polygons`` their count;
-    ``ignore_mask``/``only_mask`` the masks' file names (None for arrays).
-    """
-    options: dict[str, Any] = {
-        "method": method,
-        "size": size,
-        "align": align,
-        "ignore_lighting": bool(ignore_lighting),
-        "refine": bool(refine),
-        "ignore": [list(b) for b in boxes],
-        "ignore_polygons": ignore_polygons,
-        "ignore_mask": ignore_mask,
-        "only_mask": only_mask,
-        "max_changed_pixels": max_changed_pixels,
-        "max_changed_fraction": max_changed_fraction,
-        "include_aa": include_aa,
-    }
-    if method == "pixel":  # the pixelmatch options, also needed to redraw its diff image
-        popts = method_options or {}
-        options["variant"] = popts.get("variant", "pixelmatch")
-        options["alpha_blend"] = popts.get("alpha_blend") or (
-            "white" if options["variant"] == "odiff" else "checkerboard")
-    return options
-
-
-def identical_fields(method: str, threshold: float | str | None,
-                     options: dict[str, Any]) -> dict[str, Any]:
-    """What a result says of identical inputs, beyond the arrays and the size.
-
-    Nothing changed; the threshold and units are those a full run of the
-    method would report (the ``color`` method's automatic threshold is the
-    lossless one: identical inputs carry no noise). ``threshold`` is the
-    checked one (see :func:`check_sizes`), ``options`` the recorded ones.
-    """
-    m = get_method(method)
-    if method == "color" and threshold in (None, "auto"):
-        applied = LOSSLESS_THRESHOLD
-    elif isinstance(threshold, (int, float)):
-        applied = float(threshold)
+def record(options: CompareOptions, *, threshold: float | str | None,
+           cleaning: dict[str, Any] | None) -> dict[str, Any]:
+    """A result's ``options``: the options' record with the threshold and the
+    cleaning applied (a number for a numeric threshold, the policy's name
+    otherwise); ``cleaning`` None for identical inputs, where none ran."""
+    out = options.to_dict()
+    out["threshold"] = threshold
+    if cleaning is None:
+        for name in CLEANING:
+            del out[name]
     else:
-        applied = float(m.default_threshold)
-    return {
-        "different": False, "changed_pixels": 0, "changed_fraction": 0.0, "score": 1.0,
-        "method": method, "units": m.units, "threshold": applied,
-        "options": {**options, "threshold": threshold},
-    }
+        out.update(cleaning)
+    return out
+
+
+def compare_options(options: CompareOptions | None = None, **overrides: Any) -> CompareOptions:
+    """``options`` (default: all defaults) with ``overrides`` applied: what
+    :func:`spotdiff.compare` runs with."""
+    if options is None:
+        return CompareOptions(**overrides)
+    if not isinstance(options, CompareOptions):
+        raise InputError("options", expected="a spotdiff.CompareOptions",
+                         got=type(options).__name__,
+                         fix="build one with spotdiff.CompareOptions(...) or pass keywords")
+    return options.replace(**overrides)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from spotdiff.geometry.align import Alignment
+    from spotdiff.io.image import Image
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,6 +32,10 @@ class Regions:
         float64 (n,): maximum of the difference map in the region.
     polygons : list of ndarray
         Per region, a list of outer contours, each int32 (k, 2) ``x, y``.
+    extra : dict of str to ndarray
+        Further columns, one value per region (a track id, a zone name), each
+        an (n,) array; carried through indexing and concatenation and
+        written by :meth:`to_list`.
     """
 
     xyxy: np.ndarray
@@ -35,6 +44,7 @@ class Regions:
     strength: np.ndarray
     peak: np.ndarray
     polygons: list[list[np.ndarray]] = field(default_factory=list)
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         n = len(self.area)
@@ -42,6 +52,10 @@ class Regions:
             raise ValueError(f"inconsistent region arrays: xyxy {self.xyxy.shape}, area ({n},)")
         if len(self.strength) != n or len(self.peak) != n or len(self.polygons) != n:
             raise ValueError("inconsistent region arrays: strength/peak/polygons length")
+        for name, column in self.extra.items():
+            if not isinstance(column, np.ndarray) or len(column) != n:
+                raise ValueError(f"extra column {name!r}: expected an array of {n} values, got "
+                                 f"{getattr(column, 'shape', type(column).__name__)}")
 
     @classmethod
     def empty(cls) -> Regions:
@@ -54,8 +68,68 @@ class Regions:
             polygons=[],
         )
 
+    @classmethod
+    def concatenate(cls, parts: Sequence[Regions]) -> Regions:
+        """The regions of all ``parts``, in their order (not re-sorted: see
+        :meth:`largest_first`). Extra columns must be the same in every part."""
+        parts = list(parts)
+        if not parts:
+            return cls.empty()
+        names = [sorted(p.extra) for p in parts]
+        if any(n != names[0] for n in names):
+            raise ValueError(f"extra columns differ between the parts: {names}")
+        return cls(
+            xyxy=np.concatenate([p.xyxy for p in parts]),
+            area=np.concatenate([p.area for p in parts]),
+            centroid=np.concatenate([p.centroid for p in parts]),
+            strength=np.concatenate([p.strength for p in parts]),
+            peak=np.concatenate([p.peak for p in parts]),
+            polygons=[polys for p in parts for polys in p.polygons],
+            extra={k: np.concatenate([p.extra[k] for p in parts]) for k in names[0]},
+        )
+
+    def merge(self, other: Regions) -> Regions:
+        """These regions and ``other``'s, largest first."""
+        return Regions.concatenate([self, other]).largest_first()
+
+    def largest_first(self) -> Regions:
+        """The same regions ordered by area, largest first (stable)."""
+        return self[np.argsort(-self.area, kind="stable")]
+
+    def translate(self, dx: int, dy: int) -> Regions:
+        """The regions moved by ``(dx, dy)`` pixels (from a window to its frame)."""
+        if dx == 0 and dy == 0:
+            return self
+        offset = np.array([dx, dy], np.int32)
+        return replace(
+            self,
+            xyxy=self.xyxy + np.array([dx, dy, dx, dy], np.int64),
+            centroid=self.centroid + np.array([dx, dy], np.float64),
+            polygons=[[poly + offset for poly in polys] for polys in self.polygons],
+        )
+
+    def with_column(self, name: str, values: Any) -> Regions:
+        """A copy with the extra column ``name`` set to ``values`` ((n,))."""
+        return replace(self, extra={**self.extra, name: np.asarray(values)})
+
     def __len__(self) -> int:
         return len(self.area)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Regions):
+            return NotImplemented
+        return (
+            len(self) == len(other)
+            and all(np.array_equal(getattr(self, k), getattr(other, k))
+                    for k in ("xyxy", "area", "centroid", "strength", "peak"))
+            and sorted(self.extra) == sorted(other.extra)
+            and all(np.array_equal(v, other.extra[k]) for k, v in self.extra.items())
+            and all(len(a) == len(b)
+                    and all(np.array_equal(p, q) for p, q in zip(a, b, strict=True))
+                    for a, b in zip(self.polygons, other.polygons, strict=True))
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # arrays
 
     def __getitem__(self, index: Any) -> Regions:
         """Select regions by int, slice, int array or boolean mask."""
@@ -69,6 +143,7 @@ class Regions:
             strength=self.strength[idx],
             peak=self.peak[idx],
             polygons=[self.polygons[i] for i in np.atleast_1d(idx)],
+            extra={k: v[idx] for k, v in self.extra.items()},
         )
 
     @property
@@ -88,6 +163,7 @@ class Regions:
             }
             if polygons:
                 item["polygons"] = [p.tolist() for p in self.polygons[i]]
+            item.update((k, v[i].item()) for k, v in self.extra.items())
             out.append(item)
         return out
 
@@ -121,8 +197,31 @@ class Diff:
         The difference method used.
     threshold : float
         The threshold applied to ``diff_map`` (resolved when automatic).
+    units : str
+        What ``diff_map`` measures.
     options : dict
-        Every option used, JSON-ready.
+        Every option used, JSON-ready (:meth:`spotdiff.CompareOptions.to_dict`
+        with the threshold and cleaning applied).
+    before, after : Image
+        The inputs as loaded.
+    excluded : ndarray or None
+        bool (H, W): pixels the method explained away (anti-aliasing).
+    identical : bool
+        The inputs were identical: answered without a difference map.
+    noise : float or None
+        The pair's noise reading (σ, 8-bit scale; ``color`` method).
+    noise_floor : float or None
+        Median local noise floor of a noisy pair (ΔE; ``color``, automatic).
+    compared_pixels : int or None
+        Pixels compared, when a selection (ignored areas, a size policy,
+        alignment) left some out.
+    alignment : Alignment or None
+        The registration of AFTER onto BEFORE (``align``).
+    lighting : dict or None
+        The lighting estimate explained away (``ignore_lighting``).
+    after_aligned : ndarray or None
+        AFTER warped into BEFORE's frame, when alignment moved it (what the
+        pictures show as AFTER).
     """
 
     different: bool
@@ -136,10 +235,34 @@ class Diff:
     threshold: float
     units: str
     options: dict[str, Any]
-    before: Any = None
-    after: Any = None
+    before: Image
+    after: Image
     excluded: np.ndarray | None = None
-    info: dict[str, Any] = field(default_factory=dict)
+    identical: bool = False
+    noise: float | None = None
+    noise_floor: float | None = None
+    compared_pixels: int | None = None
+    alignment: Alignment | None = None
+    lighting: dict[str, Any] | None = None
+    after_aligned: np.ndarray | None = None
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """What the stages reported, JSON-ready, as the result's JSON carries it."""
+        out: dict[str, Any] = {}
+        if self.identical:
+            out["identical"] = True
+        if self.alignment is not None:
+            out["alignment"] = self.alignment.to_dict()
+        if self.lighting is not None:
+            out["lighting"] = self.lighting
+        if self.noise_floor is not None:
+            out["noise_floor"] = self.noise_floor
+        if self.noise is not None:
+            out["noise"] = self.noise
+        if self.compared_pixels is not None:
+            out["compared_pixels"] = self.compared_pixels
+        return out
 
     @property
     def height(self) -> int:

@@ -20,8 +20,7 @@ def summary(
     """The JSON-ready summary of a result (numbers as Python scalars).
 
     ``regions`` are the regions as :meth:`spotdiff.result.Regions.to_list`
-    gives them; ``info`` keys starting with ``_`` carry arrays for drawing
-    and are left out.
+    gives them; ``info`` what the stages reported (:attr:`spotdiff.result.Diff.info`).
     """
     from spotdiff import __version__
 
@@ -40,5 +39,5 @@ def summary(
         "region_count": len(regions),
         "regions": regions,
         "options": options,
-        **{k: v for k, v in info.items() if not k.startswith("_")},
+        **info,
     }

@@ -8,7 +8,6 @@ answered by making the full compare fail the test when it is reached.
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 import subprocess
@@ -19,14 +18,7 @@ import numpy as np
 import pytest
 
 from spotdiff.cli import compare as compare_cli
-from spotdiff.cli import main
 from spotdiff.io.header import png_ends_complete, png_header
-
-
-def run(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(argv), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _write_png(path, pixels, **params) -> None:  # noqa: ANN001
@@ -62,7 +54,7 @@ def full_path_calls(monkeypatch):
     return calls
 
 
-def both_ways(monkeypatch, *argv: str) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
+def both_ways(cli, monkeypatch, *argv: str) -> tuple[tuple[int, str, str], tuple[int, str, str]]:
     """(fast path, engine) results of one command; the fast path must answer."""
     monkeypatch.delenv(compare_cli.NO_FAST_PATH, raising=False)
     original = compare_cli._compare_and_write
@@ -71,10 +63,10 @@ def both_ways(monkeypatch, *argv: str) -> tuple[tuple[int, str, str], tuple[int,
         raise AssertionError("the full compare ran")
 
     monkeypatch.setattr(compare_cli, "_compare_and_write", reached)
-    fast = run(*argv)
+    fast = cli(*argv)
     monkeypatch.setattr(compare_cli, "_compare_and_write", original)
     monkeypatch.setenv(compare_cli.NO_FAST_PATH, "1")
-    full = run(*argv)
+    full = cli(*argv)
     monkeypatch.delenv(compare_cli.NO_FAST_PATH)
     return fast, full
 
@@ -102,9 +94,9 @@ OPTION_SETS = [
 
 
 @pytest.mark.parametrize("options", OPTION_SETS, ids=lambda o: " ".join(o) or "plain")
-def test_same_output_as_the_engine(twins, monkeypatch, options):
+def test_same_output_as_the_engine(cli, twins, monkeypatch, options):
     a, b = twins
-    fast, full = both_ways(monkeypatch, "compare", str(a), str(b), *options)
+    fast, full = both_ways(cli, monkeypatch, "compare", str(a), str(b), *options)
     assert fast == full
     code, out, err = fast
     assert code == 0
@@ -116,16 +108,17 @@ def test_same_output_as_the_engine(twins, monkeypatch, options):
         assert out == "" and err.startswith("same: 0 changed pixels")
 
 
-def test_first_second_and_one_file_twice(twins, monkeypatch):
+def test_first_second_and_one_file_twice(cli, twins, monkeypatch):
     a, b = twins
-    fast, full = both_ways(monkeypatch, "compare", "--first", str(a), "--second", str(b), "--json")
+    fast, full = both_ways(cli, monkeypatch, "compare", "--first", str(a), "--second", str(b),
+                           "--json")
     assert fast == full and fast[0] == 0
-    fast, full = both_ways(monkeypatch, "compare", str(a), str(a), "--json")
+    fast, full = both_ways(cli, monkeypatch, "compare", str(a), str(a), "--json")
     assert fast == full and fast[0] == 0
 
 
 @pytest.mark.parametrize("kind", ["gray", "rgba", "16-bit", "1-bit gray"])
-def test_other_png_kinds(tmp_path, monkeypatch, scene, kind):
+def test_other_png_kinds(cli, tmp_path, monkeypatch, scene, kind):
     if kind == "gray":
         pixels = scene[:, :, 0]
     elif kind == "rgba":
@@ -139,7 +132,8 @@ def test_other_png_kinds(tmp_path, monkeypatch, scene, kind):
     _write_png(a, pixels, **params)
     shutil.copyfile(a, b)
     assert png_header(a.read_bytes())[:2] == (160, 120)
-    fast, full = both_ways(monkeypatch, "compare", str(a), str(b), "--json", "--method", "pixel")
+    fast, full = both_ways(cli, monkeypatch, "compare", str(a), str(b), "--json",
+                           "--method", "pixel")
     assert fast == full and fast[0] == 0
 
 
@@ -162,9 +156,9 @@ BAD_OPTIONS = [
 
 
 @pytest.mark.parametrize("options, needle", BAD_OPTIONS, ids=lambda v: str(v))
-def test_bad_options_give_the_engines_error(twins, monkeypatch, options, needle):
+def test_bad_options_give_the_engines_error(cli, twins, monkeypatch, options, needle):
     a, b = twins
-    fast, full = both_ways(monkeypatch, "compare", str(a), str(b), "--json", *options)
+    fast, full = both_ways(cli, monkeypatch, "compare", str(a), str(b), "--json", *options)
     assert fast == full
     code, out, err = fast
     assert code == 2 and out == "" and needle in err
@@ -174,7 +168,7 @@ def test_bad_options_give_the_engines_error(twins, monkeypatch, options, needle)
 # ------------------------------------------------------------------ the full path
 
 
-def test_different_files_take_the_full_path(tmp_path, scene, full_path_calls):
+def test_different_files_take_the_full_path(cli, tmp_path, scene, full_path_calls):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     changed = scene.copy()
     changed[10:20, 10:20] = 0
@@ -182,7 +176,7 @@ def test_different_files_take_the_full_path(tmp_path, scene, full_path_calls):
     _write_png(a, scene, IMWRITE_PNG_COMPRESSION=0)
     _write_png(b, changed, IMWRITE_PNG_COMPRESSION=0)
     assert a.stat().st_size == b.stat().st_size and a.read_bytes() != b.read_bytes()
-    code, out, _ = run("compare", str(a), str(b), "--json")
+    code, out, _ = cli("compare", str(a), str(b), "--json")
     assert code == 1 and json.loads(out)["changed_pixels"] == 100
     assert len(full_path_calls) == 1
 
@@ -200,13 +194,13 @@ def test_different_files_take_the_full_path(tmp_path, scene, full_path_calls):
     ],
     ids=lambda e: e[0],
 )
-def test_identical_files_that_need_more_take_the_full_path(twins, tmp_path, full_path_calls,
+def test_identical_files_that_need_more_take_the_full_path(cli, twins, tmp_path, full_path_calls,
                                                            extra):
     a, b = twins
     mask = tmp_path / "mask.png"
     _write_png(mask, np.full((120, 160), 255, np.uint8))
     argv = [e.format(tmp=tmp_path, mask=mask) for e in extra]
-    code, out, err = run("compare", str(a), str(b), "--json", *argv)
+    code, out, err = cli("compare", str(a), str(b), "--json", *argv)
     assert code == 0, err
     assert json.loads(out)["different"] is False
     assert len(full_path_calls) == 1
@@ -216,38 +210,38 @@ def test_identical_files_that_need_more_take_the_full_path(twins, tmp_path, full
         assert (tmp_path / "diff.png").exists()
 
 
-def test_identical_files_of_other_formats_take_the_full_path(tmp_path, scene, full_path_calls):
+def test_identical_files_of_other_formats_take_the_full_path(cli, tmp_path, scene, full_path_calls):
     a = tmp_path / "a.jpg"
     cv2.imwrite(str(a), scene)
-    code, out, _ = run("compare", str(a), str(a), "--json")
+    code, out, _ = cli("compare", str(a), str(a), "--json")
     assert code == 0 and json.loads(out)["identical"] is True
     assert len(full_path_calls) == 1
 
 
-def test_identical_broken_files_get_the_full_paths_error(tmp_path, scene, monkeypatch,
+def test_identical_broken_files_get_the_full_paths_error(cli, tmp_path, scene, monkeypatch,
                                                          full_path_calls):
     data = cv2.imencode(".png", scene)[1].tobytes()
     cut = tmp_path / "cut.png"
     cut.write_bytes(data[: len(data) // 2])
-    code, _, err = run("compare", str(cut), str(cut))
+    code, _, err = cli("compare", str(cut), str(cut))
     assert code == 2 and "ends early" in err
     text = tmp_path / "notes.png"
     text.write_bytes(b"hello")
-    code, _, err = run("compare", str(text), str(text))
+    code, _, err = cli("compare", str(text), str(text))
     assert code == 2 and "PNG, JPEG" in err
     missing = tmp_path / "missing.png"
-    code, _, err = run("compare", str(missing), str(missing))
+    code, _, err = cli("compare", str(missing), str(missing))
     assert code == 2 and "no such file" in err
     assert len(full_path_calls) == 3
 
 
-def test_the_switch_turns_the_fast_path_off(twins, monkeypatch, full_path_calls):
+def test_the_switch_turns_the_fast_path_off(cli, twins, monkeypatch, full_path_calls):
     a, b = twins
     monkeypatch.setenv(compare_cli.NO_FAST_PATH, "1")
-    assert run("compare", str(a), str(b), "--json")[0] == 0
+    assert cli("compare", str(a), str(b), "--json")[0] == 0
     assert len(full_path_calls) == 1
     monkeypatch.setenv(compare_cli.NO_FAST_PATH, "0")
-    assert run("compare", str(a), str(b), "--json")[0] == 0
+    assert cli("compare", str(a), str(b), "--json")[0] == 0
     assert len(full_path_calls) == 1  # 0 leaves it on
 
 
@@ -296,20 +290,20 @@ _PROBE = (
 )
 
 
-def _probe(*argv: str, env: dict | None = None) -> list[str]:
+def _probe(cli, *argv: str, env: dict | None = None) -> list[str]:
     proc = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True,
                           text=True, check=True, env=env)
     return proc.stdout.split()
 
 
-def test_fast_path_imports_neither_numpy_nor_opencv(twins):
+def test_fast_path_imports_neither_numpy_nor_opencv(cli, twins):
     import os
 
     a, b = twins
     env = {k: v for k, v in os.environ.items() if k != compare_cli.NO_FAST_PATH}
-    assert _probe("compare", str(a), str(b), "--json", env=env) == ["0"]
-    assert _probe("compare", str(a), str(b), "--close", "1000", env=env) == ["2"]
+    assert _probe(cli, "compare", str(a), str(b), "--json", env=env) == ["0"]
+    assert _probe(cli, "compare", str(a), str(b), "--close", "1000", env=env) == ["2"]
     # the probe sees the engine when it runs
-    slow = _probe("compare", str(a), str(b), "--json",
+    slow = _probe(cli, "compare", str(a), str(b), "--json",
                   env={**env, compare_cli.NO_FAST_PATH: "1"})
     assert slow[0] == "0" and "numpy" in slow and "spotdiff.engine" in slow

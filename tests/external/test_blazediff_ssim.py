@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 import pytest
 
-from conftest import require_data
+from shared_data import require_data
 from spotdiff.metrics.msssim import msssim
 from spotdiff.metrics.ssim import ssim
 

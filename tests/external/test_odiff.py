@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import spotdiff
-from conftest import require_data
+from shared_data import require_data
 from spotdiff.io.image import decode_image, load_image
 
 pytestmark = pytest.mark.data

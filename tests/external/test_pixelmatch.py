@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import spotdiff
-from conftest import require_data
+from shared_data import require_data
 from spotdiff.cli import main
 from spotdiff.io.image import load_image
 from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator, rgba8

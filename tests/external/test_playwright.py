@@ -13,7 +13,7 @@ import io
 
 import pytest
 
-from conftest import shared_data_dir
+from shared_data import shared_data_dir
 from spotdiff.cli import main
 
 ROOT = shared_data_dir() / "playwright-image-tools-fixtures"

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import spotdiff
-from conftest import require_data
+from shared_data import require_data
 from spotdiff.errors import InputError
 from spotdiff.io.image import load_image
 

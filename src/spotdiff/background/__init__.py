@@ -1,11 +1,14 @@
-"""Background models for static cameras, and their CDnet evaluation.
+"""Background models for static cameras.
 
 Every model has one interface::
 
     model = spotdiff.background.create("consensus")   # or ConsensusModel(...)
     for frame in spotdiff.io.video.read_frames("camera.mp4"):
-        mask = model.apply(frame)          # bool (H, W), True = foreground
-    model.difference()                     # float32 (H, W), 0 = background
+        fg = model.apply(frame)            # a Foreground
+        fg.mask                            # bool (H, W), True = foreground
+        fg.difference                      # float32 (H, W), 0 = background
+        fg.shift, fg.gain, fg.relearnt     # what the shared stages did on this frame
+        fg.regions()                       # the foreground's Regions
     model.background()                     # uint8, like the frames
 
 Models: ``consensus`` (default: pixel-sample consensus on colour and
@@ -15,16 +18,8 @@ texture with feedback), ``reference`` (one clean frame), ``running``
 
 from __future__ import annotations
 
-from spotdiff.background._base import BackgroundModel, Stages
-from spotdiff.background.cdnet import (
-    Confusion,
-    Sequence,
-    SequenceResult,
-    confusion,
-    evaluate_sequence,
-    find_sequences,
-    mean_metrics,
-)
+from spotdiff._lazy import lazy_names
+from spotdiff.background._base import BackgroundModel, Foreground, Stages
 from spotdiff.background.consensus import ConsensusModel
 from spotdiff.background.opencv import CNTModel, GSOCModel, KNNModel, MOG2Model
 from spotdiff.background.reference import ReferenceModel
@@ -42,6 +37,11 @@ MODELS: dict[str, type[BackgroundModel]] = {
 }
 
 DEFAULT_MODEL = "consensus"
+
+#: The CDnet evaluation lives in spotdiff.evalset.cdnet (with the labelled
+#: pairs); its names are also found here, imported on first use.
+_EVALUATION = ("Confusion", "Sequence", "SequenceResult", "confusion", "evaluate_sequence",
+               "find_sequences", "mean_metrics")
 
 
 def create(name: str = DEFAULT_MODEL, **options: object) -> BackgroundModel:
@@ -67,6 +67,7 @@ __all__ = [
     "CNTModel",
     "Confusion",
     "ConsensusModel",
+    "Foreground",
     "GSOCModel",
     "KNNModel",
     "MOG2Model",
@@ -81,3 +82,6 @@ __all__ = [
     "find_sequences",
     "mean_metrics",
 ]
+
+__getattr__ = lazy_names(__name__, dict.fromkeys(_EVALUATION, "spotdiff.evalset.cdnet"),
+                         set(__all__))[0]

@@ -3,7 +3,8 @@
 A model sees frames one at a time::
 
     frame -> check -> downscale -> jitter compensation -> lighting guard
-          -> model step (mask, difference) -> shadow suppression -> upscale -> mask
+          -> model step (mask, difference) -> shadow suppression -> upscale
+          -> Foreground (mask, difference, shift, gain, re-learnt flag)
 
 The model-specific part is :meth:`BackgroundModel._step`; the stages around
 it live in :mod:`spotdiff.background.stages` and are switched per model.
@@ -11,16 +12,18 @@ it live in :mod:`spotdiff.background.stages` and are switched per model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import cv2
 import numpy as np
 
 from spotdiff.background import stages
 from spotdiff.errors import InputError
+from spotdiff.result import Regions
 
 
-@dataclass
+@dataclass(frozen=True)
 class Stages:
     """Which shared stages run around a model's step.
 
@@ -69,6 +72,41 @@ class Stages:
     settle_frames: int = 25
 
 
+@dataclass(frozen=True)
+class Foreground:
+    """What a background model found on one frame.
+
+    Attributes
+    ----------
+    mask : ndarray
+        bool (H, W) at the frame size, True = foreground.
+    difference : ndarray
+        float32 (H, W) at the frame size, 0 = background (the model's own
+        distance: a sample-consensus distance, a colour distance, ...).
+    shift : tuple of float
+        ``(dx, dy)`` camera shift compensated on this frame, ``(0.0, 0.0)``
+        if none.
+    gain : float
+        Lighting gain compensated on this frame, 1.0 if none.
+    relearnt : bool
+        The global-change guard re-learnt the model on this frame.
+    """
+
+    mask: np.ndarray
+    difference: np.ndarray
+    shift: tuple[float, float]
+    gain: float
+    relearnt: bool
+
+    def regions(self, *, merge_gap: int = 0, polygons: bool = False) -> Regions:
+        """The foreground's connected regions, largest first, by the same
+        :func:`spotdiff.regions.find_regions` a compare uses (strength and
+        peak read from :attr:`difference`)."""
+        from spotdiff.regions import find_regions
+
+        return find_regions(self.mask, self.difference, merge_gap=merge_gap, polygons=polygons)
+
+
 def as_frame(frame: np.ndarray) -> np.ndarray:
     """Check a frame: uint8 (H, W), (H, W, 1) or (H, W, 3); returns (H, W, C) C in {1, 3}."""
     if not isinstance(frame, np.ndarray):
@@ -100,9 +138,21 @@ class BackgroundModel:
 
     #: short name used by :func:`spotdiff.background.create` and the CLI
     name = "model"
+    #: the shared stages this model runs when not told otherwise
+    default_stages = Stages()
 
-    def __init__(self, *, stages_: Stages | None = None) -> None:
-        self.stages = stages_ or Stages()
+    def __init__(self, *, stages: Stages | None = None, **stage_options: Any) -> None:
+        """``stages`` replaces the model's :attr:`default_stages`; single
+        fields of it may be given as keywords (``scale=0.5``, ``jitter=False``)."""
+        base = self.default_stages if stages is None else stages
+        try:
+            self.stages = replace(base, **stage_options)
+        except TypeError:
+            unknown = sorted(set(stage_options) - set(Stages.__dataclass_fields__))
+            raise TypeError(f"unknown option(s) {', '.join(unknown)} of {type(self).__name__}"
+                            ) from None
+        self._relearnt = False
+        self._applied_gain = 1.0
         self._shape: tuple[int, int, int] | None = None
         self._work_size: tuple[int, int] | None = None
         self._difference: np.ndarray | None = None
@@ -115,8 +165,9 @@ class BackgroundModel:
         self.frames = 0
 
     # -- public API -------------------------------------------------------------------------
-    def apply(self, frame: np.ndarray) -> np.ndarray:
-        """Feed one frame; returns the foreground as a bool (H, W) mask."""
+    def apply(self, frame: np.ndarray) -> Foreground:
+        """Feed one frame; returns its :class:`Foreground` (mask, difference,
+        shift, gain, re-learnt flag), all at the frame size."""
         frame = as_frame(frame)
         if self._shape is None:
             self._start(frame)
@@ -125,6 +176,8 @@ class BackgroundModel:
                              got=f"shape {frame.shape}",
                              fix="resize frames to one size, or call reset() first")
         work = self._downscale(frame)
+        self._relearnt = False
+        self._applied_gain = 1.0
         if self.frames == 0:
             self._init(work)
             mask = np.zeros(work.shape[:2], np.bool_)
@@ -132,10 +185,18 @@ class BackgroundModel:
         else:
             mask = self._compare(work)
         self.frames += 1
-        return self._upscale(mask)
+        difference: np.ndarray = self._difference  # type: ignore[assignment]  # set above
+        return Foreground(
+            mask=self._upscale(mask),
+            difference=self._to_frame_size(difference, cv2.INTER_LINEAR),
+            shift=(float(self._shift[0]), float(self._shift[1])),
+            gain=float(self._applied_gain),
+            relearnt=self._relearnt,
+        )
 
     def difference(self) -> np.ndarray:
-        """The last frame's difference map, float32 (H, W) at the frame size, 0 = background."""
+        """The last frame's difference map, float32 (H, W) at the frame size, 0 = background
+        (also :attr:`Foreground.difference`)."""
         if self._difference is None:
             raise InputError("difference()", expected="at least one frame applied", got="none",
                              fix="call apply(frame) first")
@@ -222,6 +283,7 @@ class BackgroundModel:
             self._gain = stages.estimate_gain(frame, bg, exclude=self._last_mask)
             if abs(self._gain - 1.0) > 0.04:
                 frame = stages.apply_gain(frame, 1.0 / self._gain)
+                self._applied_gain = self._gain
         mask, diff = self._step(frame)
         self._difference = diff
         fraction = stages.foreground_fraction(mask)
@@ -240,6 +302,7 @@ class BackgroundModel:
                     wait = st.occlusion_frames
                 if st.relearn_frames > 0 and 0 < wait <= self._global_run:
                     self._relearn(frame)
+                    self._relearnt = True
                     self._learnt_at = self.frames
                     self._calm = False
                     self._global_run = 0

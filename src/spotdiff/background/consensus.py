@@ -28,6 +28,8 @@ Segmenter", CVPRW 2012), vectorised over the frame with numpy/OpenCV.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -63,13 +65,16 @@ class ConsensusModel(BackgroundModel):
         shake; it also rounds off objects under about 10 pixels across.
     fill_holes : bool
         Fill holes enclosed by foreground.
-    scale, jitter, lighting, shadows
-        The shared stages (:class:`spotdiff.background.Stages`).
+    stages : Stages, optional
+        The shared stages around the model (:class:`spotdiff.background.Stages`;
+        default :attr:`default_stages`); single fields may be given as
+        keywords: ``scale=0.5``, ``jitter=False``, ``lighting=``, ``shadows=``.
     seed : int
         Seed of the random update schedule (results are reproducible).
     """
 
     name = "consensus"
+    default_stages = Stages(scale="auto", jitter=True, lighting=True, shadows=True)
 
     def __init__(
         self,
@@ -80,14 +85,11 @@ class ConsensusModel(BackgroundModel):
         texture_threshold: float = 3.0,
         median: int = 9,
         fill_holes: bool = True,
-        scale: float | str = "auto",
-        jitter: bool = True,
-        lighting: bool = True,
-        shadows: bool = True,
         seed: int = 0,
+        stages: Stages | None = None,
+        **stage_options: Any,
     ) -> None:
-        super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
-                                        shadows=shadows))
+        super().__init__(stages=stages, **stage_options)
         if samples < min_matches or min_matches < 1:
             raise ValueError(f"need 1 <= min_matches <= samples, got {min_matches}, {samples}")
         self.n = int(samples)

@@ -21,8 +21,9 @@ class OpenCVModel(BackgroundModel):
 
     name = "opencv"
 
-    def __init__(self, *, scale: float | str = 1.0, **params: Any) -> None:
-        super().__init__(stages_=Stages(scale=scale))
+    def __init__(self, *, stages: Stages | None = None, scale: float | str = 1.0,
+                 **params: Any) -> None:
+        super().__init__(stages=stages, **({} if stages is not None else {"scale": scale}))
         self.params = params
 
     def _create(self) -> cv2.BackgroundSubtractor:

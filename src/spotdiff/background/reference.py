@@ -11,6 +11,8 @@ their weaker surroundings and hole filling completes whole objects.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -38,8 +40,10 @@ class ReferenceModel(BackgroundModel):
         that has a pixel above the threshold.
     median, fill_holes, min_area
         Clean-up of the mask.
-    scale, jitter, lighting, shadows
-        The shared stages.
+    stages : Stages, optional
+        The shared stages around the model (:class:`spotdiff.background.Stages`;
+        default :attr:`default_stages`); single fields may be given as
+        keywords: ``scale=0.5``, ``jitter=False``, ``lighting=``, ``shadows=``.
     relearn_frames : int, optional
         After this many frames that are mostly foreground the current frame
         becomes the new reference. Default: never when ``reference`` is
@@ -48,6 +52,7 @@ class ReferenceModel(BackgroundModel):
     """
 
     name = "reference"
+    default_stages = Stages(scale="auto", jitter=True, lighting=True, shadows=True)
 
     def __init__(
         self,
@@ -59,16 +64,15 @@ class ReferenceModel(BackgroundModel):
         median: int = 5,
         fill_holes: bool = True,
         min_area: int = 0,
-        scale: float | str = "auto",
-        jitter: bool = True,
-        lighting: bool = True,
-        shadows: bool = True,
         relearn_frames: int | None = None,
+        stages: Stages | None = None,
+        **stage_options: Any,
     ) -> None:
-        if relearn_frames is None:
+        if relearn_frames is None and stages is None:
             relearn_frames = 30 if reference is None else 0
-        super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
-                                        shadows=shadows, relearn_frames=relearn_frames))
+        if relearn_frames is not None:
+            stage_options["relearn_frames"] = relearn_frames
+        super().__init__(stages=stages, **stage_options)
         self.reference = None if reference is None else as_frame(reference)
         self.color_threshold = float(color_threshold)
         self.texture_threshold = float(texture_threshold)

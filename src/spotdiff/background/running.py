@@ -8,6 +8,8 @@ background while an object that stays is absorbed in the end.
 
 from __future__ import annotations
 
+from typing import Any
+
 import cv2
 import numpy as np
 
@@ -28,11 +30,14 @@ class RunningAverageModel(BackgroundModel):
         L1 colour distance (sum over 3 channels) that counts as foreground.
     median, fill_holes
         Clean-up of the mask.
-    scale, jitter, lighting, shadows
-        The shared stages.
+    stages : Stages, optional
+        The shared stages around the model (:class:`spotdiff.background.Stages`;
+        default :attr:`default_stages`); single fields may be given as
+        keywords: ``scale=0.5``, ``jitter=False``, ``lighting=``, ``shadows=``.
     """
 
     name = "running"
+    default_stages = Stages(scale="auto", jitter=False, lighting=True, shadows=True)
 
     def __init__(
         self,
@@ -42,13 +47,10 @@ class RunningAverageModel(BackgroundModel):
         threshold: float = 40.0,
         median: int = 5,
         fill_holes: bool = True,
-        scale: float | str = "auto",
-        jitter: bool = False,
-        lighting: bool = True,
-        shadows: bool = True,
+        stages: Stages | None = None,
+        **stage_options: Any,
     ) -> None:
-        super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
-                                        shadows=shadows))
+        super().__init__(stages=stages, **stage_options)
         self.alpha = float(alpha)
         self.alpha_foreground = float(alpha_foreground)
         self.threshold = float(threshold)

@@ -23,12 +23,8 @@ from spotdiff.cli._common import (
     reuse_freed_memory,
     threshold_value,
 )
+from spotdiff.outputs import DEFAULT_PICTURES, DIFF_IMAGE_PICTURE, PICTURES
 
-PICTURES = ("mask", "heatmap", "boxes", "overlay", "extract", "pixelmatch")
-DEFAULT_PICTURES = ("mask", "heatmap", "boxes", "overlay")
-#: The picture --diff-image writes: AFTER faded, the changes tinted (what
-#: odiff's and pixelmatch's diff image shows).
-DIFF_IMAGE_PICTURE = "overlay"
 #: The environment variable that, set to anything but 0, turns off the
 #: answer for byte-identical files (:func:`same_bytes_payload`): every
 #: compare then runs the engine. Tests and benchmarks compare both ways.
@@ -38,8 +34,9 @@ _CHUNK = 1 << 16
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 if TYPE_CHECKING:
-    from pathlib import Path
     from typing import Any
+
+    from spotdiff.options import CompareOptions
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -135,8 +132,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "ramps, vignetting) before comparing")
     g.add_argument("--ignore", type=parse_box, action="append", default=[],
                    metavar="X0,Y0,X1,Y1", help="ignore a box (x1, y1 exclusive); repeatable")
-    g.add_argument("--ignore-polygon", type=parse_polygon, action="append", default=[],
-                   metavar="'X,Y X,Y X,Y'", help="ignore a polygon; repeatable")
+    g.add_argument("--ignore-polygon", dest="ignore_polygons", type=parse_polygon,
+                   action="append", default=[], metavar="'X,Y X,Y X,Y'",
+                   help="ignore a polygon; repeatable")
     g.add_argument("--ignore-mask", metavar="FILE", help="ignore the mask image's nonzero pixels")
     g.add_argument("--only-mask", metavar="FILE",
                    help="compare only the mask image's nonzero pixels")
@@ -256,82 +254,45 @@ def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
     return header[0], header[1]
 
 
+def options_from_args(args: argparse.Namespace) -> CompareOptions:
+    """The compare's options from the command line, in one step: every
+    option of :class:`spotdiff.CompareOptions` has the flag of its name
+    (``min_area`` is ``--min-area``); the pixelmatch options are gathered
+    into ``method_options``."""
+    from dataclasses import fields
+
+    from spotdiff.options import CompareOptions
+
+    given = {f.name: getattr(args, f.name) for f in fields(CompareOptions) if hasattr(args, f.name)}
+    return CompareOptions(**given, method_options=_pixel_options(args))
+
+
 def same_bytes_payload(args: argparse.Namespace, before: str, after: str,
-                       method_options: dict[str, Any]) -> dict[str, Any] | None:
+                       options: CompareOptions) -> dict[str, Any] | None:
     """The JSON summary of byte-identical PNG files, or None to run the engine.
 
-    The engine's answer for byte-identical files (the ``same_bytes`` branch
-    of :func:`spotdiff.engine.compare`) built from the PNG header, without
-    numpy, OpenCV or a decoder: the same checks in the same order (method,
-    gates, then the sizes against the image's), the same option record and
-    summary, from the same functions (:mod:`spotdiff.options`,
-    :mod:`spotdiff.summary`).
+    The engine's answer for identical inputs
+    (:func:`spotdiff.identical.identical_answer`, which the engine uses too),
+    with the size read from the PNG header, without numpy, OpenCV or a
+    decoder.
 
     It is taken only when nothing needs pixels (no ``-o``, ``--diff-image``,
     ignored boxes, polygons or masks, or ``--only-mask``), without
-    ``--align`` (checked with the registration code, which needs OpenCV), for
-    PNG files (other formats need a decode to know their size) and unless
+    ``--align`` (the registration code needs OpenCV), for PNG files (other
+    formats need a decode to know their size) and unless
     ``SPOTDIFF_NO_FAST_PATH`` is set (see :data:`NO_FAST_PATH`).
     """
     if os.environ.get(NO_FAST_PATH, "") not in ("", "0"):
         return None
-    from spotdiff.metrics import get_method
-    from spotdiff.options import (
-        check_gates,
-        check_sizes,
-        identical_fields,
-        is_unrestricted,
-        recorded_options,
-    )
-    from spotdiff.summary import summary
-
-    if args.output is not None or args.diff_image is not None or args.align != "none" \
-            or not is_unrestricted(args.ignore, args.ignore_polygon, args.ignore_mask,
-                                   args.only_mask):
+    if args.output is not None or args.diff_image is not None or options.align != "none" \
+            or not options.unrestricted:
         return None
     size = _identical_png_size(before, after)
     if size is None:
         return None
-    width, height = size
-    get_method(args.method)  # the engine's order: the method, the gates, then the sizes
-    gate_px, gate_frac = check_gates(args.max_changed_pixels, args.max_changed_fraction)
-    *_, threshold = check_sizes(height, width, blur=args.blur, open=args.open, close=args.close,
-                                merge_gap=args.merge_gap, min_area=args.min_area,
-                                threshold=args.threshold)
-    options = recorded_options(
-        method=args.method, size=args.size, align=args.align,
-        ignore_lighting=args.ignore_lighting, refine=args.refine, boxes=[], ignore_polygons=0,
-        ignore_mask=None, only_mask=None, max_changed_pixels=gate_px,
-        max_changed_fraction=gate_frac, include_aa=args.include_aa,
-        method_options=method_options,
-    )
-    return summary(**identical_fields(args.method, threshold, options), width=width,
-                   height=height, mask_pixels=0, regions=[], info={"identical": True})
+    from spotdiff.identical import identical_summary
 
-
-def output_files(diff, out_dir: Path, pictures: list[str], payload: dict,  # noqa: ANN001
-                 pixelmatch_style: dict | None = None) -> dict[Path, bytes]:
-    """The files ``-o DIR`` writes, rendered and encoded: path -> bytes."""
-    from spotdiff import render
-    from spotdiff.io import encode_image
-
-    annotators: dict[str, Any] = {
-        "mask": render.MaskAnnotator(),
-        "heatmap": render.HeatmapAnnotator(),
-        "boxes": render.BoxAnnotator(),
-        "overlay": render.OverlayAnnotator(),
-        "extract": render.ExtractAnnotator(),
-    }
-    if "pixelmatch" in pictures:
-        from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
-
-        annotators["pixelmatch"] = PixelmatchDiffAnnotator(**(pixelmatch_style or {}))
-    contents = {
-        out_dir / f"{name}.png": encode_image(annotators[name].annotate(diff), ".png")
-        for name in pictures
-    }
-    contents[out_dir / "result.json"] = (json.dumps(payload, indent=2) + "\n").encode()
-    return contents
+    return identical_summary(options, *size)
 
 
 def _start_loading(before: str, after: str) -> Any:
@@ -376,12 +337,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     pictures = _pictures(args.pictures)
     _check_outputs(args)
     _check_picture_style(args, pictures)
-    method_options = _pixel_options(args)
-    payload = same_bytes_payload(args, before, after, method_options)
+    options = options_from_args(args)
+    payload = same_bytes_payload(args, before, after, options)
     if payload is None:
         if streams.own_process:  # only the full compare allocates enough to care
             reuse_freed_memory()
-        payload = _compare_and_write(args, before, after, pictures, method_options)
+        payload = _compare_and_write(args, before, after, pictures, options)
     else:
         payload.update(before=str(before), after=str(after))
     if args.json:
@@ -420,61 +381,20 @@ def _check_outputs(args: argparse.Namespace) -> None:
 
 
 def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictures: list[str],
-                       method_options: dict[str, Any]) -> dict[str, Any]:
+                       options: CompareOptions) -> dict[str, Any]:
     """The full compare: load, run the engine, write the files asked for;
     returns the JSON summary."""
-    from pathlib import Path
 
     pending = _start_loading(before, after)
     from spotdiff.engine import compare
 
     img_before, img_after = pending.result()
-    diff = compare(
-        img_before,
-        img_after,
-        method=args.method,
-        threshold=args.threshold,
-        size=args.size,
-        align=args.align,
-        ignore_lighting=args.ignore_lighting,
-        refine=args.refine,
-        ignore=args.ignore,
-        ignore_polygons=[__import__("numpy").asarray(p) for p in args.ignore_polygon],
-        ignore_mask=args.ignore_mask,
-        only_mask=args.only_mask,
-        blur=args.blur,
-        open=args.open,
-        close=args.close,
-        fill_holes=args.fill_holes,
-        min_area=args.min_area,
-        merge_gap=args.merge_gap,
-        max_changed_pixels=args.max_changed_pixels,
-        max_changed_fraction=args.max_changed_fraction,
-        include_aa=args.include_aa,
-        method_options=method_options,
-    )
+    diff = compare(img_before, img_after, options)
     payload = diff.to_dict()
     payload.update(before=str(before), after=str(after))
-    contents: dict[Path, bytes] = {}
-    if args.output is not None:
-        contents.update(output_files(diff, Path(args.output), pictures, payload,
-                                     pixelmatch_style=_pixelmatch_style(args)))
-    if args.diff_image is not None:
-        from spotdiff import render
-        from spotdiff.io import encode_image
+    if args.output is not None or args.diff_image is not None:
+        from spotdiff.outputs import write_outputs
 
-        if diff.method == "pixel":  # pixelmatch users expect pixelmatch's picture
-            from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
-
-            annotator = PixelmatchDiffAnnotator(**_pixelmatch_style(args))
-        else:
-            annotator = getattr(render, f"{DIFF_IMAGE_PICTURE.capitalize()}Annotator")()
-        target = Path(args.diff_image)
-        contents[target] = encode_image(annotator.annotate(diff), target.suffix)
-    if contents:
-        from spotdiff.io import write_files
-
-        for folder in {path.parent for path in contents}:
-            folder.mkdir(parents=True, exist_ok=True)
-        write_files(contents)  # all or nothing
+        write_outputs(diff, payload, out_dir=args.output, pictures=pictures,
+                      diff_image=args.diff_image, pixelmatch_style=_pixelmatch_style(args))
     return payload

@@ -58,9 +58,9 @@ def _scoring_start(seq) -> str:  # noqa: ANN001 - a Sequence with labelled frame
 def run(args: argparse.Namespace, streams: Streams) -> int:
     from pathlib import Path
 
-    from spotdiff.background import MODELS, create, evaluate_sequence, find_sequences, mean_metrics
-    from spotdiff.background.cdnet import clean_plate
+    from spotdiff.background import MODELS, create
     from spotdiff.errors import InputError
+    from spotdiff.evalset.cdnet import clean_plate, evaluate_sequence, find_sequences, mean_metrics
 
     if args.method not in MODELS:
         raise InputError("--method", expected="one of " + ", ".join(MODELS),

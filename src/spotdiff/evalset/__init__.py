@@ -1,9 +1,14 @@
-"""A labelled evaluation set of real photos with known changes, and scoring.
+"""Evaluation: labelled pairs of real photos, and CDnet-style sequences.
 
+Labelled pairs (:mod:`spotdiff.evalset.pairs`, ``spotdiff eval pairs``):
 The photos are the ones bundled with scikit-image whose licences allow any
 use (astronaut and rocket: public domain; coffee and chelsea: CC0); the set
 is generated at run time, nothing is stored. See :func:`make_pairs`,
 :func:`score_case` and :data:`RECIPES` (spotdiff and the two seed recipes).
+
+Sequences (:mod:`spotdiff.evalset.cdnet`, ``spotdiff eval cdnet``): a
+background model run over CDnet 2014 or Wallflower sequences and scored
+against their ground truth (:func:`~spotdiff.evalset.cdnet.evaluate_sequence`).
 """
 
 from spotdiff.evalset.pairs import Case, make_pairs

@@ -283,7 +283,7 @@ def _no_overlap(got: str) -> InputError:
         "alignment",
         expected="two views of the same scene that overlap",
         got=got,
-        fix="check that BEFORE and AFTER show the same place, or pass --align none",
+        fix="check that BEFORE and AFTER show the same place, or set align to 'none'",
     )
 
 
@@ -324,8 +324,8 @@ def estimate_alignment(
     ('translation', [-7.0, 4.0])
     """
     if model not in ALIGN_MODELS:
-        raise InputError("alignment model", expected="one of " + ", ".join(ALIGN_MODELS),
-                         got=repr(model), fix="pass --align " + "|".join(ALIGN_MODELS))
+        raise InputError("align", expected="one of " + ", ".join(ALIGN_MODELS),
+                         got=repr(model), fix="set align to one of those")
     shape_b = before.shape[:2]
     same_size = before.shape[:2] == after.shape[:2]
     if model == "none":
@@ -523,15 +523,15 @@ def check_align_options(model: str, size: str) -> None:
     a size policy other than the default ``error`` has nothing to do.
     """
     if model not in ALIGN_MODELS:
-        raise InputError("alignment model", expected="one of " + ", ".join(ALIGN_MODELS),
-                         got=repr(model), fix="pass --align " + "|".join(ALIGN_MODELS))
+        raise InputError("align", expected="one of " + ", ".join(ALIGN_MODELS),
+                         got=repr(model), fix="set align to one of those")
     if model != "none" and size != "error":
         raise InputError(
-            "--size with --align",
+            "size with align",
             expected="no size policy when aligning (alignment warps AFTER into BEFORE's "
             "frame, whatever its size)",
-            got=f"--size {size} --align {model}",
-            fix="drop --size, or pass --align none",
+            got=f"size={size!r}, align={model!r}",
+            fix="leave size at 'error', or set align to 'none'",
         )
 
 

@@ -11,8 +11,7 @@ import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
-
-SIZE_POLICIES = ("error", "pad", "pad-count", "crop", "resize")
+from spotdiff.options import SIZE_POLICIES
 
 
 def apply_size_policy(
@@ -40,10 +39,10 @@ def apply_size_policy(
     """
     if policy not in SIZE_POLICIES:
         raise InputError(
-            "size policy",
+            "size",
             expected="one of " + ", ".join(SIZE_POLICIES),
             got=repr(policy),
-            fix="pass --size " + "|".join(SIZE_POLICIES),
+            fix="set size to one of those",
         )
     hb, wb = before.shape[:2]
     ha, wa = after.shape[:2]
@@ -54,7 +53,7 @@ def apply_size_policy(
             "image sizes",
             expected="two images of the same size",
             got=f"before {wb}x{hb} and after {wa}x{ha}",
-            fix="pass --size pad, --size crop or --size resize (or --align auto for a "
+            fix="set size to 'pad', 'crop' or 'resize' (or align to 'auto' for a "
             "shifted camera) to compare them anyway",
         )
     if policy == "crop":

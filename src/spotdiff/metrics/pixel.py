@@ -549,21 +549,21 @@ def _check_blend(alpha_blend: str) -> None:
             "alpha_blend",
             expected="one of " + ", ".join(ALPHA_BLENDS),
             got=repr(alpha_blend),
-            fix="pass --alpha-blend checkerboard (pixelmatch 7) or white (odiff, pixelmatch 6)",
+            fix="set alpha_blend to checkerboard (pixelmatch 7) or white (odiff, pixelmatch 6)",
         )
 
 
 def _resolve_blend(alpha_blend: str | None, variant: str) -> str:
     if variant not in VARIANTS:
         raise InputError("variant", expected="one of " + ", ".join(VARIANTS), got=repr(variant),
-                         fix="pass --variant pixelmatch or --variant odiff")
+                         fix="set variant to pixelmatch or odiff")
     if alpha_blend is None:
         return "white" if variant == "odiff" else "checkerboard"
     _check_blend(alpha_blend)
     if variant == "odiff" and alpha_blend != "white":
         raise InputError("alpha_blend", expected="white with variant odiff (odiff blends on white)",
                          got=repr(alpha_blend),
-                         fix="drop --alpha-blend or pass --alpha-blend white")
+                         fix="leave alpha_blend out or set it to 'white'")
     return alpha_blend
 
 

@@ -1,16 +1,20 @@
-"""Annotators: pictures of a :class:`~spotdiff.result.Diff`.
+"""Drawing: annotators over a scene, and the pictures of a compare.
 
 Drawing is separate from computing. Each annotator takes its style in
-``__init__`` and the data in ``annotate(diff)``; it never draws on the
-caller's arrays. All return uint8 RGB (or gray) arrays.
+``__init__`` and the data in ``annotate(scene, regions | mask | values)``;
+the scene is any uint8 RGB picture (a compare's AFTER, a video frame) and is
+never drawn on. The compare pictures (:mod:`spotdiff.render.pictures`:
+heat map, boxes side by side, overlay, extract, mask, pixelmatch's) are
+compositions of them. All return uint8 RGB (or gray, or RGBA) arrays.
 """
 
+from spotdiff.render import pictures
 from spotdiff.render.annotators import (
     BoxAnnotator,
     ExtractAnnotator,
     HeatmapAnnotator,
-    MaskAnnotator,
     OverlayAnnotator,
+    as_scene,
     display_rgb,
 )
 
@@ -18,7 +22,8 @@ __all__ = [
     "BoxAnnotator",
     "ExtractAnnotator",
     "HeatmapAnnotator",
-    "MaskAnnotator",
     "OverlayAnnotator",
+    "as_scene",
     "display_rgb",
+    "pictures",
 ]

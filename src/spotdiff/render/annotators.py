@@ -1,4 +1,11 @@
-"""Heat map, mask, boxes side by side, overlay and extraction pictures."""
+"""Annotators: draw regions, a mask or a map over a scene.
+
+Each annotator takes its style in ``__init__`` and the data in
+``annotate(scene, data)``; ``scene`` is any uint8 RGB (H, W, 3) picture (a
+compare's AFTER, a video frame) and is never drawn on: the result is a new
+array. The pictures of a compare are compositions of these
+(:mod:`spotdiff.render.pictures`).
+"""
 
 from __future__ import annotations
 
@@ -7,56 +14,44 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from spotdiff.io.image import Image
+from spotdiff.errors import InputError
+from spotdiff.io.display import display_rgb  # noqa: F401  (re-exported: spotdiff.render)
 from spotdiff.render import font
-from spotdiff.result import Diff
+from spotdiff.result import Regions
 
 RGB = tuple[int, int, int]
 
 
-def display_rgb(image: Image, shape: tuple[int, int] | None = None) -> np.ndarray:
-    """An 8-bit RGB copy of ``image`` for drawing (alpha over white).
-
-    ``shape`` (H, W) pads or crops to the diff's frame when a size policy
-    changed it.
-    """
-    px = image.pixels
-    if px.dtype != np.uint8:
-        px = cv2.convertScaleAbs(px.astype(np.float32), alpha=255.0 / image.data_range)
-        px = px.reshape(image.pixels.shape)
-    if px.shape[2] == 1:
-        out = cv2.cvtColor(px, cv2.COLOR_GRAY2RGB)
-    elif px.shape[2] == 4:
-        a = px[:, :, 3:4].astype(np.float32) / 255.0
-        out = (px[:, :, :3] * a + 255.0 * (1 - a)).astype(np.uint8)
-    else:
-        out = px.copy()
-    if shape is not None and out.shape[:2] != shape:
-        h, w = shape
-        canvas = np.zeros((h, w, 3), np.uint8)
-        hh, ww = min(h, out.shape[0]), min(w, out.shape[1])
-        canvas[:hh, :ww] = out[:hh, :ww]
-        out = canvas
-    return out
+def as_scene(scene: np.ndarray) -> np.ndarray:
+    """Check a scene: uint8 (H, W, 3) RGB; gray (H, W) or (H, W, 1) is made RGB."""
+    if not isinstance(scene, np.ndarray) or scene.dtype != np.uint8:
+        raise InputError("scene", expected="a uint8 RGB array (H, W, 3)",
+                         got=getattr(scene, "dtype", type(scene).__name__).__str__(),
+                         fix="pass decoded 8-bit pixels, e.g. render.display_rgb(image)")
+    if scene.ndim == 2 or (scene.ndim == 3 and scene.shape[2] == 1):
+        return cv2.cvtColor(scene.reshape(scene.shape[:2]), cv2.COLOR_GRAY2RGB)
+    if scene.ndim != 3 or scene.shape[2] != 3:
+        raise InputError("scene", expected="an (H, W, 3) RGB array", got=f"shape {scene.shape}",
+                         fix="drop the alpha channel or convert to RGB first")
+    return scene
 
 
-def _after_in_frame(diff: Diff) -> np.ndarray:
-    warped = diff.info.get("_after_pixels") if isinstance(diff.info, dict) else None
-    if warped is not None:
-        return display_rgb(Image(warped, diff.after.data_range), diff.mask.shape)
-    return display_rgb(diff.after, diff.mask.shape)
+def _same_size(scene: np.ndarray, data: np.ndarray, what: str) -> None:
+    if data.shape[:2] != scene.shape[:2]:
+        raise InputError(what, expected=f"the scene's size {scene.shape[1]}x{scene.shape[0]}",
+                         got=f"{data.shape[1]}x{data.shape[0]}" if data.ndim >= 2
+                         else f"shape {data.shape}")
 
 
 @dataclass(frozen=True)
 class HeatmapAnnotator:
-    """The difference map as a colour heat map (Turbo), scaled to ``vmax``,
-    over a faded gray copy of AFTER.
+    """A difference map as a colour heat map (Turbo), scaled to ``vmax``,
+    over a faded gray copy of the scene.
 
-    ``vmax`` None scales to the map's maximum (at least twice the threshold,
-    so an unchanged pair stays quiet). Where the map is zero the faded image
-    shows through, and the colour grows opaque with the difference, so the
-    picture says where as well as how much. ``underlay=False`` gives the
-    bare colour map.
+    ``vmax`` None scales to the map's maximum. Where the map is zero the
+    faded scene shows through, and the colour grows opaque with the
+    difference, so the picture says where as well as how much.
+    ``underlay=False`` gives the bare colour map.
     """
 
     vmax: float | None = None
@@ -64,17 +59,17 @@ class HeatmapAnnotator:
     underlay: bool = True
     fade: float = 0.5
 
-    def annotate(self, diff: Diff) -> np.ndarray:
-        values = diff.diff_map
+    def annotate(self, scene: np.ndarray, values: np.ndarray) -> np.ndarray:
+        scene = as_scene(scene)
+        _same_size(scene, values, "values")
         top = self.vmax
         if top is None:
-            peak = float(values.max()) if values.size else 0.0
-            top = max(peak, float(diff.threshold) * 2 if np.isfinite(diff.threshold) else 1.0, 1e-6)
+            top = max(float(values.max()) if values.size else 0.0, 1e-6)
         scaled = cv2.convertScaleAbs(values, alpha=255.0 / top)
         heat = cv2.cvtColor(cv2.applyColorMap(scaled, self.colormap), cv2.COLOR_BGR2RGB)
         if not self.underlay:
             return heat
-        gray = cv2.cvtColor(_after_in_frame(diff), cv2.COLOR_RGB2GRAY)
+        gray = cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY)
         base = cv2.cvtColor(cv2.addWeighted(gray, 1 - self.fade, np.full_like(gray, 255),
                                             self.fade, 0), cv2.COLOR_GRAY2RGB)
         # opacity: 0 where nothing differs, full from a quarter of the scale up
@@ -84,89 +79,74 @@ class HeatmapAnnotator:
 
 
 @dataclass(frozen=True)
-class MaskAnnotator:
-    """The cleaned mask as a 0/255 gray image."""
-
-    def annotate(self, diff: Diff) -> np.ndarray:
-        return diff.mask.view(np.uint8) * np.uint8(255)
-
-
-@dataclass(frozen=True)
 class BoxAnnotator:
-    """BEFORE and AFTER side by side with each region's box on both.
+    """Each region's box, numbered, over the scene.
 
     Boxes are drawn in ``color`` over a dark outline, so they stay visible
     on content of their own colour; ``thickness`` None scales with the
     image (2 px up to 1000 px, thicker beyond) so boxes survive scaling the
-    picture down. Regions are numbered largest first, as in the JSON.
+    picture down. Regions are numbered in their order (largest first, as in
+    the JSON).
     """
 
     color: RGB = (255, 0, 0)
     outline: RGB = (0, 0, 0)
     thickness: int | None = None
-    gap: int = 8
     label: bool = True
 
-    def draw(self, rgb: np.ndarray, diff: Diff) -> np.ndarray:
-        out = rgb.copy()
+    def annotate(self, scene: np.ndarray, regions: Regions) -> np.ndarray:
+        out = as_scene(scene).copy()
         h, w = out.shape[:2]
         t = self.thickness if self.thickness is not None else max(2, round(max(h, w) / 500))
         t = max(1, t)
-        for i, (x0, y0, x1, y1) in enumerate(diff.regions.xyxy.tolist()):
+        for i, (x0, y0, x1, y1) in enumerate(regions.xyxy.tolist()):
             corner0, corner1 = (x0, y0), (x1 - 1, y1 - 1)
             cv2.rectangle(out, corner0, corner1, self.outline, t + 2)
             cv2.rectangle(out, corner0, corner1, self.color, t)
             if self.label:
-                self._draw_label(out, str(i + 1), (x0, y0), t)
+                self._draw_label(out, str(i + 1), x0, y0, t)
         return out
 
-    def _draw_label(self, out: np.ndarray, text: str, corner: tuple[int, int], t: int) -> None:
-        """The region's number above its box's top-left corner (inside when at the top)."""
+    def _draw_label(self, out: np.ndarray, text: str, x0: int, y0: int, t: int) -> None:
+        """Write ``text`` in place above the box corner (x0, y0) drawn ``t`` px thick
+        (inside the box when there is no room above), in spotdiff's bitmap font."""
         scale = max(2, t)
         outline = max(1, t // 2)
         _, th = font.text_size(text, scale, outline)
-        x0, y0 = corner
         y = y0 - t // 2 - 2 - th
         if y < 0:
             y = y0 + (t + 1) // 2 + 2
         font.draw_text(out, text, (x0, y), self.color, scale=scale, outline=outline,
                        outline_color=self.outline)
 
-    def annotate(self, diff: Diff) -> np.ndarray:
-        h, w = diff.mask.shape
-        left = self.draw(display_rgb(diff.before, (h, w)), diff)
-        right = self.draw(_after_in_frame(diff), diff)
-        canvas = np.full((h, 2 * w + self.gap, 3), 255, np.uint8)
-        canvas[:, :w] = left
-        canvas[:, w + self.gap :] = right
-        return canvas
-
 
 @dataclass(frozen=True)
 class OverlayAnnotator:
-    """Changed pixels tinted on the AFTER image; the rest faded to gray."""
+    """A mask's pixels tinted on the scene; the rest faded to gray."""
 
     color: RGB = (255, 0, 64)
     opacity: float = 0.6
     fade: float = 0.35
 
-    def annotate(self, diff: Diff) -> np.ndarray:
-        after = _after_in_frame(diff)
-        gray = cv2.cvtColor(cv2.cvtColor(after, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
-        base = cv2.addWeighted(after, 1 - self.fade, gray, self.fade, 0)
+    def annotate(self, scene: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        scene = as_scene(scene)
+        _same_size(scene, mask, "mask")
+        gray = cv2.cvtColor(cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+        base = cv2.addWeighted(scene, 1 - self.fade, gray, self.fade, 0)
         tint = np.empty_like(base)
         tint[:] = self.color
         mixed = cv2.addWeighted(base, 1 - self.opacity, tint, self.opacity, 0)
-        cv2.copyTo(mixed, diff.mask.view(np.uint8), base)  # in place, SIMD
+        cv2.copyTo(mixed, np.ascontiguousarray(mask).view(np.uint8), base)  # in place, SIMD
         return base
 
 
 @dataclass(frozen=True)
 class ExtractAnnotator:
-    """The AFTER image's changed pixels on a black background."""
+    """The scene's pixels under a mask, on a black background."""
 
-    def annotate(self, diff: Diff) -> np.ndarray:
-        after = _after_in_frame(diff)
-        out = np.zeros_like(after)
-        out[diff.mask] = after[diff.mask]
+    def annotate(self, scene: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        scene = as_scene(scene)
+        _same_size(scene, mask, "mask")
+        out = np.zeros_like(scene)
+        out[mask] = scene[mask]
         return out

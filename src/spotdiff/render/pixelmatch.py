@@ -87,8 +87,8 @@ class PixelmatchDiffAnnotator:
     The picture matches pixelmatch 7.2.0's output exactly for a pair
     compared with ``method="pixel"`` and default cleaning (no morphology),
     where the final mask is exactly the counted pixels. Changed pixels are
-    those of the final mask (so ignored areas stay gray and ``--size
-    pad-count``'s one-sided pixels are drawn); anti-aliased pixels are those
+    those of the final mask (so ignored areas stay gray and
+    ``size="pad-count"``'s one-sided pixels are drawn); anti-aliased pixels are those
     above the threshold that the method explained away.
 
     Examples
@@ -117,7 +117,7 @@ class PixelmatchDiffAnnotator:
         """The RGBA (H, W, 4) uint8 picture."""
         h, w = diff.mask.shape
         before = rgba8(diff.before, (h, w))
-        warped = diff.info.get("_after_pixels") if isinstance(diff.info, dict) else None
+        warped = diff.after_aligned
         after_image = Image(warped, diff.after.data_range) if warped is not None else diff.after
         after = rgba8(after_image, (h, w))
 

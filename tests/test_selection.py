@@ -10,7 +10,6 @@ here with OpenCV, resized images come from ``cv2.resize``, JPEG copies from
 
 from __future__ import annotations
 
-import io
 import json
 
 import cv2
@@ -18,16 +17,10 @@ import numpy as np
 import pytest
 
 import spotdiff
-import spotdiff.engine as engine
-from spotdiff.cli import main
+import spotdiff.engine
+from spotdiff import threshold, windows
 from spotdiff.errors import InputError
 from spotdiff.render import font
-
-
-def run_cli(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["compare", *args], stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
 
 
 def save(path, rgb: np.ndarray) -> str:  # noqa: ANN001
@@ -57,22 +50,21 @@ def one_line_error(code: int, err: str, *needles: str) -> None:
 # -- size policies -------------------------------------------------------------
 
 
-def test_size_error_is_the_default_and_names_sizes_and_options(tmp_path, scene):
+def test_size_error_is_the_default_and_names_sizes_and_options(cli, tmp_path, scene):
     bigger = cv2.copyMakeBorder(scene, 0, 10, 0, 6, cv2.BORDER_REPLICATE)
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", bigger)
-    code, out, err = run_cli(a, b, "--json", "-o", str(tmp_path / "out"))
-    one_line_error(code, err, "160x120", "166x130", "--size pad", "--size crop",
-                   "--size resize")
+    code, out, err = cli("compare", a, b, "--json", "-o", str(tmp_path / "out"))
+    one_line_error(code, err, "160x120", "166x130", "set size to 'pad', 'crop' or 'resize'")
     assert out == "" and not (tmp_path / "out").exists()
 
 
-def test_size_pad_never_reports_the_padding(tmp_path, scene):
+def test_size_pad_never_reports_the_padding(cli, tmp_path, scene):
     bigger = cv2.copyMakeBorder(scene, 0, 10, 0, 6, cv2.BORDER_CONSTANT, value=(255, 0, 0))
     d = spotdiff.compare(scene, bigger, size="pad")
     assert (d.width, d.height) == (166, 130)
     assert not d.different and not d.mask[120:].any() and not d.mask[:, 160:].any()
     assert d.info["compared_pixels"] == 160 * 120
-    code, out, _ = run_cli(save(tmp_path / "a.png", scene), save(tmp_path / "b.png", bigger),
+    code, out, _ = cli("compare", save(tmp_path / "a.png", scene), save(tmp_path / "b.png", bigger),
                            "--size", "pad", "--json")
     payload = json.loads(out)
     assert code == 0 and payload["options"]["size"] == "pad"
@@ -101,26 +93,26 @@ def test_size_resize_scales_after_to_before(scene):
 
 
 def test_unknown_size_policy_is_refused(scene):
-    with pytest.raises(InputError, match="size policy"):
+    with pytest.raises(InputError, match="size: expected one of error, pad"):
         spotdiff.compare(scene, scene[:100], size="stretch")
 
 
-def test_align_with_a_size_policy_is_refused(tmp_path, scene):
+def test_align_with_a_size_policy_is_refused(cli, tmp_path, scene):
     a = save(tmp_path / "a.png", scene)
-    code, _, err = run_cli(a, a, "--align", "auto", "--size", "pad")
-    one_line_error(code, err, "--size")
+    code, _, err = cli("compare", a, a, "--align", "auto", "--size", "pad")
+    one_line_error(code, err, "size='pad', align='auto'")
 
 
 # -- ignore and include masks --------------------------------------------------
 
 
-def test_ignore_boxes_are_repeatable_and_recorded(tmp_path, scene, changed):
+def test_ignore_boxes_are_repeatable_and_recorded(cli, tmp_path, scene, changed):
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", changed)
-    code, out, _ = run_cli(a, b, "--json", "--ignore", "15,65,45,95")
+    code, out, _ = cli("compare", a, b, "--json", "--ignore", "15,65,45,95")
     payload = json.loads(out)
     assert code == 1 and payload["region_count"] == 1
     assert payload["options"]["ignore"] == [[15, 65, 45, 95]]
-    code, out, _ = run_cli(a, b, "--json", "--ignore", "15,65,45,95", "--ignore",
+    code, out, _ = cli("compare", a, b, "--json", "--ignore", "15,65,45,95", "--ignore",
                            "118,18,142,42")
     payload = json.loads(out)
     assert code == 0 and payload["region_count"] == 0
@@ -137,16 +129,16 @@ def test_ignore_polygon_hides_only_what_it_covers(scene, changed):
     assert len(d.regions) == 2 and d.options["ignore_polygons"] == 1
 
 
-def test_ignore_mask_and_only_mask_files(tmp_path, scene, changed):
+def test_ignore_mask_and_only_mask_files(cli, tmp_path, scene, changed):
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", changed)
     box = np.zeros((120, 160), np.uint8)
     box[60:100, 10:50] = 255
     m = save(tmp_path / "m.png", box)
-    code, out, _ = run_cli(a, b, "--json", "--ignore-mask", m)
+    code, out, _ = cli("compare", a, b, "--json", "--ignore-mask", m)
     payload = json.loads(out)
     assert code == 1 and payload["region_count"] == 1  # the disc is left
     assert payload["options"]["ignore_mask"] == m
-    code, out, _ = run_cli(a, b, "--json", "--only-mask", m)
+    code, out, _ = cli("compare", a, b, "--json", "--only-mask", m)
     payload = json.loads(out)
     assert payload["region_count"] == 1 and payload["regions"][0]["bbox"] == [20, 70, 40, 90]
     assert payload["options"]["only_mask"] == m and payload["compared_pixels"] == 40 * 40
@@ -160,11 +152,11 @@ def test_transparent_mask_selects_where_it_is_opaque(scene, changed):
     assert d.regions.xyxy.tolist() == [[20, 70, 40, 90]]
 
 
-def test_mask_of_the_wrong_size(tmp_path, scene, changed):
+def test_mask_of_the_wrong_size(cli, tmp_path, scene, changed):
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", changed)
     m = save(tmp_path / "m.png", np.full((60, 80), 255, np.uint8))
     for option in ("--ignore-mask", "--only-mask"):
-        code, out, err = run_cli(a, b, option, m, "-o", str(tmp_path / "out"))
+        code, out, err = cli("compare", a, b, option, m, "-o", str(tmp_path / "out"))
         one_line_error(code, err, "160x120", "80x60")
         assert out == "" and not (tmp_path / "out").exists()
 
@@ -173,24 +165,24 @@ def test_mask_of_the_wrong_size(tmp_path, scene, changed):
     ("polygon", "needle"),
     [("10,10 200,10 10,50", "inside 160x120"), ("-5,10 50,10 10,50", "inside 160x120")],
 )
-def test_polygon_out_of_bounds(tmp_path, scene, changed, polygon, needle):
+def test_polygon_out_of_bounds(cli, tmp_path, scene, changed, polygon, needle):
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", changed)
-    code, _, err = run_cli(a, b, "--ignore-polygon", polygon)
+    code, _, err = cli("compare", a, b, "--ignore-polygon", polygon)
     one_line_error(code, err, "ignore polygon", needle)
 
 
-def test_polygon_with_too_few_points(tmp_path, scene):
+def test_polygon_with_too_few_points(cli, tmp_path, scene):
     a = save(tmp_path / "a.png", scene)
-    code, _, err = run_cli(a, a, "--ignore-polygon", "10,10 20,20")
+    code, _, err = cli("compare", a, a, "--ignore-polygon", "10,10 20,20")
     assert code == 2 and "at least 3 points" in err and "Traceback" not in err
     with pytest.raises(InputError, match="at least 3"):
         spotdiff.compare(scene, scene, ignore_polygons=[np.array([[1, 1], [5, 5]])])
 
 
 @pytest.mark.parametrize("box", ["0,0,161,10", "50,10,40,20", "0,-1,10,10", "5,5,5,9"])
-def test_box_out_of_bounds_or_empty(tmp_path, scene, changed, box):
+def test_box_out_of_bounds_or_empty(cli, tmp_path, scene, changed, box):
     a, b = save(tmp_path / "a.png", scene), save(tmp_path / "b.png", changed)
-    code, _, err = run_cli(a, b, "--ignore", box)
+    code, _, err = cli("compare", a, b, "--ignore", box)
     one_line_error(code, err, "ignore box", "x1 <= 160")
 
 
@@ -232,7 +224,7 @@ def test_jpeg_reencoding_gives_no_regions(name, quality):
     before = _photo(name)
     d = spotdiff.compare(before, _jpeg(before, quality))
     assert len(d.regions) == 0 and not d.different
-    assert d.info["noise"] >= engine.LOSSLESS_NOISE  # read as a lossy pair
+    assert d.info["noise"] >= threshold.LOSSLESS_NOISE  # read as a lossy pair
 
 
 def test_one_pixel_in_a_lossless_photo_is_a_difference():
@@ -307,9 +299,9 @@ def test_windowed_default_equals_the_whole_image_pass(monkeypatch):
     _antialiased_text(after, "new", (600, 478), (0, 0, 160), cell=5)  # its top half ignored
     after[300, 400] = (0, 0, 0)  # one pixel
     after[305:309, 404:408] = (250, 250, 250)  # a faint speck next to it
-    assert engine._change_windows(before, after) is not None
+    assert windows.change_windows(before, after) is not None
     windowed = spotdiff.compare(before, after, ignore=[(590, 470, 640, 490)])
-    monkeypatch.setattr(engine, "_change_windows", lambda b, a: None)
+    monkeypatch.setattr(spotdiff.engine, "change_windows", lambda b, a: None)
     whole = spotdiff.compare(before, after, ignore=[(590, 470, 640, 490)])
     np.testing.assert_array_equal(windowed.mask, whole.mask)
     np.testing.assert_allclose(windowed.diff_map, whole.diff_map, atol=1e-3)
@@ -382,7 +374,7 @@ def test_an_edited_jpeg_saved_again_gives_the_edit_whole(name):
     before, after = _jpeg_pair_with_a_change(name)
     h, w = before.shape[:2]
     d = spotdiff.compare(before, after)
-    assert d.info["noise"] >= engine.LOSSLESS_NOISE
+    assert d.info["noise"] >= threshold.LOSSLESS_NOISE
     assert len(d.regions) == 1
     x0, y0, x1, y1 = d.regions.xyxy[0]
     truth = (w // 2, h - 90, w // 2 + 81, h - 29)
@@ -400,7 +392,7 @@ def test_a_thin_selection_does_not_make_a_jpeg_pair_lossless():
     only[100, :] = 255
     only[::9, ::9] = 255  # and a dotted grid
     d = spotdiff.compare(before, after, only_mask=only)
-    assert not d.different and d.info["noise"] >= engine.LOSSLESS_NOISE
+    assert not d.different and d.info["noise"] >= threshold.LOSSLESS_NOISE
 
 
 def test_ssim_score_restricted_is_the_mean_over_the_selection():

@@ -4,7 +4,7 @@ The golden images are compared exactly: every picture is drawn with whole
 pixels (labels in spotdiff's own bitmap font, not OpenCV's anti-aliased
 text), so it is the same on every OpenCV build. Regenerate them (after a
 deliberate change to the drawing) with
-``SPOTDIFF_UPDATE_GOLDEN=1 pytest tests/test_render.py``.
+``SPOTDIFF_UPDATE_GOLDEN=1 pytest tests/render/test_annotators.py``.
 """
 
 from __future__ import annotations
@@ -22,13 +22,7 @@ from spotdiff import render
 from spotdiff.render import font
 
 GOLDEN = Path(__file__).parent / "golden"
-ANNOTATORS = {
-    "heatmap": render.HeatmapAnnotator(),
-    "mask": render.MaskAnnotator(),
-    "boxes": render.BoxAnnotator(),
-    "overlay": render.OverlayAnnotator(),
-    "extract": render.ExtractAnnotator(),
-}
+PICTURES = ("heatmap", "mask", "boxes", "overlay", "extract")
 
 
 @pytest.fixture(scope="module")
@@ -42,10 +36,10 @@ def diff():
     return spotdiff.compare(before, after), before, after
 
 
-@pytest.mark.parametrize("name", sorted(ANNOTATORS))
+@pytest.mark.parametrize("name", sorted(PICTURES))
 def test_golden_pictures(diff, name):
     d, _, _ = diff
-    got = ANNOTATORS[name].annotate(d)
+    got = render.pictures.PICTURES[name](d)
     path = GOLDEN / f"{name}.png"
     if os.environ.get("SPOTDIFF_UPDATE_GOLDEN"):
         spotdiff.io.write_image(path, got, compression=9)
@@ -79,8 +73,8 @@ def test_golden_boxes_catch_a_drawing_change(diff, change):
         annotator = render.BoxAnnotator(outline=(255, 0, 0))
     else:
         annotator = render.BoxAnnotator(label=False)
-    got = annotator.annotate(d)
-    assert np.any(got != _golden_boxes())
+    got = render.pictures.boxes(d, annotator)
+    assert got.shape == _golden_boxes().shape and np.any(got != _golden_boxes())
 
 
 def test_labels_are_drawn_in_whole_pixels():
@@ -97,25 +91,59 @@ def test_labels_are_drawn_in_whole_pixels():
     np.testing.assert_array_equal(ink[5:19, 4:26], font.text_mask("12", 2))
 
 
-def test_annotators_leave_inputs_untouched(diff):
+def test_pictures_leave_inputs_untouched(diff):
     d, before, after = diff
     b0, a0 = d.before.pixels.copy(), d.after.pixels.copy()
-    for annotator in ANNOTATORS.values():
-        annotator.annotate(d)
+    for name in PICTURES:
+        render.pictures.PICTURES[name](d)
     np.testing.assert_array_equal(d.before.pixels, b0)
     np.testing.assert_array_equal(d.after.pixels, a0)
 
 
+def test_annotators_draw_on_a_copy_of_a_bare_frame(diff):
+    d, _, after = diff
+    frame = np.full((96, 128, 3), 90, np.uint8)  # a video frame: no Diff behind it
+    kept = frame.copy()
+    boxed = render.BoxAnnotator(color=(0, 255, 0)).annotate(frame, d.regions)
+    np.testing.assert_array_equal(frame, kept)
+    x0, y0, x1, y1 = d.regions.xyxy[0].tolist()
+    assert boxed[y0 + 1, (x0 + x1) // 2].tolist() == [0, 255, 0]  # on the top edge
+    assert boxed[(y0 + y1) // 2, (x0 + x1) // 2].tolist() == [90, 90, 90]  # inside: the frame
+    tinted = render.OverlayAnnotator().annotate(frame, d.mask)
+    heat = render.HeatmapAnnotator(vmax=10).annotate(frame[:, :, 0], d.diff_map)  # gray frame
+    cut = render.ExtractAnnotator().annotate(frame, d.mask)
+    np.testing.assert_array_equal(frame, kept)
+    assert (tinted[d.mask] != tinted[~d.mask][0]).any(axis=1).all()
+    assert heat.shape == frame.shape and (cut[d.mask] == 90).all() and not cut[~d.mask].any()
+
+
+def test_annotators_check_the_scene_and_the_data(diff):
+    d, _, _ = diff
+    with pytest.raises(spotdiff.InputError, match="scene"):
+        render.BoxAnnotator().annotate(np.zeros((96, 128, 3), np.float32), d.regions)
+    with pytest.raises(spotdiff.InputError, match="mask: expected the scene's size 64x32"):
+        render.OverlayAnnotator().annotate(np.zeros((32, 64, 3), np.uint8), d.mask)
+
+
+def test_the_compare_pictures_are_the_annotators_on_the_inputs(diff):
+    d, before, after = diff
+    boxes = render.pictures.boxes(d, gap=4)
+    np.testing.assert_array_equal(boxes[:, :128], render.BoxAnnotator().annotate(before, d.regions))
+    np.testing.assert_array_equal(boxes[:, 132:], render.BoxAnnotator().annotate(after, d.regions))
+    np.testing.assert_array_equal(render.pictures.overlay(d),
+                                  render.OverlayAnnotator().annotate(after, d.mask))
+
+
 def test_pictures_follow_the_mask(diff):
     d, _, after = diff
-    extract = render.ExtractAnnotator().annotate(d)
+    extract = render.pictures.extract(d)
     np.testing.assert_array_equal(extract[d.mask], after[d.mask])
     assert not extract[~d.mask].any()
-    overlay = render.OverlayAnnotator().annotate(d)
+    overlay = render.pictures.overlay(d)
     assert overlay.shape == after.shape
-    bare = render.HeatmapAnnotator(underlay=False).annotate(d)
+    bare = render.pictures.heatmap(d, render.HeatmapAnnotator(underlay=False))
     assert bare[~d.mask].mean() < bare[d.mask].mean()
-    heat = render.HeatmapAnnotator().annotate(d).astype(int)
+    heat = render.pictures.heatmap(d).astype(int)
     spread = heat.max(axis=2) - heat.min(axis=2)  # 0 on the gray underlay
     assert (spread[d.diff_map == 0] == 0).all()
     assert np.median(spread[d.mask]) > 60

@@ -323,7 +323,7 @@ def evaluate_sequence(
                              got=f"{frame.shape[1]}x{frame.shape[0]}",
                              fix="resize the sequence's frames to one size")
         start = time.perf_counter()
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
         seconds += time.perf_counter() - start
         if i == 0:
             roi = seq.load_roi(frame.shape[:2])

@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from synthetic import scene
 
 from spotdiff.background import stages
+from synthetic import scene
 
 
 def _shifted(img: np.ndarray, dx: float, dy: float) -> np.ndarray:

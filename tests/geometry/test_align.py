@@ -157,8 +157,8 @@ def test_different_sizes_align_without_size_policy(base, before):
     d = spotdiff.compare(before, after, align="auto")
     assert (d.height, d.width) == before.shape[:2] and not d.different
     assert d.info["alignment"]["model"] == "translation"
-    assert d.info["_after_pixels"].shape == before.shape
-    with pytest.raises(InputError, match="--size with --align"):
+    assert d.after_aligned.shape == before.shape
+    with pytest.raises(InputError, match="size with align"):
         spotdiff.compare(before, after, align="auto", size="pad")
     with pytest.raises(InputError, match="image sizes"):
         spotdiff.compare(before, after)

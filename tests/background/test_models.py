@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
-from synthetic import camera_shake, enters_and_stops, lights_change, scene
 
-from spotdiff.background import MODELS, ConsensusModel, ReferenceModel, create
+from spotdiff.background import (
+    MODELS,
+    ConsensusModel,
+    Foreground,
+    ReferenceModel,
+    Stages,
+    create,
+)
 from spotdiff.errors import InputError
+from synthetic import camera_shake, enters_and_stops, lights_change, scene
 
 OURS = ("consensus", "reference", "running")
 ALL = tuple(MODELS)
@@ -31,7 +40,7 @@ def test_object_that_enters_is_found_and_nothing_else(name):
     model = _make(name)
     results = []
     for t, (frame, truth) in enumerate(enters_and_stops()):
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
         assert mask.shape == truth.shape and mask.dtype == np.bool_
         if t in (35, 50):
             results.append(recall_and_false_alarm(mask, truth))
@@ -46,7 +55,7 @@ def test_object_that_stops_stays_foreground_for_a_while(name):
     model = _make(name)
     frames = list(enters_and_stops(frames=75))
     for frame, _ in frames:
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
     truth = frames[-1][1]  # 20 frames after it stopped
     recall, alarm = recall_and_false_alarm(mask, truth)
     assert recall > 0.8 and alarm < 0.05
@@ -55,7 +64,7 @@ def test_object_that_stops_stays_foreground_for_a_while(name):
 @pytest.mark.parametrize("name", OURS)
 def test_lights_30_percent_brighter_are_not_foreground(name):
     model = _make(name) if name != "reference" else ReferenceModel()
-    fractions = [model.apply(frame).mean() for frame in lights_change()]
+    fractions = [model.apply(frame).mask.mean() for frame in lights_change()]
     assert max(fractions[:40]) < 0.01
     # at most a short burst at the switch, then quiet again
     assert max(fractions[45:]) < 0.02
@@ -63,7 +72,7 @@ def test_lights_30_percent_brighter_are_not_foreground(name):
 
 def test_without_the_lighting_stage_the_lights_flag_the_frame():
     model = ConsensusModel(lighting=False)
-    fractions = [model.apply(frame).mean() for frame in lights_change()]
+    fractions = [model.apply(frame).mask.mean() for frame in lights_change()]
     assert fractions[41] > 0.5
 
 
@@ -72,7 +81,7 @@ def test_camera_shake_is_compensated(name):
     model = _make(name) if name != "reference" else ReferenceModel()
     empty, found = [], []
     for t, (frame, truth) in enumerate(camera_shake()):
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
         if 10 <= t < 45:
             empty.append(mask.mean())
         if t >= 50:
@@ -89,7 +98,7 @@ def test_under_shake_the_mask_is_where_the_object_is_in_the_frame(name):
     model = _make(name) if name != "reference" else ReferenceModel()
     precision, overlap = [], []
     for t, (frame, truth) in enumerate(camera_shake(amplitude=5)):
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
         if t >= 50:
             precision.append((mask & truth).sum() / max(1, mask.sum()))
             overlap.append((mask & truth).sum() / (mask | truth).sum())
@@ -99,7 +108,7 @@ def test_under_shake_the_mask_is_where_the_object_is_in_the_frame(name):
 
 def test_camera_shake_without_compensation_flags_edges():
     model = ConsensusModel(jitter=False)
-    alarms = [model.apply(frame).mean() for frame, _ in camera_shake(frames=30)]
+    alarms = [model.apply(frame).mask.mean() for frame, _ in camera_shake(frames=30)]
     assert max(alarms[10:]) > 0.05
 
 
@@ -121,7 +130,7 @@ def test_downscaled_model_returns_full_size_masks():
     model = ConsensusModel(scale=0.5, median=5)
     frames = list(enters_and_stops(frames=50))
     for frame, _ in frames:
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
     truth = frames[-1][1]
     assert mask.shape == truth.shape
     recall, alarm = recall_and_false_alarm(mask, truth)
@@ -132,7 +141,7 @@ def test_gray_frames_work():
     model = ConsensusModel()
     frames = list(enters_and_stops(frames=50))
     for frame, _ in frames:
-        mask = model.apply(np.ascontiguousarray(frame[:, :, 0]))  # the object is bright in red
+        mask = model.apply(np.ascontiguousarray(frame[:, :, 0])).mask  # the object is bright in red
     truth = frames[-1][1]
     recall, alarm = recall_and_false_alarm(mask, truth)
     assert recall > 0.8 and alarm < 0.05
@@ -141,7 +150,7 @@ def test_gray_frames_work():
 def test_same_seed_same_masks():
     a, b = ConsensusModel(seed=5), ConsensusModel(seed=5)
     for frame, _ in enters_and_stops(frames=50):
-        assert np.array_equal(a.apply(frame), b.apply(frame))
+        assert np.array_equal(a.apply(frame).mask, b.apply(frame).mask)
 
 
 def test_bad_frames_are_input_errors():
@@ -163,7 +172,7 @@ def test_reset_starts_over_at_a_new_size():
     model = ConsensusModel()
     model.apply(np.zeros((20, 20, 3), np.uint8))
     model.reset()
-    assert model.apply(np.zeros((30, 40, 3), np.uint8)).shape == (30, 40)
+    assert model.apply(np.zeros((30, 40, 3), np.uint8)).mask.shape == (30, 40)
 
 
 def _ir_mode(img: np.ndarray) -> np.ndarray:
@@ -195,7 +204,7 @@ def _relearn_frames(model, frames) -> tuple[list[int], list[float]]:
 
     model._relearn = counted
     for frame in frames:
-        fractions.append(model.apply(frame).mean())
+        fractions.append(model.apply(frame).mask.mean())
     return calls, fractions
 
 
@@ -221,8 +230,7 @@ def test_a_young_model_is_not_relearnt_while_it_settles():
     # start it over
     calls, _ = _relearn_frames(ConsensusModel(), _scene_switch(1))
     assert all(c >= 25 for c in calls)
-    eager = ConsensusModel()
-    eager.stages.settle_frames = 0  # without the rule it starts over at once
+    eager = ConsensusModel(settle_frames=0)  # without the rule it starts over at once
     calls, _ = _relearn_frames(eager, _scene_switch(1))
     assert calls and min(calls) < 25
 
@@ -256,7 +264,7 @@ def test_a_static_camera_is_not_pulled_by_an_object_leaving():
     model = ConsensusModel()
     shifts, fractions = [], []
     for frame, _ in _walks_out():
-        fractions.append(model.apply(frame).mean())
+        fractions.append(model.apply(frame).mask.mean())
         shifts.append(max(abs(v) for v in model._shift))
     assert max(shifts) < 1.0
     assert max(fractions) < 0.1
@@ -269,7 +277,7 @@ def test_the_ghost_of_an_object_that_left_is_cleared(gray):
     ghost[30:54, 60:80] = True  # where the object stood
     left = []
     for t, (frame, _) in enumerate(_walks_out(gray=gray)):
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
         if t >= 60:  # the object is out of the frame from t = 43
             left.append(mask[ghost].mean())
     assert max(left[-10:]) < 0.05  # gray frames kept 35-46 % when noise counted as motion
@@ -293,7 +301,7 @@ def test_ghost_removal_leaves_a_plain_object_left_on_textured_ground():
         model.ghost_after = ghost_after
         recall = []
         for t in range(150):
-            mask = model.apply(noisy(parcel if t >= 30 else base, rng))
+            mask = model.apply(noisy(parcel if t >= 30 else base, rng)).mask
             if t >= 30:
                 recall.append((mask & truth).sum() / truth.sum())
         recalls.append(np.array(recall))
@@ -319,7 +327,7 @@ def test_a_users_reference_frame_is_never_replaced():
     for frame in frames:
         model.apply(frame)
     np.testing.assert_array_equal(model.background(), clean)
-    assert not model.apply(clean).any()
+    assert not model.apply(clean).mask.any()
 
 
 def test_a_camera_turned_to_a_new_view_is_relearnt_soon():
@@ -334,5 +342,45 @@ def test_a_camera_turned_to_a_new_view_is_relearnt_soon():
 def test_a_black_frame_does_not_break_the_model(name):
     model = _make(name)
     for frame in [scene(seed=0)] * 3 + [np.zeros_like(scene(seed=0))] * 3:
-        mask = model.apply(frame)
+        mask = model.apply(frame).mask
     assert mask.shape == (96, 128)
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_apply_returns_a_foreground_at_the_frame_size(name):
+    model = _make(name)
+    frames = list(enters_and_stops(frames=50))
+    for frame, _ in frames:
+        fg = model.apply(frame)
+    assert isinstance(fg, Foreground)
+    assert fg.mask.shape == fg.difference.shape == frames[0][0].shape[:2]
+    assert fg.mask.dtype == np.bool_ and fg.difference.dtype == np.float32
+    assert np.array_equal(fg.difference, model.difference())
+    regions = fg.regions()
+    assert len(regions) >= 1 and regions.area.sum() == fg.mask.sum()
+
+
+def test_foreground_reports_the_shift_gain_and_relearn_of_its_frame():
+    model = ConsensusModel()
+    shifts = [model.apply(frame).shift for frame, _ in camera_shake(frames=30)]
+    assert max(abs(dx) + abs(dy) for dx, dy in shifts[10:]) > 1.0
+    model = ConsensusModel(jitter=False)
+    found = [model.apply(frame) for frame in lights_change()]
+    assert found[5].gain == 1.0 and found[5].shift == (0.0, 0.0)
+    assert max(f.gain for f in found) > 1.2  # the lights come on 30 % brighter
+    assert not any(f.relearnt for f in found)
+    model = ConsensusModel()
+    relearnt = [model.apply(frame).relearnt for frame in _scene_switch(30, frames=50)]
+    assert relearnt.count(True) == 1 and relearnt.index(True) > 30
+
+
+def test_the_shared_stages_are_one_object():
+    stages = Stages(scale=1.0, jitter=False, lighting=False, shadows=False)
+    model = ConsensusModel(stages=stages)
+    assert model.stages == stages
+    assert ConsensusModel(stages=stages, scale=0.5).stages == replace(stages, scale=0.5)
+    assert ConsensusModel().stages == ConsensusModel.default_stages
+    with pytest.raises(TypeError, match="jiter"):
+        ConsensusModel(jiter=False)
+    with pytest.raises(InputError, match="options of the 'consensus' model"):
+        create("consensus", jiter=False)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from skimage.filters import threshold_otsu
 
 from spotdiff import mask as masks
 from spotdiff.regions import find_regions
+from spotdiff.result import Regions
 
 
 def test_otsu_matches_scikit_image_on_a_bimodal_map():
@@ -65,3 +67,36 @@ def test_regions_merge_gap_and_strength():
     assert r.area.tolist() == [50, 50]
     np.testing.assert_allclose(r.strength, [3, 7])
     assert len(r.polygons[0]) == 2  # two outer contours grouped in one region
+
+
+def _regions(mask_boxes, shape=(40, 60)):
+    mask = np.zeros(shape, bool)
+    for x0, y0, x1, y1 in mask_boxes:
+        mask[y0:y1, x0:x1] = True
+    return find_regions(mask, mask.astype(np.float32))
+
+
+def test_regions_concatenate_merge_translate_and_compare_equal():
+    a = _regions([(0, 0, 4, 4)])
+    b = _regions([(10, 10, 20, 15), (30, 2, 33, 5)])
+    both = Regions.concatenate([a, b])
+    assert both.area.tolist() == [16, 50, 9] and len(both.polygons) == 3
+    merged = a.merge(b)
+    assert merged.area.tolist() == [50, 16, 9]
+    assert merged == _regions([(0, 0, 4, 4), (10, 10, 20, 15), (30, 2, 33, 5)])
+    assert merged != both and a != b and Regions.concatenate([]) == Regions.empty()
+    moved = a.translate(5, 7)
+    assert moved.xyxy.tolist() == [[5, 7, 9, 11]] and moved.centroid.tolist() == [[6.5, 8.5]]
+    assert moved.polygons[0][0].min(axis=0).tolist() == [5, 7]
+
+
+def test_regions_carry_extra_columns():
+    r = _regions([(10, 10, 20, 15), (0, 0, 4, 4)]).with_column("track_id", np.array([7, 3]))
+    assert r[1].extra["track_id"].tolist() == [3]
+    assert r[r.area > 20].to_list(polygons=False)[0]["track_id"] == 7
+    both = Regions.concatenate([r, r.translate(1, 1)])
+    assert both.extra["track_id"].tolist() == [7, 3, 7, 3]
+    with pytest.raises(ValueError, match="extra columns differ"):
+        Regions.concatenate([r, _regions([(0, 0, 2, 2)])])
+    with pytest.raises(ValueError, match="track_id"):
+        r.with_column("track_id", np.array([1]))

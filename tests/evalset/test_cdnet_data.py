@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_data
+from shared_data import require_data
 from spotdiff.background import create, evaluate_sequence, find_sequences
 
 pytestmark = pytest.mark.data

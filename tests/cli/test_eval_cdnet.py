@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import json
 
 import cv2
 import numpy as np
 import pytest
-from synthetic import enters_and_stops
 
-from spotdiff.cli import main
+from synthetic import enters_and_stops
 
 
 def _cdnet_tree(root, *, first=1, roi_first=21, count=40):
@@ -29,15 +27,9 @@ def _cdnet_tree(root, *, first=1, roi_first=21, count=40):
     return seq
 
 
-def _run(argv):
-    out, err = io.StringIO(), io.StringIO()
-    code = main(argv, stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
-
-
-def test_json_output_and_saved_masks(tmp_path):
+def test_json_output_and_saved_masks(cli, tmp_path):
     _cdnet_tree(tmp_path / "data")
-    code, out, _ = _run(["eval", "cdnet", str(tmp_path / "data"), "--json",
+    code, out, _ = cli(*["eval", "cdnet", str(tmp_path / "data"), "--json",
                          "--save-masks", str(tmp_path / "masks")])
     assert code == 0
     payload = json.loads(out)
@@ -52,21 +44,21 @@ def test_json_output_and_saved_masks(tmp_path):
     assert saved.dtype == np.uint8 and set(np.unique(saved)) <= {0, 255}
 
 
-def test_clip_inside_its_temporal_roi_uses_the_half_protocol(tmp_path):
+def test_clip_inside_its_temporal_roi_uses_the_half_protocol(cli, tmp_path):
     _cdnet_tree(tmp_path, first=101, roi_first=50, count=41)
-    code, out, _ = _run(["eval", "cdnet", str(tmp_path), "--json", "--method", "mog2"])
+    code, out, _ = cli(*["eval", "cdnet", str(tmp_path), "--json", "--method", "mog2"])
     row = json.loads(out)["sequences"][0]
     assert code == 0 and row["protocol"] == "half"
     assert row["scored_frames"] == 20  # 21 warm-up frames, 20 scored
 
 
-def test_wallflower_layout(tmp_path):
+def test_wallflower_layout(cli, tmp_path):
     frames = list(enters_and_stops(frames=50, enter=40))
     for i, (frame, _) in enumerate(frames):
         cv2.imwrite(str(tmp_path / f"b{i:05d}.bmp"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
     truth = np.where(frames[45][1], 250, 3).astype(np.uint8)  # not strictly binary
     cv2.imwrite(str(tmp_path / "hand_segmented_00045.BMP"), truth)
-    code, out, _ = _run(["eval", "cdnet", str(tmp_path), "--layout", "wallflower", "--json"])
+    code, out, _ = cli(*["eval", "cdnet", str(tmp_path), "--layout", "wallflower", "--json"])
     row = json.loads(out)["sequences"][0]
     assert code == 0 and row["protocol"] == "wallflower"
     assert row["frames"] == 46 and row["scored_frames"] == 1
@@ -74,52 +66,52 @@ def test_wallflower_layout(tmp_path):
     assert row["f_measure"] > 0.8
 
 
-def test_table_lists_every_method(tmp_path):
+def test_table_lists_every_method(cli, tmp_path):
     _cdnet_tree(tmp_path)
     for method in ("reference", "running", "knn"):
-        code, out, err = _run(["eval", "cdnet", str(tmp_path), "--method", method])
+        code, out, err = cli(*["eval", "cdnet", str(tmp_path), "--method", method])
         assert code == 0 and f"method: {method}" in out and "baseline/toy" in out
 
 
-def test_bad_input_exits_2_with_one_line(tmp_path):
-    code, out, err = _run(["eval", "cdnet", str(tmp_path)])
+def test_bad_input_exits_2_with_one_line(cli, tmp_path):
+    code, out, err = cli(*["eval", "cdnet", str(tmp_path)])
     assert code == 2 and out == "" and err.count("\n") == 1 and "input/" in err
     _cdnet_tree(tmp_path)
-    code, _, err = _run(["eval", "cdnet", str(tmp_path), "--method", "vibe"])
+    code, _, err = cli(*["eval", "cdnet", str(tmp_path), "--method", "vibe"])
     assert code == 2 and "one of" in err
     (tmp_path / "file").write_text("x")
-    code, _, err = _run(["eval", "cdnet", str(tmp_path), "--save-masks", str(tmp_path / "file")])
+    code, _, err = cli(*["eval", "cdnet", str(tmp_path), "--save-masks", str(tmp_path / "file")])
     assert code == 2 and "directory" in err
 
 
-def test_a_file_is_not_a_dataset(tmp_path):
+def test_a_file_is_not_a_dataset(cli, tmp_path):
     video = tmp_path / "camera.avi"
     video.write_bytes(b"RIFF")
-    code, out, err = _run(["eval", "cdnet", str(video)])
+    code, out, err = cli(*["eval", "cdnet", str(video)])
     assert code == 2 and out == "" and err.count("\n") == 1
     assert "got a file" in err and "read_frames" in err
 
 
-def test_max_frames_leaves_out_sequences_scored_later(tmp_path):
+def test_max_frames_leaves_out_sequences_scored_later(cli, tmp_path):
     _cdnet_tree(tmp_path / "data")  # scored from its 21st frame
     late = _cdnet_tree(tmp_path / "data2")  # renamed below: scored from its 31st
     late.rename(tmp_path / "data" / "baseline" / "late")
     late = tmp_path / "data" / "baseline" / "late"
     (late / "temporalROI.txt").write_text("31 40\n")
-    code, out, err = _run(["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "25",
+    code, out, err = cli(*["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "25",
                            "--json"])
     assert code == 0, err
     assert [s["name"] for s in json.loads(out)["sequences"]] == ["baseline/toy"]
     assert "baseline/late: not scored (scoring starts at frame 31" in err
     # all of them scored later: still refused, with the reason
-    code, _, err = _run(["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "15"])
+    code, _, err = cli(*["eval", "cdnet", str(tmp_path / "data"), "--max-frames", "15"])
     assert code == 2 and "scoring starts at frame 31" in err  # the first by name
 
 
-def test_a_frame_of_another_size_is_named(tmp_path):
+def test_a_frame_of_another_size_is_named(cli, tmp_path):
     seq = _cdnet_tree(tmp_path)
     odd = seq / "input" / "in000030.png"
     cv2.imwrite(str(odd), np.zeros((50, 60, 3), np.uint8))
-    code, _, err = _run(["eval", "cdnet", str(tmp_path)])
+    code, _, err = cli(*["eval", "cdnet", str(tmp_path)])
     assert code == 2 and err.count("\n") == 1
     assert "in000030.png" in err and "60x50" in err and "128x96" in err

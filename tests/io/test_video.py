@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from synthetic import enters_and_stops
 
 from spotdiff.errors import InputError
 from spotdiff.io.video import probe_video, read_frames
+from synthetic import enters_and_stops
 
 
 def _frames(n=12):
@@ -69,7 +69,7 @@ def test_frames_of_different_sizes(tmp_path):
 def test_the_video_that_aborts_some_opencv_builds_never_kills_the_caller():
     """bgslibrary's demo.avi aborts OpenCV 5's reader (glibc abort); 4.x reads
     its 51 frames of 48x48. Either way the caller lives on."""
-    from conftest import require_data
+    from shared_data import require_data
 
     path = require_data("bgslibrary-dataset", "dataset", "demo.avi")
     try:
