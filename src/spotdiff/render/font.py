@@ -12,7 +12,7 @@ upper case and anything else as ``?``.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import cv2
 import numpy as np
@@ -73,7 +73,7 @@ _GLYPHS = {
 }
 
 
-@lru_cache(maxsize=None)
+@cache
 def _glyph(char: str) -> np.ndarray:
     rows = _GLYPHS.get(char.upper(), _GLYPHS["?"]).split()
     return np.array([[c == "#" for c in row] for row in rows], np.bool_)
