@@ -534,6 +534,9 @@ def compare(
             if arr.ndim != 2 or arr.shape[1] != 2 or len(arr) < 3:
                 raise InputError("ignore polygon", expected="at least 3 x,y points",
                                  got=f"shape {arr.shape}")
+            if arr.dtype.kind not in "iuf" or not np.isfinite(arr).all():
+                raise InputError("ignore polygon", expected="finite numeric x,y points",
+                                 got=str(arr.tolist()), fix="pass pixel coordinates")
             if (arr < 0).any() or (arr[:, 0] > w).any() or (arr[:, 1] > h).any():
                 raise InputError("ignore polygon", expected=f"points inside {w}x{h}",
                                  got=arr.tolist(), fix="clip the polygon to the image")
@@ -543,6 +546,10 @@ def compare(
     if only_mask is not None:
         selected &= _mask_array(only_mask, (h, w), "only mask")
     compared = h * w if selected is None else int(np.count_nonzero(selected))
+    if compared == 0:
+        raise InputError("selection", expected="at least one pixel left to compare",
+                         got="every pixel ignored or outside the only-mask",
+                         fix="check the ignore areas and the only-mask (nonzero = compare)")
     if compared == h * w:
         selected = None
 

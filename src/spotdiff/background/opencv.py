@@ -24,6 +24,11 @@ class OpenCVModel(BackgroundModel):
     def __init__(self, *, scale: float | str = 1.0, **params: Any) -> None:
         super().__init__(stages_=Stages(scale=scale))
         self.params = params
+        try:  # OpenCV checks the parameters when it creates the subtractor: now, not at apply()
+            self._create()
+        except (TypeError, cv2.error) as exc:
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"parameters {sorted(params)}: {detail}") from None
 
     def _create(self) -> cv2.BackgroundSubtractor:
         raise NotImplementedError

@@ -17,7 +17,7 @@ import numpy as np
 from spotdiff import mask as masks
 from spotdiff.background import stages as st
 from spotdiff.background import texture
-from spotdiff.background._base import BackgroundModel, Stages, as_frame
+from spotdiff.background._base import BackgroundModel, Stages, as_frame, require
 
 
 class ReferenceModel(BackgroundModel):
@@ -65,6 +65,11 @@ class ReferenceModel(BackgroundModel):
         shadows: bool = True,
         relearn_frames: int | None = None,
     ) -> None:
+        require("color_threshold", color_threshold, low=0, open_low=True)
+        require("texture_threshold", texture_threshold, low=0)
+        require("low", low, low=0)
+        require("median", median, low=0, whole=True)
+        require("min_area", min_area, low=0, whole=True)
         if relearn_frames is None:
             relearn_frames = 30 if reference is None else 0
         super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 
 from spotdiff.background import stages as st
-from spotdiff.background._base import BackgroundModel, Stages
+from spotdiff.background._base import BackgroundModel, Stages, require
 
 
 class RunningAverageModel(BackgroundModel):
@@ -47,6 +47,10 @@ class RunningAverageModel(BackgroundModel):
         lighting: bool = True,
         shadows: bool = True,
     ) -> None:
+        require("alpha", alpha, low=0, high=1, open_low=True)
+        require("alpha_foreground", alpha_foreground, low=0, high=1)
+        require("threshold", threshold, low=0, open_low=True)
+        require("median", median, low=0, whole=True)
         super().__init__(stages_=Stages(scale=scale, jitter=jitter, lighting=lighting,
                                         shadows=shadows))
         self.alpha = float(alpha)

@@ -20,6 +20,7 @@ from spotdiff.cli._common import (
     non_negative_int,
     parse_box,
     parse_polygon,
+    positive_int,
     reuse_freed_memory,
     threshold_value,
 )
@@ -140,6 +141,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--ignore-mask", metavar="FILE", help="ignore the mask image's nonzero pixels")
     g.add_argument("--only-mask", metavar="FILE",
                    help="compare only the mask image's nonzero pixels")
+
+    i = p.add_argument_group("input limits")
+    i.add_argument("--max-pixels", type=positive_int, metavar="N",
+                   help="refuse an image of more than N pixels, read from its header before "
+                   "decoding (default 500000000, or $SPOTDIFF_MAX_PIXELS)")
+    i.add_argument("--allow-corrupt", action="store_true",
+                   help="compare what the decoder makes of a file it reports damaged, instead "
+                   "of refusing it")
     p.set_defaults(run=run)
 
 
@@ -330,7 +339,8 @@ def output_files(diff, out_dir: Path, pictures: list[str], payload: dict,  # noq
         out_dir / f"{name}.png": encode_image(annotators[name].annotate(diff), ".png")
         for name in pictures
     }
-    contents[out_dir / "result.json"] = (json.dumps(payload, indent=2) + "\n").encode()
+    text = json.dumps(payload, indent=2, allow_nan=False)  # strict JSON: never NaN
+    contents[out_dir / "result.json"] = (text + "\n").encode()
     return contents
 
 
@@ -372,6 +382,13 @@ def _check_picture_style(args: argparse.Namespace, pictures: list[str]) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from spotdiff.io.probe import limits
+
+    with limits(max_pixels=args.max_pixels, allow_corrupt=args.allow_corrupt or None):
+        return _run(args, streams)
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
     _check_outputs(args)
@@ -385,7 +402,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     else:
         payload.update(before=str(before), after=str(after))
     if args.json:
-        streams.out.write(json.dumps(payload) + "\n")
+        streams.out.write(json.dumps(payload, allow_nan=False) + "\n")
     else:
         streams.err.write(_summary(payload, before, after))
     return ExitCode.DIFFERENT if payload["different"] else ExitCode.SAME
@@ -417,6 +434,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if Path(args.diff_image).suffix.lower() not in WRITE_FORMATS:
             raise InputError("--diff-image", expected="a name ending in " + ", ".join(
                 WRITE_FORMATS), got=repr(args.diff_image), fix="name it e.g. diff.png")
+        if args.output is not None:
+            taken = {"result.json"} | {f"{name}.png" for name in _pictures(args.pictures)}
+            target = Path(args.diff_image).resolve()
+            if target.parent == Path(args.output).resolve() and target.name in taken:
+                raise InputError("--diff-image", expected="a file that -o does not also write",
+                                 got=f"'{args.diff_image}', which -o writes as well",
+                                 fix="give the picture another name or folder")
 
 
 def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictures: list[str],
