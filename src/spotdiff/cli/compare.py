@@ -260,6 +260,11 @@ def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     header = png_header(head)
+    if header is not None:
+        from spotdiff.io.probe import max_pixels
+
+        if header[0] * header[1] > max_pixels():
+            return None  # the full path refuses it, naming the limit
     if header is None or not png_ends_complete(tail):
         return None
     return header[0], header[1]

@@ -286,7 +286,7 @@ def _check_encoded(data: bytes, subject: str) -> str:
 #: Lines native decoders print on descriptor 2 (libpng, libjpeg, libtiff,
 #: libwebp and OpenCV's own), kept out of the terminal.
 _DECODER_LINES = ("libpng", "corrupt jpeg", "premature end", "jpeg", "invalid", "tiff",
-                  "[ warn", "[ error", "opencv(", "imdecode", "webp", "bogus", "warning",
+                  "[ warn", "[ error", "[warn", "[error", "opencv(", "imdecode", "webp", "bogus", "warning",
                   "error")
 
 #: Words in those lines that say the data is damaged (a decode that
@@ -562,6 +562,10 @@ def _os_error(exc: OSError, subject: str) -> InputError:
     return InputError(subject, expected="a readable file", got=got, fix=fix)
 
 
+#: Bytes read first, for the format and the header's size.
+_HEAD_BYTES = 1 << 16
+
+
 def _read(path: Path, name: str) -> bytes:
     """The file's bytes: regular files only (a FIFO or a device would block or never
     end), opened without blocking, and no larger than the pixel limit allows."""
@@ -585,14 +589,22 @@ def _read(path: Path, name: str) -> bytes:
         if kind is not None:
             raise InputError(subject, expected="a regular image file", got=kind,
                              fix="save the image to a file and pass that")
-        cap = 8 * probe.max_pixels()  # bytes: 16-bit RGBA at the pixel limit
-        if info.st_size > cap:
-            raise InputError(subject, expected=f"an image file of at most {cap} bytes",
-                             got=f"{info.st_size} bytes",
-                             fix="raise the limit with --max-pixels if the image is genuine")
         with os.fdopen(fd, "rb", closefd=True) as handle:
             fd = -1
-            return handle.read(cap + 1)
+            head = handle.read(_HEAD_BYTES)
+            fmt = sniff_format(head[:16])
+            header = probe.read_header(head, fmt) if fmt else None
+            if header is not None:  # refuse a bomb before reading the rest
+                probe.check_pixels(header.width, header.height, subject)
+                probe.check_pair_memory(header, header)
+                cap = 8 * header.pixels + (1 << 20)  # uncompressed 16-bit RGBA, and chunks
+            else:
+                cap = max(8 * probe.max_pixels(), 1 << 26)
+            if info.st_size > cap:
+                raise InputError(subject, expected=f"an image file of at most {cap} bytes",
+                                 got=f"{info.st_size} bytes",
+                                 fix="check the file: it is larger than any image of its size")
+            return head + handle.read(cap + 1 - len(head))
     except OSError as exc:
         raise _os_error(exc, subject) from None
     finally:

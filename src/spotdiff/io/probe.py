@@ -16,9 +16,9 @@ and ``SPOTDIFF_MAX_MEMORY`` (bytes, or with a K/M/G suffix), as Pillow's
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from spotdiff.errors import InputError
@@ -31,11 +31,9 @@ DEFAULT_MAX_PIXELS = 500_000_000
 #: decoded images for the default method, more with pictures).
 _BYTES_PER_SAMPLE_BYTE = 14
 
-# set by :func:`limits` for the code run inside it
-_MAX_PIXELS: contextvars.ContextVar[int | None] = contextvars.ContextVar("max_pixels",
-                                                                         default=None)
-_ALLOW_CORRUPT: contextvars.ContextVar[bool] = contextvars.ContextVar("allow_corrupt",
-                                                                      default=False)
+#: Set by :func:`limits` while its block runs; process-wide, as Pillow's
+#: ``MAX_IMAGE_PIXELS``, so that the decoding threads see them too.
+_SETTINGS: dict[str, object] = {"max_pixels": None, "allow_corrupt": False}
 
 
 @dataclass(frozen=True)
@@ -74,8 +72,8 @@ def max_pixels(override: int | None = None) -> int:
     """The pixel limit per image: ``override``, else ``SPOTDIFF_MAX_PIXELS``, else the default."""
     if override is not None:
         return int(override)
-    if _MAX_PIXELS.get() is not None:
-        return int(_MAX_PIXELS.get())  # type: ignore[arg-type]
+    if _SETTINGS["max_pixels"] is not None:
+        return int(_SETTINGS["max_pixels"])  # type: ignore[call-overload]
     env = os.environ.get("SPOTDIFF_MAX_PIXELS")
     if env:
         try:
@@ -266,25 +264,26 @@ def read_header(data: bytes, fmt: str) -> Header | None:
 
 
 @contextlib.contextmanager
-def limits(*, max_pixels: int | None = None, allow_corrupt: bool | None = None):
-    """Change the input limits for the code run inside the ``with`` block.
+def limits(*, max_pixels: int | None = None, allow_corrupt: bool | None = None
+           ) -> Iterator[None]:
+    """Change the input limits while the ``with`` block runs (in every thread).
 
     ``max_pixels``: the pixel limit per image; ``allow_corrupt``: take the
-    decoder's best effort on a file it reports corrupt instead of refusing it.
+    decoder's best effort on a file it reports damaged instead of refusing it.
     """
-    tokens = []
+    if max_pixels is not None and (isinstance(max_pixels, bool)
+                                   or not isinstance(max_pixels, int) or max_pixels < 1):
+        raise InputError("max_pixels", expected="a whole number >= 1", got=repr(max_pixels))
+    saved = dict(_SETTINGS)
     if max_pixels is not None:
-        if isinstance(max_pixels, bool) or not isinstance(max_pixels, int) or max_pixels < 1:
-            raise InputError("max_pixels", expected="a whole number >= 1", got=repr(max_pixels))
-        tokens.append((_MAX_PIXELS, _MAX_PIXELS.set(max_pixels)))
+        _SETTINGS["max_pixels"] = max_pixels
     if allow_corrupt is not None:
-        tokens.append((_ALLOW_CORRUPT, _ALLOW_CORRUPT.set(bool(allow_corrupt))))
+        _SETTINGS["allow_corrupt"] = bool(allow_corrupt)
     try:
         yield
     finally:
-        for var, token in reversed(tokens):
-            var.reset(token)
+        _SETTINGS.update(saved)
 
 
 def corrupt_allowed() -> bool:
-    return _ALLOW_CORRUPT.get()
+    return bool(_SETTINGS["allow_corrupt"])
