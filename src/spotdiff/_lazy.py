@@ -19,6 +19,11 @@ def lazy_names(package: str, where: dict[str, str], listed: set[str]
 
     def __getattr__(name: str) -> Any:
         module = where.get(name)
+        if module is None and name in listed and not name.startswith("_"):
+            # a subpackage listed by dir(): ``import spotdiff; spotdiff.background``
+            value = importlib.import_module(f"{package}.{name}")
+            setattr(sys.modules[package], name, value)
+            return value
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(importlib.import_module(module), name)

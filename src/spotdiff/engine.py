@@ -464,6 +464,10 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
     if opts.only_mask is not None:
         selected &= _mask_array(opts.only_mask, (h, w), "only mask")
     compared = h * w if selected is None else int(np.count_nonzero(selected))
+    if compared == 0:
+        raise InputError("selection", expected="at least one pixel left to compare",
+                         got="every pixel ignored or outside the only-mask",
+                         fix="check the ignore areas and the only-mask (nonzero = compare)")
     if compared == h * w:
         selected = None
     return _Selection(before=pb, after=pa, height=h, width=w, selected=selected,

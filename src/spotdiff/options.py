@@ -78,12 +78,13 @@ def _polygon(value: Any) -> tuple[Point, ...]:
     try:
         out = tuple((p[0], p[1]) for p in points if len(p) == 2)
         ok = len(out) == len(points) and len(out) >= 3 and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) for p in out for v in p)
+            isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+            for p in out for v in p)
     except TypeError:
         ok = False
     if not ok:
         shape = getattr(value, "shape", None)
-        raise InputError("ignore polygon", expected="at least 3 x,y points",
+        raise InputError("ignore polygon", expected="at least 3 finite x,y points",
                          got=f"shape {shape}" if shape is not None else repr(value))
     return out
 

@@ -59,7 +59,8 @@ def output_files(
         folder = Path(out_dir)
         contents.update((folder / f"{name}.png", encode_image(picture(name), ".png"))
                         for name in pictures)
-        contents[folder / RESULT_JSON] = (json.dumps(payload, indent=2) + "\n").encode()
+        text = json.dumps(payload, indent=2, allow_nan=False)  # strict JSON: never NaN
+        contents[folder / RESULT_JSON] = (text + "\n").encode()
     if diff_image is not None:
         target = Path(diff_image)
         # pixelmatch users expect pixelmatch's picture

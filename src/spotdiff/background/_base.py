@@ -23,6 +23,25 @@ from spotdiff.errors import InputError
 from spotdiff.result import Regions
 
 
+def require(name: str, value: object, *, low: float, high: float | None = None,
+            whole: bool = False, open_low: bool = False) -> None:
+    """Refuse a model option that is not a finite number in range (ValueError,
+    which :func:`spotdiff.background.create` turns into a one-line InputError)."""
+    import math
+
+    kind = "a whole number" if whole else "a number"
+    span = f"> {low:g}" if open_low else f">= {low:g}"
+    if high is not None:
+        span += f" and <= {high:g}"
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if ok:
+        number = float(value)  # type: ignore[arg-type]
+        ok = math.isfinite(number) and (number > low if open_low else number >= low) \
+            and (high is None or number <= high) and (not whole or number.is_integer())
+    if not ok:
+        raise ValueError(f"{name}: expected {kind} {span}, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Stages:
     """Which shared stages run around a model's step.

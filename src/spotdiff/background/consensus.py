@@ -35,7 +35,7 @@ import numpy as np
 
 from spotdiff.background import stages as st
 from spotdiff.background import texture
-from spotdiff.background._base import BackgroundModel, Stages
+from spotdiff.background._base import BackgroundModel, Stages, require
 
 _NEIGHBOURS = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
 
@@ -90,6 +90,11 @@ class ConsensusModel(BackgroundModel):
         **stage_options: Any,
     ) -> None:
         super().__init__(stages=stages, **stage_options)
+        require("samples", samples, low=1, whole=True)
+        require("min_matches", min_matches, low=1, whole=True)
+        require("color_threshold", color_threshold, low=0, open_low=True)
+        require("texture_threshold", texture_threshold, low=0)
+        require("median", median, low=0, whole=True)
         if samples < min_matches or min_matches < 1:
             raise ValueError(f"need 1 <= min_matches <= samples, got {min_matches}, {samples}")
         self.n = int(samples)

@@ -25,6 +25,11 @@ class OpenCVModel(BackgroundModel):
                  **params: Any) -> None:
         super().__init__(stages=stages, **({} if stages is not None else {"scale": scale}))
         self.params = params
+        try:  # OpenCV checks the parameters when it creates the subtractor: now, not at apply()
+            self._create()
+        except (TypeError, cv2.error) as exc:
+            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"parameters {sorted(params)}: {detail}") from None
 
     def _create(self) -> cv2.BackgroundSubtractor:
         raise NotImplementedError

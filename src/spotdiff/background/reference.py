@@ -19,7 +19,7 @@ import numpy as np
 from spotdiff import mask as masks
 from spotdiff.background import stages as st
 from spotdiff.background import texture
-from spotdiff.background._base import BackgroundModel, Stages, as_frame
+from spotdiff.background._base import BackgroundModel, Stages, as_frame, require
 
 
 class ReferenceModel(BackgroundModel):
@@ -68,6 +68,11 @@ class ReferenceModel(BackgroundModel):
         stages: Stages | None = None,
         **stage_options: Any,
     ) -> None:
+        require("color_threshold", color_threshold, low=0, open_low=True)
+        require("texture_threshold", texture_threshold, low=0)
+        require("low", low, low=0)
+        require("median", median, low=0, whole=True)
+        require("min_area", min_area, low=0, whole=True)
         if relearn_frames is None and stages is None:
             relearn_frames = 30 if reference is None else 0
         if relearn_frames is not None:

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from spotdiff.background import stages as st
-from spotdiff.background._base import BackgroundModel, Stages
+from spotdiff.background._base import BackgroundModel, Stages, require
 
 
 class RunningAverageModel(BackgroundModel):
@@ -50,6 +50,10 @@ class RunningAverageModel(BackgroundModel):
         stages: Stages | None = None,
         **stage_options: Any,
     ) -> None:
+        require("alpha", alpha, low=0, high=1, open_low=True)
+        require("alpha_foreground", alpha_foreground, low=0, high=1)
+        require("threshold", threshold, low=0, open_low=True)
+        require("median", median, low=0, whole=True)
         super().__init__(stages=stages, **stage_options)
         self.alpha = float(alpha)
         self.alpha_foreground = float(alpha_foreground)

@@ -24,10 +24,37 @@ COMMANDS = {
 }
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP, raised where Python is so that ``finally`` blocks
+    remove temporary files (the default action would end the process
+    mid-write)."""
+
+    def __init__(self, signum: int, name: str) -> None:
+        super().__init__(name)
+        self.signum = signum
+        self.name = name
+
+
+def _stop_cleanly_on_signals() -> None:
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated(signum, signal.Signals(signum).name)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):  # not the main thread
+                pass
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with one-line errors: what was wrong and where to look."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments:"):
+            message += _did_you_mean(self, message.split(":", 1)[1].split())
         self.exit(
             ExitCode.ERROR,
             f"spotdiff: error: {message} (run '{self.prog} --help' for the options)\n",
@@ -42,6 +69,27 @@ class _Version(argparse.Action):
 
         sys.stdout.write(version_line() + "\n")
         parser.exit(ExitCode.SAME)
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, unknown: list[str]) -> str:
+    """'; did you mean --threshold?' for a misspelt option, from every command's options."""
+    import difflib
+
+    known: set[str] = set()
+    stack = [parser]
+    while stack:
+        current = stack.pop()
+        for action in current._actions:
+            known.update(action.option_strings)
+            if isinstance(action, argparse._SubParsersAction):
+                stack.extend(action.choices.values())
+    hints = []
+    for word in unknown:
+        if word.startswith("--"):
+            close = difflib.get_close_matches(word.split("=", 1)[0], sorted(known), n=1)
+            if close:
+                hints.append(f"did you mean {close[0]} instead of {word}?")
+    return "; " + "; ".join(hints) if hints else ""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -74,8 +122,13 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
+    if streams.own_process:
+        _stop_cleanly_on_signals()
     try:
         return int(args.run(args, streams))
+    except _Terminated as exc:
+        streams.err.write(f"spotdiff: stopped by {exc.name}; nothing was left half-written\n")
+        return 128 + exc.signum
     except KeyboardInterrupt:
         streams.err.write("spotdiff: interrupted\n")
         return ExitCode.INTERRUPTED

@@ -52,6 +52,28 @@ def reuse_freed_memory() -> None:
     mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: serve blocks up to 1 GiB from the heap
 
 
+def _os_message(exc: OSError) -> str:
+    """The operating system's refusal in one line: what, where, and the fix."""
+    import errno
+
+    where = f"'{exc.filename}'" if getattr(exc, "filename", None) else "a file"
+    known = {
+        errno.ENOSPC: ("the disk is full", "free space on that disk, or write elsewhere"),
+        errno.EDQUOT: ("the disk quota is used up", "free space, or write elsewhere"),
+        errno.EACCES: ("no permission", "check the permissions of the file and its folder"),
+        errno.EPERM: ("no permission", "check the permissions of the file and its folder"),
+        errno.EROFS: ("a read-only file system", "write somewhere else"),
+        errno.ELOOP: ("a symbolic link that loops back on itself", "fix or remove the link"),
+        errno.ENOENT: ("no such file or folder", "check the path"),
+        errno.ENOTDIR: ("a path through something that is not a folder", "check the path"),
+        errno.EISDIR: ("a folder where a file was expected", "pass a file path"),
+    }
+    got, fix = known.get(exc.errno or 0, (exc.strerror or str(exc),
+                                          "check the path, its permissions and the free space"))
+    return f"cannot use {where}: expected a path that can be read or written as asked, " \
+           f"got {got}; {fix}"
+
+
 def fail(streams: Streams, exc: BaseException) -> int:
     """Print a one-line message for an error and return exit code 2.
 
@@ -68,12 +90,7 @@ def fail(streams: Streams, exc: BaseException) -> int:
     if isinstance(exc, (InputError, MissingExtraError)):
         streams.err.write(f"spotdiff: error: {exc}\n")
     elif isinstance(exc, OSError):
-        where = f" '{exc.filename}'" if getattr(exc, "filename", None) else ""
-        streams.err.write(
-            f"spotdiff: error: cannot use{where}: expected a path that can be read or "
-            f"written as asked, got '{exc.strerror or exc}'; check that it exists and its "
-            "permissions (and the free space)\n"
-        )
+        streams.err.write(f"spotdiff: error: {_os_message(exc)}\n")
     else:
         lines = str(exc).strip().splitlines()
         streams.err.write(
@@ -110,7 +127,7 @@ def parse_polygon(text: str) -> list[tuple[int, int]]:
     for chunk in text.replace(";", " ").split():
         try:
             x, y = (int(round(float(v))) for v in chunk.split(","))
-        except ValueError:
+        except (ValueError, OverflowError):  # not numbers, NaN, or infinite
             raise argparse.ArgumentTypeError(
                 f"expected points 'x,y x,y x,y', got {text!r}"
             ) from None

@@ -20,6 +20,7 @@ from spotdiff.cli._common import (
     non_negative_int,
     parse_box,
     parse_polygon,
+    positive_int,
     reuse_freed_memory,
     threshold_value,
 )
@@ -138,6 +139,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--ignore-mask", metavar="FILE", help="ignore the mask image's nonzero pixels")
     g.add_argument("--only-mask", metavar="FILE",
                    help="compare only the mask image's nonzero pixels")
+
+    i = p.add_argument_group("input limits")
+    i.add_argument("--max-pixels", type=positive_int, metavar="N",
+                   help="refuse an image of more than N pixels, read from its header before "
+                   "decoding (default 500000000, or $SPOTDIFF_MAX_PIXELS)")
+    i.add_argument("--allow-corrupt", action="store_true",
+                   help="compare what the decoder makes of a file it reports damaged, instead "
+                   "of refusing it")
     p.set_defaults(run=run)
 
 
@@ -249,6 +258,11 @@ def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
     except (OSError, ValueError):
         return None
     header = png_header(head)
+    if header is not None:
+        from spotdiff.io.probe import max_pixels
+
+        if header[0] * header[1] > max_pixels():
+            return None  # the full path refuses it, naming the limit
     if header is None or not png_ends_complete(tail):
         return None
     return header[0], header[1]
@@ -333,6 +347,13 @@ def _check_picture_style(args: argparse.Namespace, pictures: list[str]) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    from spotdiff.io.probe import limits
+
+    with limits(max_pixels=args.max_pixels, allow_corrupt=args.allow_corrupt or None):
+        return _run(args, streams)
+
+
+def _run(args: argparse.Namespace, streams: Streams) -> int:
     before, after = _inputs(args)
     pictures = _pictures(args.pictures)
     _check_outputs(args)
@@ -346,7 +367,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     else:
         payload.update(before=str(before), after=str(after))
     if args.json:
-        streams.out.write(json.dumps(payload) + "\n")
+        streams.out.write(json.dumps(payload, allow_nan=False) + "\n")
     else:
         streams.err.write(_summary(payload, before, after))
     return ExitCode.DIFFERENT if payload["different"] else ExitCode.SAME
@@ -378,6 +399,13 @@ def _check_outputs(args: argparse.Namespace) -> None:
         if Path(args.diff_image).suffix.lower() not in WRITE_FORMATS:
             raise InputError("--diff-image", expected="a name ending in " + ", ".join(
                 WRITE_FORMATS), got=repr(args.diff_image), fix="name it e.g. diff.png")
+        if args.output is not None:
+            taken = {"result.json"} | {f"{name}.png" for name in _pictures(args.pictures)}
+            target = Path(args.diff_image).resolve()
+            if target.parent == Path(args.output).resolve() and target.name in taken:
+                raise InputError("--diff-image", expected="a file that -o does not also write",
+                                 got=f"'{args.diff_image}', which -o writes as well",
+                                 fix="give the picture another name or folder")
 
 
 def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictures: list[str],

@@ -37,7 +37,7 @@ import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
-from spotdiff.io.video import read_image_rgb
+from spotdiff.io.video import read_image_gray, read_image_rgb
 
 POSITIVE = 255
 NEGATIVE = (0, 50)
@@ -122,10 +122,7 @@ class Sequence:
 
     def load_truth(self, index: int, shape: tuple[int, int]) -> np.ndarray:
         """Label image of frame ``index`` in CDnet values (Wallflower binarised to 0/255)."""
-        truth = cv2.imread(str(self.truths[index]), cv2.IMREAD_GRAYSCALE)
-        if truth is None:
-            raise InputError(f"ground truth '{self.truths[index]}'", expected="a readable image",
-                             got="a file OpenCV cannot decode")
+        truth = read_image_gray(self.truths[index], "ground truth")
         if self.layout == "wallflower":
             truth = np.where(truth >= 128, 255, 0).astype(np.uint8)
         if truth.shape != shape:
@@ -138,9 +135,7 @@ class Sequence:
         """bool ROI at the frames' size (a mis-sized ROI file is resized), or None."""
         if self.roi is None:
             return None
-        roi = cv2.imread(str(self.roi), cv2.IMREAD_GRAYSCALE)
-        if roi is None:
-            return None
+        roi = read_image_gray(self.roi, "region of interest")
         if roi.shape != shape:
             roi = cv2.resize(roi, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
         return roi > 0

@@ -287,6 +287,10 @@ def _no_overlap(got: str) -> InputError:
     )
 
 
+#: The smallest side an image may have for alignment to mean anything.
+MIN_ALIGN_SIDE = 16
+
+
 def estimate_alignment(
     before: np.ndarray, after: np.ndarray, *, model: str = "auto", data_range: float = 255.0
 ) -> Alignment:
@@ -323,6 +327,14 @@ def estimate_alignment(
     >>> al.model, np.round(al.matrix[:2, 2], 1).tolist()
     ('translation', [-7.0, 4.0])
     """
+    small = min(before.shape[0], before.shape[1], after.shape[0], after.shape[1])
+    if model != "none" and small < MIN_ALIGN_SIDE:
+        raise InputError(
+            "alignment", expected=f"images at least {MIN_ALIGN_SIDE} px on each side to align",
+            got=f"before {before.shape[1]}x{before.shape[0]} and after "
+                f"{after.shape[1]}x{after.shape[0]}",
+            fix="compare without alignment (align='none'), with a size policy if the sizes "
+                "differ")
     if model not in ALIGN_MODELS:
         raise InputError("align", expected="one of " + ", ".join(ALIGN_MODELS),
                          got=repr(model), fix="set align to one of those")

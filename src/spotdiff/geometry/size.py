@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
+from spotdiff.io.probe import Header, check_pair_memory, check_pixels
 from spotdiff.options import SIZE_POLICIES
 
 
@@ -65,6 +66,10 @@ def apply_size_policy(
         )
     if policy in ("pad", "pad-count"):
         h, w = max(hb, ha), max(wb, wa)
+        canvas = Header("array", w, h, max(before.shape[2], after.shape[2]),
+                        before.dtype.itemsize)
+        check_pixels(w, h, f"padded canvas for before {wb}x{hb} and after {wa}x{ha}")
+        check_pair_memory(canvas, canvas)
         if policy == "pad-count":
             return _pad(before, h, w), _pad(after, h, w), None
         valid = np.zeros((h, w), np.bool_)

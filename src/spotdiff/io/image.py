@@ -21,8 +21,8 @@ Speed paths (same pixels either way):
 
 from __future__ import annotations
 
-import contextlib
 import os
+import stat
 import struct
 import threading
 from dataclasses import dataclass
@@ -32,6 +32,7 @@ from typing import Any, Union
 import numpy as np
 
 from spotdiff.errors import InputError
+from spotdiff.io import probe
 from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
 
 ImageLike = Union[str, os.PathLike, np.ndarray, "Image"]
@@ -133,13 +134,31 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
-def _describe_head(head: bytes) -> str:
+_VIDEO_FIX = ("compare takes still images: read a video's frames with "
+              "spotdiff.io.video.read_frames, or extract one (ffmpeg -i IN -frames:v 1 OUT.png)")
+
+
+def _describe_head(head: bytes) -> tuple[str, str | None]:
+    """What a file of an unsupported format is, and how to go on (None: convert it)."""
     if not head:
-        return "an empty file"
-    for magic, name in ((b"GIF8", "a GIF file"), (b"%PDF", "a PDF file"), (b"<", "text/markup")):
+        return "an empty file", "the file is empty: re-export or re-download it"
+    if head[4:8] == b"ftyp":
+        brand = head[8:12]
+        if brand in (b"heic", b"heix", b"heim", b"heis", b"mif1", b"msf1", b"hevc"):
+            return "a HEIF/HEIC image", "convert it to PNG or JPEG first"
+        if brand in (b"avif", b"avis"):
+            return "an AVIF image", "convert it to PNG or JPEG first"
+        return "an MP4/MOV video", _VIDEO_FIX
+    if head[:4] == b"RIFF" and head[8:12] == b"AVI ":
+        return "an AVI video", _VIDEO_FIX
+    if head[:4] == b"\x1aE\xdf\xa3":
+        return "a Matroska/WebM video", _VIDEO_FIX
+    for magic, name in ((b"GIF8", "a GIF file"), (b"%PDF", "a PDF file"), (b"<", "text/markup"),
+                        (b"8BPS", "a Photoshop file"), (b"\x00\x00\x00\x0cjP", "a JPEG 2000 file"),
+                        (b"qoif", "a QOI image"), (b"\x76\x2f\x31\x01", "an OpenEXR image")):
         if head.startswith(magic):
-            return name
-    return f"a file starting with bytes {head[:8].hex(' ')}"
+            return name, None
+    return f"a file starting with bytes {head[:8].hex(' ')}", None
 
 
 _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -239,13 +258,9 @@ def _check_encoded(data: bytes, subject: str) -> str:
     ``subject`` names the input in messages (e.g. "after image 'b.png'")."""
     fmt = sniff_format(data[:16])
     if fmt is None:
-        raise InputError(
-            subject,
-            expected="a PNG, JPEG, BMP, TIFF or WebP file",
-            got=_describe_head(data[:16]),
-            fix="the file is empty: re-export or re-download it" if not data
-            else "convert it to PNG first",
-        )
+        got, fix = _describe_head(data[:16])
+        raise InputError(subject, expected="a PNG, JPEG, BMP, TIFF or WebP file", got=got,
+                         fix=fix or "convert it to PNG first")
     if _truncated(data, fmt):
         raise InputError(
             subject,
@@ -253,18 +268,41 @@ def _check_encoded(data: bytes, subject: str) -> str:
             got=f"a file that ends early ({len(data)} bytes, no end marker)",
             fix="the file is truncated or still being written; re-export or re-download it",
         )
+    header = probe.read_header(data, fmt)
+    if header is not None:
+        probe.check_pixels(header.width, header.height, subject)
+        probe.check_pair_memory(header, header)
+        if header.frames != 1:
+            count = "several" if header.frames is None else str(header.frames)
+            kind = "pages" if fmt == "tiff" else "frames"
+            raise InputError(
+                subject, expected="an image with one frame",
+                got=f"an animated or multi-page {fmt.upper()} ({count} {kind})",
+                fix="extract the frame to compare into its own file (e.g. ImageMagick: "
+                    "magick IN[0] OUT.png)")
     return fmt
 
 
-class _NativeMessages:
-    """Keep libpng's own lines out of the terminal, for the error message.
+#: Lines native decoders print on descriptor 2 (libpng, libjpeg, libtiff,
+#: libwebp and OpenCV's own), kept out of the terminal.
+_DECODER_LINES = ("libpng", "corrupt jpeg", "premature end", "jpeg", "invalid", "tiff",
+                  "[ warn", "[ error", "[warn", "[error", "opencv(", "imdecode", "webp", "bogus",
+                  "warning", "error")
 
-    libpng (inside OpenCV) prints its errors on file descriptor 2 before
-    OpenCV returns nothing: a user would see that line and then ours. One
-    decode at a time (a lock: the redirect is process-wide), descriptor 2
-    points at a temporary file; lines starting with "libpng" are kept in
-    ``lines`` (a decode that succeeded had only warnings to say), any other
-    line is written on to the real stderr.
+#: Words in those lines that say the data is damaged (a decode that
+#: "succeeded" with them returned a partly invented image).
+_CORRUPT_WORDS = ("corrupt", "premature end", "error", "bad ", "invalid", "crc", "too much",
+                  "extraneous", "truncat", "bogus")
+
+
+class _NativeMessages:
+    """Keep native decoders' own lines out of the terminal, for the error message.
+
+    libpng, libjpeg and libtiff (inside OpenCV) print on file descriptor 2:
+    a user would see their lines and then ours. One decode at a time (a
+    lock: the redirect is process-wide), descriptor 2 points at a temporary
+    file; decoder lines are kept in ``lines``, any other line is written on
+    to the real stderr.
     """
 
     _lock = threading.Lock()
@@ -295,11 +333,12 @@ class _NativeMessages:
             try:
                 os.dup2(self._saved, 2)
                 self._file.seek(0)
-                text = self._file.read().decode("utf-8", "replace")
+                text = self._file.read(1 << 16).decode("utf-8", "replace")
                 passed = []
                 for line in text.splitlines(keepends=True):
-                    if line.startswith("libpng"):
-                        self.lines.append(line.strip())
+                    if line.strip().lower().startswith(_DECODER_LINES) or not line.strip():
+                        if line.strip():
+                            self.lines.append(line.strip())
                     else:
                         passed.append(line)
                 if passed:  # not ours to hide
@@ -310,6 +349,13 @@ class _NativeMessages:
             if self._file is not None:
                 self._file.close()
             self._lock.release()
+
+    def damage(self) -> str | None:
+        """The last line that says the data is damaged, or None."""
+        for line in reversed(self.lines):
+            if any(word in line.lower() for word in _CORRUPT_WORDS):
+                return line
+        return None
 
 
 def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
@@ -326,8 +372,7 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
     else:
         flags = cv2.IMREAD_UNCHANGED
-    native = _NativeMessages() if fmt == "png" else None  # libpng prints; others do not
-    with native or contextlib.nullcontext():
+    with _NativeMessages() as native:
         try:
             pixels = cv2.imdecode(buf, flags)
         except cv2.error as exc:
@@ -336,15 +381,23 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         else:
             detail = "data the decoder could not read"
     failed = pixels is None or pixels.size == 0
-    errors = [line for line in (native.lines if native else []) if "error" in line]
-    if failed and errors:  # e.g. "libpng error: bad adaptive filter value"
-        detail = f"data ({errors[-1]})"
+    damage = native.damage()
+    if failed and damage:  # e.g. "libpng error: bad adaptive filter value"
+        detail = f"data ({damage})"
     if failed or pixels is None:
         raise InputError(
             subject,
             expected=f"a readable {fmt.upper()} file",
             got=f"corrupt {detail}",
             fix="re-export the image or check that it was copied completely",
+        )
+    if damage and not probe.corrupt_allowed():
+        raise InputError(
+            subject,
+            expected=f"an undamaged {fmt.upper()} file",
+            got=f"corrupt data ({damage})",
+            fix="re-export the image or check that it was copied completely; pass "
+                "--allow-corrupt (allow_corrupt=True) to compare the decoder's best effort",
         )
     return pixels, fmt
 
@@ -369,6 +422,26 @@ def _drop_opaque_alpha(pixels: np.ndarray, data_range: float) -> np.ndarray:
         # OpenCV's SIMD copy is ~20x faster than numpy's strided one.
         return cv2.cvtColor(pixels, cv2.COLOR_RGBA2RGB)
     return pixels
+
+
+#: Float samples may exceed full intensity (HDR), but not by so much that
+#: squaring them overflows float32 on the way.
+_FLOAT_HEADROOM = 1e6
+
+
+def _check_finite(pixels: np.ndarray, subject: str, data_range: float) -> None:
+    """Refuse NaN, infinities and magnitudes no image holds."""
+    finite = np.isfinite(pixels)
+    if not finite.all():
+        bad = int(pixels.size - np.count_nonzero(finite))
+        raise InputError(subject, expected="finite sample values",
+                         got=f"{bad} NaN or infinite value(s)",
+                         fix="replace them (e.g. np.nan_to_num) or mask them out first")
+    peak = float(np.abs(pixels).max()) if pixels.size else 0.0
+    if peak > _FLOAT_HEADROOM * data_range:
+        raise InputError(subject, expected=f"values within ±{_FLOAT_HEADROOM:g} × data_range "
+                         f"({data_range:g})", got=f"a value of magnitude {peak:g}",
+                         fix="scale the data, or pass the data_range it is in")
 
 
 def _from_array(array: np.ndarray, data_range: float | None, name: str) -> Image:
@@ -402,8 +475,11 @@ def _from_array(array: np.ndarray, data_range: float | None, name: str) -> Image
                 got=f"dtype {array.dtype} and no data_range",
                 fix="pass data_range=1.0 (or 255.0) to say what full intensity is",
             )
-        if not np.isfinite(array).all():
-            raise InputError(name, expected="finite values", got="NaN or infinity")
+        if isinstance(data_range, bool) or not np.isfinite(float(data_range)) \
+                or float(data_range) <= 0:
+            raise InputError(name, expected="data_range a finite number > 0",
+                             got=repr(data_range), fix="pass e.g. data_range=1.0")
+        _check_finite(array, name, float(data_range))
         array = array.astype(np.float32, copy=False)
         default_range = float(data_range)
     else:
@@ -458,30 +534,82 @@ def load_image(
                         role=None if name == "image" else name)
 
 
+_FILE_KINDS = ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+               (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+               (stat.S_ISDIR, "a directory"))
+
+
+def special_file(mode: int) -> str | None:
+    """What a file that is not a regular file is (``st_mode``), or None."""
+    for test, kind in _FILE_KINDS:
+        if test(mode):
+            return kind
+    return None if stat.S_ISREG(mode) else "not a regular file"
+
+
+def _os_error(exc: OSError, subject: str) -> InputError:
+    import errno
+
+    reasons = {
+        errno.ELOOP: ("a symbolic link that loops back on itself", "fix or remove the link"),
+        errno.EACCES: ("no permission to read it", "check the file's permissions"),
+        errno.EPERM: ("no permission to read it", "check the file's permissions"),
+        errno.ENAMETOOLONG: ("a path too long for the system", "use a shorter path"),
+        errno.ENOTDIR: ("a path through something that is not a folder", "check the path"),
+        errno.EIO: ("an input/output error", "check the disk or the network share"),
+    }
+    got, fix = reasons.get(exc.errno or 0, (exc.strerror or str(exc), "check the path"))
+    return InputError(subject, expected="a readable file", got=got, fix=fix)
+
+
+#: Bytes read first, for the format and the header's size.
+_HEAD_BYTES = 1 << 16
+
+
 def _read(path: Path, name: str) -> bytes:
+    """The file's bytes: regular files only (a FIFO or a device would block or never
+    end), opened without blocking, and no larger than the pixel limit allows."""
+    subject = f"{name} image '{path}'"
     try:
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
-        raise InputError(
-            f"{name} image '{path}'",
-            expected="an existing file",
-            got="no such file",
-            fix="check the path and the current directory",
-        ) from None
+        raise InputError(subject, expected="an existing file", got="no such file",
+                         fix="check the path and the current directory") from None
     except IsADirectoryError:
-        raise InputError(
-            f"{name} image '{path}'",
-            expected="a file",
-            got="a directory",
-            fix="pass an image file, not a folder",
-        ) from None
+        raise InputError(subject, expected="a file", got="a directory",
+                         fix="pass an image file, not a folder") from None
     except OSError as exc:
-        raise InputError(
-            f"{name} image '{path}'",
-            expected="a readable file",
-            got=exc.strerror or str(exc),
-            fix="check the file's permissions",
-        ) from None
+        raise _os_error(exc, subject) from None
+    try:
+        info = os.fstat(fd)
+        kind = special_file(info.st_mode)
+        if kind == "a directory":
+            raise InputError(subject, expected="a file", got="a directory",
+                             fix="pass an image file, not a folder")
+        if kind is not None:
+            raise InputError(subject, expected="a regular image file", got=kind,
+                             fix="save the image to a file and pass that")
+        with os.fdopen(fd, "rb", closefd=True) as handle:
+            fd = -1
+            head = handle.read(_HEAD_BYTES)
+            fmt = sniff_format(head[:16])
+            header = probe.read_header(head, fmt) if fmt else None
+            if header is not None:  # refuse a bomb before reading the rest
+                probe.check_pixels(header.width, header.height, subject)
+                probe.check_pair_memory(header, header)
+                cap = 8 * header.pixels + (1 << 20)  # uncompressed 16-bit RGBA, and chunks
+            else:
+                cap = max(8 * probe.max_pixels(), 1 << 26)
+            if info.st_size > cap:
+                raise InputError(subject, expected=f"an image file of at most {cap} bytes",
+                                 got=f"{info.st_size} bytes",
+                                 fix="check the file: it is larger than any image of its size")
+            return head + handle.read(cap + 1 - len(head))
+    except OSError as exc:
+        raise _os_error(exc, subject) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
 
 
 def decode_image(data: bytes, *, name: str, role: str | None = None) -> Image:
@@ -501,6 +629,7 @@ def decode_image(data: bytes, *, name: str, role: str | None = None) -> Image:
         rng = 65535.0
     elif pixels.dtype == np.float32:  # e.g. float TIFF, assumed to be in [0, 1]
         rng = 1.0
+        _check_finite(pixels, subject, rng)
     else:
         raise InputError(
             subject,
@@ -550,11 +679,10 @@ def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]
     """Two images that share one decode of ``data``; a PNG's is deferred."""
     fmt = _check_encoded(data, f"before image '{before}'")
     source = _Encoded(data, before)
-    header = png_header(data) if fmt == "png" else None
-    if header is not None:
-        width, height, depth, _ = header
-        rng = 65535.0 if depth == 16 else 255.0
-        shape = (height, width)
+    header = probe.read_header(data, fmt) if fmt in ("png", "jpeg", "bmp", "webp") else None
+    if header is not None:  # nothing to decode before the pixels are asked for
+        rng = 65535.0 if header.sample_bytes == 2 else 255.0
+        shape = (header.height, header.width)
     else:
         decoded = source.image()
         rng, shape, fmt = decoded.data_range, decoded.pixels.shape[:2], decoded.format
@@ -589,6 +717,10 @@ def load_pair(
     data_a = _read(path_a, "after")
     if data_b == data_a:
         return _identical_pair(data_b, str(path_b), str(path_a))
+    header_b = probe.read_header(data_b, _check_encoded(data_b, f"before image '{path_b}'"))
+    header_a = probe.read_header(data_a, _check_encoded(data_a, f"after image '{path_a}'"))
+    if header_b is not None and header_a is not None:
+        probe.check_pair_memory(header_b, header_a)
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:

@@ -24,12 +24,14 @@ import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
+from spotdiff.io.image import load_image, special_file
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 _HEADER = struct.Struct("<iii")
 
-# Runs in the child: decode with VideoCapture, write (h, w, c) + BGR bytes per frame.
+# Runs in the child: decode with VideoCapture, write (h, w, c) + BGR bytes per
+# frame, then (-1, frames the container announces, frames decoded).
 _CHILD = r"""
 import struct, sys
 import cv2
@@ -49,9 +51,15 @@ while limit < 0 or n < limit:
     out.write(header.pack(*frame.shape))
     out.write(frame.tobytes())
     n += 1
+if limit < 0 or n < limit:
+    out.write(header.pack(-1, max(0, int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)), n))
 out.flush()
 cap.release()
 """
+
+#: Frames a video may lack against its container's count before it counts as
+#: truncated (counts in headers are often a little off).
+_MISSING_FRAMES_ALLOWED = 0.05
 
 
 def _natural_key(path: Path) -> list:
@@ -65,13 +73,33 @@ def list_images(folder: str | os.PathLike) -> list[Path]:
     return sorted(files, key=_natural_key)
 
 
+def _as_uint8(path: str | os.PathLike, name: str) -> np.ndarray:
+    image = load_image(path, name=name)
+    pixels = image.pixels
+    if pixels.dtype != np.uint8:
+        pixels = cv2.convertScaleAbs(pixels.astype(np.float32), alpha=255.0 / image.data_range
+                                     ).reshape(pixels.shape)
+    return pixels
+
+
 def read_image_rgb(path: str | os.PathLike) -> np.ndarray:
-    """One image file as RGB uint8 (H, W, 3); InputError when it cannot be decoded."""
-    pixels = cv2.imread(str(path), cv2.IMREAD_COLOR)
-    if pixels is None:
-        raise InputError(f"frame '{path}'", expected="a readable image file",
-                         got="a file OpenCV cannot decode", fix="re-export or remove the file")
-    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
+    """One image file as RGB uint8 (H, W, 3); InputError when it cannot be decoded
+    (damaged, truncated, too large: the checks of :func:`spotdiff.io.load_image`)."""
+    pixels = _as_uint8(path, "frame")
+    if pixels.shape[2] == 1:
+        return cv2.cvtColor(pixels, cv2.COLOR_GRAY2RGB)
+    if pixels.shape[2] == 4:
+        return np.ascontiguousarray(pixels[:, :, :3])
+    return pixels
+
+
+def read_image_gray(path: str | os.PathLike, name: str = "label") -> np.ndarray:
+    """One image file as gray uint8 (H, W), e.g. a label or mask image, with the
+    checks of :func:`spotdiff.io.load_image`."""
+    pixels = _as_uint8(path, name)
+    if pixels.shape[2] == 1:
+        return pixels[:, :, 0]
+    return cv2.cvtColor(np.ascontiguousarray(pixels[:, :, :3]), cv2.COLOR_RGB2GRAY)
 
 
 def _read_folder(folder: Path, max_frames: int | None) -> Iterator[np.ndarray]:
@@ -125,12 +153,16 @@ def _read_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
     proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path), str(limit)],
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     frames = 0
+    announced = 0
     try:
         while True:
             head = _read_exact(proc.stdout, _HEADER.size)
             if len(head) < _HEADER.size:
                 break
             h, w, c = _HEADER.unpack(head)
+            if h == -1:  # the trailer: the container's frame count
+                announced = w
+                break
             data = _read_exact(proc.stdout, h * w * c)
             if len(data) < h * w * c:
                 break
@@ -149,6 +181,10 @@ def _read_video(path: Path, max_frames: int | None) -> Iterator[np.ndarray]:
     if frames == 0:
         raise InputError(f"video '{path}'", expected="at least one decodable frame", got="none",
                          fix="check the file with another player; re-encode it")
+    if announced and frames < announced * (1 - _MISSING_FRAMES_ALLOWED) - 1:
+        raise InputError(f"video '{path}'", expected=f"the {announced} frames its container "
+                         "announces", got=f"{frames} decodable, then the data ends",
+                         fix="the file is truncated or damaged: copy or record it again")
 
 
 def read_frames(source: str | os.PathLike, *, max_frames: int | None = None
@@ -181,6 +217,11 @@ def read_frames(source: str | os.PathLike, *, max_frames: int | None = None
                          got="no such path", fix="check the path")
     if path.is_dir():
         return _read_folder(path, max_frames)
+    kind = special_file(path.stat().st_mode)
+    if kind is not None:
+        raise InputError(f"video '{path}'", expected="a video file or a folder of frames",
+                         got=kind, fix="record the stream to a file, or watch it as a live "
+                         "source (spotdiff.watch.source.open_source)")
     return _read_video(path, max_frames)
 
 

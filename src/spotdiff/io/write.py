@@ -38,6 +38,31 @@ def _temporary_beside(target: Path) -> Path:
 
 
 @contextmanager
+def _folders_locked(folders: list[Path]) -> Iterator[None]:
+    """Hold an exclusive lock on each folder (sorted, so two writers never
+    deadlock), so that the renames of two processes writing into one
+    folder do not interleave: the last writer's set wins whole."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: renames stay atomic one by one
+        yield
+        return
+    fds = []
+    try:
+        for folder in sorted(set(folders)):
+            try:
+                fd = os.open(folder, os.O_RDONLY)
+            except OSError:
+                continue  # the rename reports the folder's problem
+            fds.append(fd)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in fds:
+            os.close(fd)  # closing releases the lock
+
+
+@contextmanager
 def written_together(paths: list[Path]) -> Iterator[list[Path]]:
     """Yield temporary paths beside ``paths``; rename them all on success.
 
@@ -50,15 +75,22 @@ def written_together(paths: list[Path]) -> Iterator[list[Path]]:
     try:
         for target in paths:
             temps.append(_temporary_beside(Path(target)))
-        yield temps
+        try:
+            yield temps
+        except OSError as exc:  # e.g. the disk filled up: name the user's folder, not a temp
+            if getattr(exc, "filename", None) and not any(
+                    str(exc.filename) == str(tmp) for tmp in temps):
+                raise
+            raise OSError(exc.errno, exc.strerror, str(Path(paths[0]).parent)) from None
         for target in paths:  # what would make a rename fail, before any rename
             if Path(target).is_dir():
                 raise IsADirectoryError(21, "Is a directory", str(target))
-        for tmp, target in zip(temps, paths, strict=True):
-            try:
-                os.replace(tmp, target)
-            except OSError as exc:
-                raise OSError(exc.errno, exc.strerror, str(target)) from None
+        with _folders_locked([Path(target).parent for target in paths]):
+            for tmp, target in zip(temps, paths, strict=True):
+                try:
+                    os.replace(tmp, target)
+                except OSError as exc:
+                    raise OSError(exc.errno, exc.strerror, str(target)) from None
     except BaseException:
         for tmp in temps:
             tmp.unlink(missing_ok=True)
@@ -178,7 +210,7 @@ def write_files(contents: dict[Path, bytes]) -> None:
 
 def write_json(path: str | os.PathLike, payload: Any) -> Path:
     """Write JSON atomically, pretty-printed."""
-    text = json.dumps(payload, indent=2) + "\n"
+    text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
     with written_atomically(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)
