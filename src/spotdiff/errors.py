@@ -54,3 +54,24 @@ def require(module: str, *, feature: str, extra: str):  # noqa: ANN201 - returns
         return importlib.import_module(module)
     except ImportError as exc:
         raise MissingExtraError(feature, extra, module) from exc
+
+
+def os_reason(exc: OSError) -> tuple[str, str]:
+    """What the operating system's refusal means, and the fix: ``(got, fix)``."""
+    import errno
+
+    reasons = {
+        errno.ENOSPC: ("the disk is full", "free space on that disk, or write elsewhere"),
+        errno.EDQUOT: ("the disk quota is used up", "free space, or write elsewhere"),
+        errno.EACCES: ("no permission", "check the permissions of the file and its folder"),
+        errno.EPERM: ("no permission", "check the permissions of the file and its folder"),
+        errno.EROFS: ("a read-only file system", "write somewhere else"),
+        errno.ELOOP: ("a symbolic link that loops back on itself", "fix or remove the link"),
+        errno.ENOENT: ("no such file or folder", "check the path"),
+        errno.ENOTDIR: ("a path through something that is not a folder", "check the path"),
+        errno.EISDIR: ("a folder where a file was expected", "pass a file path"),
+        errno.ENAMETOOLONG: ("a path too long for the system", "use a shorter path"),
+        errno.EIO: ("an input/output error", "check the disk or the network share"),
+    }
+    return reasons.get(exc.errno or 0, (exc.strerror or str(exc),
+                                        "check the path, its permissions and the free space"))

@@ -54,22 +54,10 @@ def reuse_freed_memory() -> None:
 
 def _os_message(exc: OSError) -> str:
     """The operating system's refusal in one line: what, where, and the fix."""
-    import errno
+    from spotdiff.errors import os_reason
 
     where = f"'{exc.filename}'" if getattr(exc, "filename", None) else "a file"
-    known = {
-        errno.ENOSPC: ("the disk is full", "free space on that disk, or write elsewhere"),
-        errno.EDQUOT: ("the disk quota is used up", "free space, or write elsewhere"),
-        errno.EACCES: ("no permission", "check the permissions of the file and its folder"),
-        errno.EPERM: ("no permission", "check the permissions of the file and its folder"),
-        errno.EROFS: ("a read-only file system", "write somewhere else"),
-        errno.ELOOP: ("a symbolic link that loops back on itself", "fix or remove the link"),
-        errno.ENOENT: ("no such file or folder", "check the path"),
-        errno.ENOTDIR: ("a path through something that is not a folder", "check the path"),
-        errno.EISDIR: ("a folder where a file was expected", "pass a file path"),
-    }
-    got, fix = known.get(exc.errno or 0, (exc.strerror or str(exc),
-                                          "check the path, its permissions and the free space"))
+    got, fix = os_reason(exc)
     return f"cannot use {where}: expected a path that can be read or written as asked, " \
            f"got {got}; {fix}"
 

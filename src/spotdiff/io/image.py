@@ -31,7 +31,7 @@ from typing import Any, Union
 
 import numpy as np
 
-from spotdiff.errors import InputError
+from spotdiff.errors import InputError, os_reason
 from spotdiff.io import probe
 from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
 
@@ -548,17 +548,7 @@ def special_file(mode: int) -> str | None:
 
 
 def _os_error(exc: OSError, subject: str) -> InputError:
-    import errno
-
-    reasons = {
-        errno.ELOOP: ("a symbolic link that loops back on itself", "fix or remove the link"),
-        errno.EACCES: ("no permission to read it", "check the file's permissions"),
-        errno.EPERM: ("no permission to read it", "check the file's permissions"),
-        errno.ENAMETOOLONG: ("a path too long for the system", "use a shorter path"),
-        errno.ENOTDIR: ("a path through something that is not a folder", "check the path"),
-        errno.EIO: ("an input/output error", "check the disk or the network share"),
-    }
-    got, fix = reasons.get(exc.errno or 0, (exc.strerror or str(exc), "check the path"))
+    got, fix = os_reason(exc)
     return InputError(subject, expected="a readable file", got=got, fix=fix)
 
 

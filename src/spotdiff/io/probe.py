@@ -68,33 +68,32 @@ def _size(text: str) -> int:
     return int(value * scale)
 
 
+def _from_environment(name: str, example: str) -> int | None:
+    """A positive size from the environment variable ``name`` (K/M/G suffixes), or None."""
+    env = os.environ.get(name)
+    if not env:
+        return None
+    try:
+        return _size(env)
+    except ValueError:
+        raise InputError(name, expected="a positive number (K, M or G suffixes allowed)",
+                         got=repr(env), fix=f"unset it or set e.g. {name}={example}") from None
+
+
 def max_pixels(override: int | None = None) -> int:
     """The pixel limit per image: ``override``, else ``SPOTDIFF_MAX_PIXELS``, else the default."""
     if override is not None:
         return int(override)
     if _SETTINGS["max_pixels"] is not None:
         return int(_SETTINGS["max_pixels"])  # type: ignore[call-overload]
-    env = os.environ.get("SPOTDIFF_MAX_PIXELS")
-    if env:
-        try:
-            return _size(env)
-        except ValueError:
-            raise InputError("SPOTDIFF_MAX_PIXELS", expected="a positive whole number of pixels",
-                             got=repr(env),
-                             fix="unset it or set e.g. SPOTDIFF_MAX_PIXELS=1000000000") from None
-    return DEFAULT_MAX_PIXELS
+    return _from_environment("SPOTDIFF_MAX_PIXELS", "1000000000") or DEFAULT_MAX_PIXELS
 
 
 def memory_budget() -> int:
     """Bytes a comparison may plan to use: ``SPOTDIFF_MAX_MEMORY``, else half the memory."""
-    env = os.environ.get("SPOTDIFF_MAX_MEMORY")
-    if env:
-        try:
-            return _size(env)
-        except ValueError:
-            raise InputError("SPOTDIFF_MAX_MEMORY", expected="a size in bytes (e.g. 8G)",
-                             got=repr(env), fix="unset it or set e.g. SPOTDIFF_MAX_MEMORY=8G"
-                             ) from None
+    budget = _from_environment("SPOTDIFF_MAX_MEMORY", "8G")
+    if budget:
+        return budget
     try:
         return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
     except (ValueError, OSError, AttributeError):  # not a POSIX system: 8 GB
