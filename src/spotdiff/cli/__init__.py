@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 #: Top-level commands and the modules that define them.
 COMMANDS = {
     "compare": "spotdiff.cli.compare",
+    "batch": "spotdiff.cli.batch",
+    "approve": "spotdiff.cli.approve",
     "eval": "spotdiff.cli.eval",
 }
 
