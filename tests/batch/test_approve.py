@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import page, run_cli, save
+from batch_helpers import folders, page, run_cli, save  # noqa: F401 (fixtures)
 
 
 @pytest.fixture

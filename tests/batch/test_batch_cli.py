@@ -17,7 +17,7 @@ import pytest
 import spotdiff
 from spotdiff.batch.item import item_id
 
-from batch_helpers import page, run_cli, save
+from batch_helpers import broken, folders, page, run_cli, save  # noqa: F401 (fixtures)
 
 
 def load(out: Path) -> dict:

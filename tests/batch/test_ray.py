@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import run_cli
+from batch_helpers import broken, folders, run_cli  # noqa: F401 (fixtures)
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'spotdiff[ray]')")
 

@@ -270,6 +270,7 @@ def test_screenshot_for_the_readme(open_report):
     """Writes docs/batch-report.png when SPOTDIFF_UPDATE_DOCS=1."""
     tab = open_report()
     open_changed(tab)
+    tab.keyboard.press("n")
     picture = tab.screenshot()
     assert picture.startswith(b"\x89PNG")
     if os.environ.get("SPOTDIFF_UPDATE_DOCS") == "1":

@@ -155,7 +155,10 @@
   const view = { scale: 1, tx: 0, ty: 0, region: -1, split: 50, opacity: 50, blink: null, w: 0, h: 0 };
   function canvases() { return document.querySelectorAll("#stage .canvas"); }
   function applyTransform() {
-    for (const c of canvases()) c.style.transform = "translate(" + view.tx + "px," + view.ty + "px) scale(" + view.scale + ")";
+    for (const c of canvases()) {
+      c.style.transform = "translate(" + view.tx + "px," + view.ty + "px) scale(" + view.scale + ")";
+      c.style.setProperty("--line", (2 / view.scale) + "px");  // the region's outline stays 2 px
+    }
   }
   function paneSize() {
     const p = document.querySelector("#stage .pane");
@@ -163,7 +166,7 @@
   }
   function fit() {
     const [pw, ph] = paneSize();
-    view.scale = Math.min(pw / view.w, ph / view.h, 1) || 1;
+    view.scale = Math.min(pw / view.w, ph / view.h) || 1;
     view.tx = (pw - view.w * view.scale) / 2;
     view.ty = (ph - view.h * view.scale) / 2;
     applyTransform();
@@ -302,7 +305,7 @@
     const [x0, y0, x1, y1] = it.regions[view.region];
     const [pw, ph] = paneSize();
     const bw = Math.max(x1 - x0, 8), bh = Math.max(y1 - y0, 8);
-    view.scale = Math.max(Math.min(pw / (bw * 3), ph / (bh * 3), 8), Math.min(pw / view.w, ph / view.h, 1));
+    view.scale = Math.max(Math.min(pw / (bw * 3), ph / (bh * 3), 16), Math.min(pw / view.w, ph / view.h));
     view.tx = pw / 2 - (x0 + x1) / 2 * view.scale;
     view.ty = ph / 2 - (y0 + y1) / 2 * view.scale;
     applyTransform();
