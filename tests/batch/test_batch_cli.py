@@ -46,7 +46,7 @@ def test_states_exit_code_and_summary(folders):
         assert record["files"]["thumb"] == f"items/{item_id(record['name'])}/thumb.jpg"
         for rel in record["files"].values():
             assert (folders.out / rel).is_file()
-    assert set(changed["files"]) == {"thumb", "before", "after", "heatmap", "mask", "boxes"}
+    assert set(changed["files"]) == {"thumb", "before", "after", "heatmap", "mask"}
     assert (folders.out / "index.html").is_file() and (folders.out / "report-data.js").is_file()
 
 

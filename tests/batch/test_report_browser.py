@@ -174,7 +174,7 @@ def test_every_viewer_mode(open_report):
         tab.wait_for_timeout(150)
     assert seen == {"before", "after"}
     tab.keyboard.press("5")
-    assert stage_images(tab) == ["heatmap.png"]
+    assert stage_images(tab) == ["heatmap.jpg"]
     tab.keyboard.press("6")
     assert stage_images(tab) == ["mask.png"]
     tab.wait_for_function("document.querySelector('#stage img').naturalWidth === 160")

@@ -23,8 +23,6 @@ STATES = ("error", "changed", "new", "deleted", "unchanged")
 THUMB_WIDTH = 240
 #: Formats a browser shows as they are: copied into the report unchanged.
 _BROWSER_FORMATS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
-#: Pictures of a changed item (annotators of spotdiff.render), shown by the viewer.
-CHANGED_PICTURES = ("heatmap", "mask", "boxes")
 
 
 def item_id(name: str) -> str:
@@ -50,15 +48,24 @@ def file_sha256(path: str | None) -> str | None:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
-def _thumbnail(rgb: Any) -> bytes:
+def _thumbnail(rgb: Any, boxes: Any = ()) -> bytes:
+    """A JPEG :data:`THUMB_WIDTH` pixels wide, with ``boxes`` (x0, y0, x1, y1
+    in ``rgb``'s pixels) outlined."""
     import cv2
 
     from spotdiff.io import encode_image
 
     h, w = rgb.shape[:2]
-    if w > THUMB_WIDTH:
-        size = (THUMB_WIDTH, max(1, round(h * THUMB_WIDTH / w)))
-        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    scale = min(1.0, THUMB_WIDTH / w)
+    if scale < 1.0:
+        rgb = cv2.resize(rgb, (THUMB_WIDTH, max(1, round(h * scale))),
+                         interpolation=cv2.INTER_AREA)
+    else:
+        rgb = rgb.copy()
+    for x0, y0, x1, y1 in boxes:
+        cv2.rectangle(rgb, (int(x0 * scale), int(y0 * scale)),
+                      (max(int(x0 * scale) + 1, int(x1 * scale) - 1),
+                       max(int(y0 * scale) + 1, int(y1 * scale) - 1)), (255, 23, 68), 1)
     return encode_image(rgb, ".jpg")
 
 
@@ -76,7 +83,14 @@ def _display_copy(source: str, image: Any, stem: str) -> tuple[str, bytes]:
 
 def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str, str]:
     """Write an item's pictures into ``folder`` (all or nothing); returns
-    name -> file name. The one place the batch draws and writes pictures."""
+    name -> file name. The one place the batch draws and writes pictures.
+
+    Every item gets a thumbnail. The images themselves are copied (a
+    browser shows the file as it is) so that the report stands alone:
+    both when the pair differs at all, only CURRENT when not a pixel does.
+    A changed item also gets its heat map (JPEG: a picture for the eye)
+    and mask (PNG); the viewer draws the region boxes itself.
+    """
     from spotdiff import render
     from spotdiff.io import encode_image, load_image, write_files
 
@@ -88,25 +102,21 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
         names[key] = file
 
     if diff is None:  # new or deleted: the one image there is
-        source = pair.after if status == "new" else pair.before
-        assert source is not None
-        image = load_image(source)
-        key = "after" if status == "new" else "before"
-        add(key, *_display_copy(source, image, key))
+        key, source = ("after", pair.after) if status == "new" else ("before", pair.before)
+        image = load_image(str(source))
+        add(key, *_display_copy(str(source), image, key))
         add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(image)))
     else:
-        assert pair.before is not None and pair.after is not None
-        add("before", *_display_copy(pair.before, diff.before, "before"))
-        add("after", *_display_copy(pair.after, diff.after, "after"))
+        if diff.changed_pixels or status == "changed":
+            add("before", *_display_copy(str(pair.before), diff.before, "before"))
+        add("after", *_display_copy(str(pair.after), diff.after, "after"))
+        boxes: Any = ()
         if status == "changed":
-            annotators = {"heatmap": render.HeatmapAnnotator(), "mask": render.MaskAnnotator(),
-                          "boxes": render.BoxAnnotator()}
-            for key, annotator in annotators.items():
-                add(key, f"{key}.png", encode_image(annotator.annotate(diff), ".png"))
-            thumb_source = render.OverlayAnnotator().annotate(diff)
-        else:
-            thumb_source = render.display_rgb(diff.after)
-        add("thumb", "thumb.jpg", _thumbnail(thumb_source))
+            add("heatmap", "heatmap.jpg",
+                encode_image(render.HeatmapAnnotator().annotate(diff), ".jpg"))
+            add("mask", "mask.png", encode_image(render.MaskAnnotator().annotate(diff), ".png"))
+            boxes = diff.regions.xyxy
+        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(diff.after), boxes))
     folder.mkdir(parents=True, exist_ok=True)
     write_files({folder / f: data for f, data in files.items()})
     return names
