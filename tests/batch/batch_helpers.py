@@ -1,7 +1,4 @@
-"""Helpers and fixtures of the batch tests: screenshot-like images, folders
-of them, and the CLI in-process. (Not a conftest.py: other test folders
-import the top-level conftest by name.) Test modules import the fixtures
-they use from here."""
+"""Helpers of the batch tests: screenshot-like images and the CLI in-process."""
 
 from __future__ import annotations
 
@@ -11,7 +8,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-import pytest
 
 from spotdiff.cli import main
 
@@ -49,25 +45,3 @@ def changed_page(seed: int = 0) -> np.ndarray:
     cv2.circle(img, (120, 95), 12, (255, 0, 200), -1)  # a new badge
     img[2:12, 4:40] = (250, 250, 250)  # and a new header label
     return img
-
-
-@pytest.fixture
-def folders(tmp_path: Path) -> Folders:
-    """same.png unchanged, pages/changed.png changed (two regions), new.png
-    only in CURRENT, gone.png only in BASELINE."""
-    base, cur = tmp_path / "baseline", tmp_path / "current"
-    for root in (base, cur):
-        save(root / "same.png", page(1))
-    save(base / "pages" / "changed.png", page(2))
-    save(cur / "pages" / "changed.png", changed_page(2))
-    save(cur / "new.png", page(3))
-    save(base / "gone.png", page(4))
-    return Folders(base, cur, tmp_path / "out")
-
-
-@pytest.fixture
-def broken(folders: Folders) -> Folders:
-    """The folders plus broken.png, whose baseline is not an image."""
-    (folders.base / "broken.png").write_bytes(b"not an image at all")
-    save(folders.cur / "broken.png", page(5))
-    return folders

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import folders, page, run_cli, save  # noqa: F401 (fixtures)
+
+from .batch_helpers import page, run_cli, save
 
 
 @pytest.fixture

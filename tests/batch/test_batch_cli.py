@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,8 +17,9 @@ import pytest
 
 import spotdiff
 from spotdiff.batch.item import item_id
+from spotdiff.cli import main
 
-from batch_helpers import broken, folders, page, run_cli, save  # noqa: F401 (fixtures)
+from .batch_helpers import page, run_cli, save
 
 
 def load(out: Path) -> dict:
@@ -190,3 +192,23 @@ def test_ctrl_c_leaves_a_valid_partial_report(tmp_path):
     code, _, err = run_cli("batch", base, cur, "-o", out, "--resume", "--jobs", "2")
     assert code == 1 and f"(reused {summary['totals']['done']})" in err
     assert load(out)["complete"] is True
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("tty", "ci", "shown"), [
+    (True, None, True), (True, "1", False), (False, None, False)])
+def test_progress_bar_only_on_a_terminal_outside_ci(folders, monkeypatch, tty, ci, shown):
+    pytest.importorskip("tqdm", reason="tqdm is not installed (pip install 'spotdiff[progress]')")
+    if ci is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", ci)
+    err = _Terminal() if tty else io.StringIO()
+    code = main(["batch", str(folders.base), str(folders.cur), "-o", str(folders.out),
+                 "--jobs", "1"], stdout=io.StringIO(), stderr=err)
+    assert code == 1
+    assert ("4/4" in err.getvalue()) is shown

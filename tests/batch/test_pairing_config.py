@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import folders, run_cli  # noqa: F401 (fixtures)
 
 from spotdiff.batch.config import load_config
 from spotdiff.batch.pairing import pairs_from_file, pairs_from_folders
 from spotdiff.errors import InputError
+
+from .batch_helpers import run_cli
 
 
 def test_folders_pair_by_relative_path(folders):

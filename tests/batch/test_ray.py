@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from batch_helpers import broken, folders, run_cli  # noqa: F401 (fixtures)
+
+from .batch_helpers import run_cli
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'spotdiff[ray]')")
 

@@ -14,7 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from batch_helpers import Folders, changed_page, page, run_cli, save
+
+from .batch_helpers import Folders, changed_page, page, run_cli, save
 
 CHROMIUM = Path(os.environ.get("SPOTDIFF_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
@@ -218,7 +219,8 @@ def test_next_and_previous_region_zoom_onto_each_region(open_report, moved_repor
         assert scale > fit_width / 160 * 1.2
         assert abs(box["height"] / (y1 - y0) - scale) < 0.1 * scale
     # both panes of the side-by-side view show the same place (synchronised)
-    transforms = tab.eval_on_selector_all("#stage .canvas", "els => els.map(e => e.style.transform)")
+    transforms = tab.eval_on_selector_all("#stage .canvas",
+                                          "els => els.map(e => e.style.transform)")
     assert len(transforms) == 2 and transforms[0] == transforms[1]
 
 

@@ -144,7 +144,8 @@ def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
     folder = Path(out) / "items" / ident
     record: dict[str, Any] = {
         "name": pair.name, "id": ident, "status": None, "before": pair.before,
-        "after": pair.after, "target": pair.target, "compare": None, "error": None, "after_sha256": None,
+        "after": pair.after, "target": pair.target, "compare": None, "error": None,
+        "after_sha256": None,
         "seconds": {}, "files": {}, "options_key": options_key(options),
     }
     diff = None

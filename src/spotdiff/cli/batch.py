@@ -116,10 +116,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     summary = build_summary(result, inputs=inputs, config=config.to_dict())
     write_outputs(out, summary, args.junit)
     totals = summary["totals"]
+    reused = f" (reused {result.reused})" if result.reused else ""
     streams.err.write(
         f"{totals['done']} of {totals['items']} items: {totals['changed']} changed, "
         f"{totals['new']} new, {totals['deleted']} deleted, {totals['unchanged']} unchanged, "
-        f"{totals['error']} error(s){' (reused ' + str(result.reused) + ')' if result.reused else ''}"
+        f"{totals['error']} error(s){reused}"
         f"\n  report: {out / 'index.html'}\n")
     for record in result.records:
         if record["status"] == "error":
