@@ -212,3 +212,31 @@ def test_progress_bar_only_on_a_terminal_outside_ci(folders, monkeypatch, tty, c
                  "--jobs", "1"], stdout=io.StringIO(), stderr=err)
     assert code == 1
     assert ("4/4" in err.getvalue()) is shown
+
+
+def test_shards_merged_equal_one_run(broken, tmp_path):
+    run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "whole", "--jobs", "1")
+    for i in (1, 2):
+        code, _, _ = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / f"s{i}",
+                             "--shard", f"{i}/2", "--jobs", "1")
+        assert load(tmp_path / f"s{i}")["totals"]["items"] < 5
+    code, _, err = run_cli("report", "merge", tmp_path / "s1", tmp_path / "s2",
+                           "-o", tmp_path / "merged")
+    assert code == 2 and "5 of 5 items merged from 2 runs" in err
+    merged, whole = load(tmp_path / "merged"), load(tmp_path / "whole")
+
+    def comparable(summary: dict) -> list[dict]:
+        return [{k: v for k, v in r.items() if k != "seconds"} for r in summary["items"]]
+
+    assert comparable(merged) == comparable(whole)
+    assert {k: v for k, v in merged["totals"].items()} == whole["totals"]
+    for record in merged["items"]:
+        for rel in record["files"].values():
+            assert (tmp_path / "merged" / rel).is_file()
+    # merging a shard twice is refused
+    code, _, err = run_cli("report", "merge", tmp_path / "s1", tmp_path / "s1",
+                           "-o", tmp_path / "bad")
+    assert code == 2 and "in two of them" in err
+    code, _, err = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "x",
+                           "--shard", "3/2")
+    assert code == 2 and "1 <= I <= N" in err

@@ -22,6 +22,7 @@ COMMANDS = {
     "compare": "spotdiff.cli.compare",
     "batch": "spotdiff.cli.batch",
     "approve": "spotdiff.cli.approve",
+    "report": "spotdiff.cli.report",
     "eval": "spotdiff.cli.eval",
 }
 

@@ -39,6 +39,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep the items an earlier run into OUT finished (same files, same "
                    "options)")
     p.add_argument("--junit", metavar="FILE", help="also write the items as JUnit XML")
+    p.add_argument("--shard", metavar="I/N",
+                   help="compare only the I-th of N shares of the items (CI runners without "
+                   "a cluster); join the outputs with 'spotdiff report merge'")
     p.add_argument("--ray", metavar="ADDRESS",
                    help="run the items on a Ray cluster: 'auto' (the running cluster), "
                    "'local' (a new local instance) or ray://HOST:PORT; OUT must be "
@@ -91,6 +94,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             raise InputError("arguments", expected="BASELINE CURRENT (two folders) or "
                              "--pairs FILE", got="fewer", fix="run 'spotdiff batch --help'")
         pairs = pairs_from_folders(args.baseline, args.current)
+    if args.shard is not None:
+        from spotdiff.batch.merge import parse_shard, shard
+
+        pairs = shard(pairs, *parse_shard(args.shard))
     out = Path(args.output)
     if out.exists() and not out.is_dir():
         raise InputError("-o/--output", expected="a folder", got=f"a file '{out}'",
@@ -112,7 +119,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
             bar.close()
     inputs = {"baseline": args.baseline and str(Path(args.baseline).resolve()),
               "current": args.current and str(Path(args.current).resolve()),
-              "pairs": args.pairs and str(Path(args.pairs).resolve())}
+              "pairs": args.pairs and str(Path(args.pairs).resolve()), "shard": args.shard}
     summary = build_summary(result, inputs=inputs, config=config.to_dict())
     write_outputs(out, summary, args.junit)
     totals = summary["totals"]
