@@ -51,6 +51,14 @@ def test_only_pattern_and_all(batch):
     assert len(log) == 4  # appended, not replaced
 
 
+def test_exact_names(batch):
+    code, out, _ = run_cli("approve", batch.out, "--items", "new.png", "pages/other.png")
+    assert code == 0 and out.count("approved ") == 2
+    assert (batch.base / "new.png").read_bytes() == (batch.cur / "new.png").read_bytes()
+    code, _, err = run_cli("approve", batch.out, "--items", "pages")  # not a pattern
+    assert code == 2 and "names of items in this report" in err
+
+
 def test_dry_run_copies_nothing(batch):
     before = (batch.base / "pages" / "changed.png").read_bytes()
     code, out, _ = run_cli("approve", batch.out, "--all", "--dry-run")

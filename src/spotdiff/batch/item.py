@@ -118,7 +118,9 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
             add("heatmap", "heatmap.jpg", encode_image(heat, ".jpg"))
             add("mask", "mask.png", encode_image(render.MaskAnnotator().annotate(diff), ".png"))
             boxes = diff.regions.xyxy
-        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(diff.after), boxes))
+        # AFTER in BEFORE's frame (the regions' coordinates) when a size policy changed it
+        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(diff.after, diff.mask.shape),
+                                             boxes))
     folder.mkdir(parents=True, exist_ok=True)
     write_files({folder / f: data for f, data in files.items()})
     return names

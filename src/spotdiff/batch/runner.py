@@ -66,6 +66,21 @@ def _previous(out: Path, pair: Pair, key: str) -> dict[str, Any] | None:
     return record
 
 
+def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
+    """Every item record under ``out/items/``, sorted by name: the items
+    finished by any process that wrote there (workers of an interrupted
+    run, pytest-xdist workers, shards written into one folder)."""
+    import json
+
+    records = []
+    for path in sorted(Path(out).glob("items/*/record.json")):
+        try:
+            records.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            continue  # written atomically: unreadable means not ours
+    return sorted(records, key=lambda r: r["name"])
+
+
 def _init_worker() -> None:
     """Pool workers leave Ctrl-C to the main process and use one OpenCV
     thread each (the pool is the parallelism)."""
@@ -192,5 +207,12 @@ def run_batch(pairs: Iterable[Pair], config: BatchConfig, out: str | os.PathLike
                 progress(record)
     except KeyboardInterrupt:
         complete = False
+        # the items in flight finished while the pool shut down: keep them
+        wanted = {p.name: p for p in pairs}
+        for record in records_on_disk(out_dir):
+            pair = wanted.get(record["name"])
+            if pair is not None and record["name"] not in by_name and \
+                    _previous(out_dir, pair, options_key(config.item_options(pair.name))):
+                by_name[record["name"]] = record
     ordered = [by_name[p.name] for p in pairs if p.name in by_name]
     return BatchResult(ordered, len(pairs), complete, reused, executor)

@@ -22,6 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--only", action="append", metavar="PATTERN",
                        help="the changed and new items whose name matches the glob PATTERN; "
                        "repeatable")
+    which.add_argument("--items", nargs="+", metavar="NAME",
+                       help="the items with exactly these names")
     which.add_argument("--from", dest="approvals", metavar="FILE",
                        help="the items named in FILE (the approvals.json the report exports)")
     p.add_argument("--dry-run", action="store_true",
@@ -33,7 +35,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     from spotdiff.batch.approve import approve, read_approvals, read_summary, select
 
     summary = read_summary(args.output)
-    names = read_approvals(args.approvals) if args.approvals else None
+    names = read_approvals(args.approvals) if args.approvals else args.items
     records = select(summary, everything=args.all, only=args.only or (), names=names)
     if args.dry_run:
         for r in records:
