@@ -12,6 +12,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from spotdiff.batch.item import STATES
 from spotdiff.batch.runner import BatchResult
 
 #: The schema name and version of summary.json (bumped on incompatible changes).
@@ -95,7 +96,9 @@ def report_files(summary: dict[str, Any]) -> dict[str, bytes]:
         "schema": summary["schema"], "created": summary["created"],
         "complete": summary["complete"], "exit_code": summary["exit_code"],
         "totals": summary["totals"], "inputs": summary["inputs"],
-        "items": [_report_item(r) for r in summary["items"]],
+        # the reviewer's order: errors, changes, new, deleted, then the rest
+        "items": [_report_item(r) for r in sorted(
+            summary["items"], key=lambda r: (STATES.index(r["status"]), r["name"]))],
     }
     files["report-data.js"] = f"window.SPOTDIFF_REPORT = {_script_data(page)};\n".encode()
     return files

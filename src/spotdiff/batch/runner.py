@@ -125,12 +125,13 @@ def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iter
     pool.shutdown(wait=True)
 
 
-def _ray(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int | None,
-         address: str) -> Iterator[dict]:
+def _ray(work: list[tuple[Pair, dict[str, Any]]], config: BatchConfig, out: str,
+         jobs: int | None, address: str) -> Iterator[dict]:
     """The items on a Ray cluster (``address``: ``auto``, ``local`` for a new
     local instance, or ``ray://host:port``): actors, one per CPU or
-    ``jobs``, each taking :data:`RAY_BATCH` items per call. OUT must be a
-    folder every node can write (a shared file system)."""
+    ``jobs``, each holding the options (``config``) and taking
+    :data:`RAY_BATCH` pairs per call. OUT must be a folder every node can
+    write (a shared file system)."""
     from spotdiff.errors import require
 
     ray = require("ray", feature="--ray", extra="ray")
@@ -140,16 +141,19 @@ def _ray(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int | None,
 
     @ray.remote(num_cpus=1)
     class Worker:
-        def __init__(self, out: str) -> None:
+        def __init__(self, config: BatchConfig, out: str) -> None:
             _init_worker_ray()
+            self.config = config
             self.out = out
 
-        def run(self, chunk: list[tuple[Pair, dict[str, Any]]]) -> list[dict]:
-            return [run_item(pair, options, self.out) for pair, options in chunk]
+        def run(self, chunk: list[Pair]) -> list[dict]:
+            return [run_item(pair, self.config.item_options(pair.name), self.out)
+                    for pair in chunk]
 
     count = jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    actors = [Worker.remote(out) for _ in range(count)]
-    chunks = [work[i:i + RAY_BATCH] for i in range(0, len(work), RAY_BATCH)]
+    actors = [Worker.remote(config, out) for _ in range(count)]
+    pairs = [pair for pair, _ in work]
+    chunks = [pairs[i:i + RAY_BATCH] for i in range(0, len(pairs), RAY_BATCH)]
     pool = ray.util.ActorPool(actors)
     try:
         for records in pool.map_unordered(lambda a, c: a.run.remote(c), chunks):
@@ -194,7 +198,7 @@ def run_batch(pairs: Iterable[Pair], config: BatchConfig, out: str | os.PathLike
         for record in by_name.values():
             progress(record)
     if ray_address is not None:
-        records = _ray(work, str(out_dir), jobs, ray_address)
+        records = _ray(work, config, str(out_dir), jobs, ray_address)
         executor = {"kind": "ray", "address": ray_address}
     else:
         records = _local(work, str(out_dir), min(jobs_used, max(1, len(work))))
