@@ -279,3 +279,28 @@ def test_screenshot_for_the_readme(open_report):
     assert picture.startswith(b"\x89PNG")
     if os.environ.get("SPOTDIFF_UPDATE_DOCS") == "1":
         (REPO / "docs" / "batch-report.png").write_bytes(picture)
+
+
+def test_zoom_and_pan_are_synchronised(open_report):
+    tab = open_report()
+    open_changed(tab)
+
+    def transforms() -> list[str]:
+        return tab.eval_on_selector_all("#stage .canvas", "els => els.map(e => e.style.transform)")
+
+    start = transforms()
+    pane = tab.locator("#stage .pane >> nth=1").bounding_box()
+    x, y = pane["x"] + pane["width"] / 2, pane["y"] + pane["height"] / 2
+    tab.mouse.move(x, y)
+    tab.mouse.wheel(0, -300)  # zoom in on the right-hand pane
+    tab.mouse.down()
+    tab.mouse.move(x + 40, y + 25, steps=4)  # and pan it
+    tab.mouse.up()
+    after = transforms()
+    assert after[0] == after[1] and after[0] != start[0]
+    def scale(transform: str) -> float:
+        return float(re.search(r"scale\(([\d.]+)\)", transform).group(1))
+
+    assert scale(after[0]) > scale(start[0])
+    tab.keyboard.press("0")
+    assert transforms() == start
