@@ -11,6 +11,8 @@ Timed, each as a whole command from a fresh process:
 * ``odiff A B`` once per pair (the native binary, installed by _peers.py
   with npm; skipped without node/npm), and ``odiff A B DIFF.png`` (with
   the picture a reviewer would look at);
+* ``reg-cli CUR BASE DIFF -J ... -R report.html`` on the same folders
+  (reg-cli 0.18.16 from npm: pairs folders and writes a report too);
 * a plain Python loop over ``spotdiff.compare`` in one process (no
   pictures, one core) - the least a script would do.
 
@@ -63,6 +65,25 @@ def make_pairs(n: int) -> tuple[Path, Path]:
     return base, cur
 
 
+#: reg-cli, the folder-to-report tool of the reg-suit family, from npm.
+REG_CLI = "reg-cli@0.18.16"
+
+
+def ensure_reg_cli() -> str | None:
+    """reg-cli's command, installed with npm beside the other peers when missing."""
+    from _peers import PEERS
+
+    command = PEERS / "node_modules" / ".bin" / "reg-cli"
+    if not command.exists() and shutil.which("npm"):
+        PEERS.mkdir(exist_ok=True)
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(PEERS),
+                        REG_CLI], stdout=subprocess.DEVNULL, check=False)
+    if not command.exists():
+        print("reg-cli unavailable (needs node and npm): skipped")
+        return None
+    return str(command)
+
+
 def timed(fn) -> float:  # noqa: ANN001
     start = time.perf_counter()
     fn()
@@ -111,6 +132,21 @@ def throughput(n: int) -> None:
         times["odiff per pair, with a diff PNG"] = timed(lambda: [subprocess.run(
             [str(odiff), str(base / n), str(cur / n), str(diffs / n)], env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in names])
+
+    reg_cli = ensure_reg_cli()
+    if reg_cli is not None:
+        reg_out = HERE / "reg"
+        shutil.rmtree(reg_out, ignore_errors=True)
+        (reg_out / "diff").mkdir(parents=True)
+        times["reg-cli on the folders"] = timed(lambda: subprocess.run(
+            [reg_cli, str(cur), str(base), str(reg_out / "diff"), "-J",
+             str(reg_out / "reg.json"), "-R", str(reg_out / "index.html")], env=clean_env(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        reg = json.loads((reg_out / "reg.json").read_text())
+        reg_changed = set(reg["failedItems"])
+        batch_changed = {n for n, st in batch.items() if st == "changed"}
+        print(f"reg-cli found {len(reg_changed)} of {n} pairs different"
+              f" ({'the same' if reg_changed == batch_changed else 'not the same'} as the batch)")
 
     def python_loop() -> None:
         import spotdiff
