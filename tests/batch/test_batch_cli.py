@@ -127,6 +127,11 @@ def test_resume_keeps_done_items_and_redoes_errors(broken):
     assert summary["totals"]["reused"] == 4 and states(summary)["broken.png"] == "unchanged"
     assert record.stat().st_mtime_ns == stamp  # not compared again
     assert next(r for r in summary["items"] if r["name"] == "same.png") == first["same.png"]
+    # a file rewritten since: that item (only) is compared again
+    save(broken.cur / "same.png", page(9))
+    code, _, err = run_cli("batch", broken.base, broken.cur, "-o", broken.out, "--resume",
+                           "--jobs", "1")
+    assert "(reused 4)" in err and states(load(broken.out))["same.png"] == "changed"
     # other options: nothing reused
     code, _, err = run_cli("batch", broken.base, broken.cur, "-o", broken.out, "--resume",
                            "--jobs", "1", "--min-area", "5")

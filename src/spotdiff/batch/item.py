@@ -48,6 +48,23 @@ def file_sha256(path: str | None) -> str | None:
         return hashlib.file_digest(f, "sha256").hexdigest()
 
 
+def file_stamps(pair: Pair) -> dict[str, list[int] | None]:
+    """Size and modification time (ns) of the pair's files: ``--resume``
+    redoes an item whose files changed since it was compared."""
+    import os
+
+    def stamp(path: str | None) -> list[int] | None:
+        if path is None:
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return [info.st_size, info.st_mtime_ns]
+
+    return {"before": stamp(pair.before), "after": stamp(pair.after)}
+
+
 def _thumbnail(rgb: Any, boxes: Any = ()) -> bytes:
     """A JPEG :data:`THUMB_WIDTH` pixels wide, with ``boxes`` (x0, y0, x1, y1
     in ``rgb``'s pixels) outlined."""
@@ -149,6 +166,7 @@ def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
         "after": pair.after, "target": pair.target, "compare": None, "error": None,
         "after_sha256": None,
         "seconds": {}, "files": {}, "options_key": options_key(options),
+        "stamps": file_stamps(pair),
     }
     diff = None
     start = time.perf_counter()

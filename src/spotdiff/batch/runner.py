@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from spotdiff.batch.config import BatchConfig
-from spotdiff.batch.item import item_id, options_key, run_item
+from spotdiff.batch.item import file_stamps, item_id, options_key, run_item
 from spotdiff.batch.pairing import Pair
 
 #: Items submitted per worker at a time (one running, one queued).
@@ -49,7 +49,8 @@ class BatchResult:
 
 def _previous(out: Path, pair: Pair, key: str) -> dict[str, Any] | None:
     """The record of ``pair`` from an earlier run into ``out``, if it is
-    still valid (same files and options, not an error, its files present)."""
+    still valid (same paths, sizes and modification times, same options, not
+    an error, its pictures present)."""
     import json
 
     path = out / "items" / item_id(pair.name) / "record.json"
@@ -58,7 +59,8 @@ def _previous(out: Path, pair: Pair, key: str) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     same = (record.get("name") == pair.name and record.get("before") == pair.before
-            and record.get("after") == pair.after and record.get("options_key") == key)
+            and record.get("after") == pair.after and record.get("options_key") == key
+            and record.get("stamps") == file_stamps(pair))
     if not same or record.get("status") in (None, "error"):
         return None
     if not all((out / f).is_file() for f in record.get("files", {}).values()):
