@@ -68,6 +68,15 @@ def _previous(out: Path, pair: Pair, key: str) -> dict[str, Any] | None:
     return record
 
 
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system
+    tells it, e.g. in a container limited to some cores)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
     """Every item record under ``out/items/``, sorted by name: the items
     finished by any process that wrote there (workers of an interrupted
@@ -185,7 +194,7 @@ def run_batch(pairs: Iterable[Pair], config: BatchConfig, out: str | os.PathLike
     out_dir = Path(out)
     (out_dir / "items").mkdir(parents=True, exist_ok=True)
     pairs = list(pairs)
-    jobs_used = jobs or os.cpu_count() or 1
+    jobs_used = jobs or available_cores()
     by_name: dict[str, dict[str, Any]] = {}
     work: list[tuple[Pair, dict[str, Any]]] = []
     for pair in pairs:
