@@ -5,8 +5,9 @@ One module per job: :mod:`~spotdiff.batch.pairing` (which files go together),
 :mod:`~spotdiff.batch.config` (the options of each item),
 :mod:`~spotdiff.batch.item` (one comparison and its files),
 :mod:`~spotdiff.batch.runner` (running them on local processes or Ray),
-:mod:`~spotdiff.batch.report` (``summary.json`` and the HTML report) and
-:mod:`~spotdiff.batch.approve` (copying accepted images over the baselines).
+:mod:`~spotdiff.batch.report` (``summary.json``, the HTML report, JUnit),
+:mod:`~spotdiff.batch.approve` (copying accepted images over the baselines)
+and :mod:`~spotdiff.batch.merge` (shards of one run into one report).
 """
 
 from spotdiff.batch.approve import approve
