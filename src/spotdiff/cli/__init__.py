@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 #: Top-level commands and the modules that define them.
 COMMANDS = {
     "compare": "spotdiff.cli.compare",
+    "batch": "spotdiff.cli.batch",
+    "approve": "spotdiff.cli.approve",
+    "report": "spotdiff.cli.report",
     "eval": "spotdiff.cli.eval",
 }
 

@@ -1,0 +1,198 @@
+"""One item of a batch: compare the pair, write its pictures, return its record.
+
+:func:`run_item` runs in a worker (a process of the pool, or a Ray actor):
+it holds one pair's pixels at a time and returns only the small record, so
+memory is bounded by the jobs in flight. The record is also written to
+``items/<id>/record.json``, last, which marks the item done for ``--resume``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from spotdiff.batch.pairing import Pair
+
+#: Item states, in the order the report lists them.
+STATES = ("error", "changed", "new", "deleted", "unchanged")
+#: Width (pixels) of the thumbnails in the report's list.
+THUMB_WIDTH = 240
+#: Formats a browser shows as they are: copied into the report unchanged.
+_BROWSER_FORMATS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
+
+
+def item_id(name: str) -> str:
+    """The item's folder name under ``items/``: a hash of its name, so no
+    name can reach outside the report or collide with another on any file
+    system."""
+    return hashlib.sha256(name.encode("utf-8")).hexdigest()[:20]
+
+
+def options_key(options: dict[str, Any]) -> str:
+    """A fingerprint of an item's options (``--resume`` redoes an item whose
+    options changed)."""
+    text = json.dumps(options, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def file_sha256(path: str | None) -> str | None:
+    """The SHA-256 of a file (what ``spotdiff approve`` checks before it
+    copies CURRENT over BASELINE)."""
+    if path is None:
+        return None
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def file_stamps(pair: Pair) -> dict[str, list[int] | None]:
+    """Size and modification time (ns) of the pair's files: ``--resume``
+    redoes an item whose files changed since it was compared."""
+    import os
+
+    def stamp(path: str | None) -> list[int] | None:
+        if path is None:
+            return None
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return [info.st_size, info.st_mtime_ns]
+
+    return {"before": stamp(pair.before), "after": stamp(pair.after)}
+
+
+def _thumbnail(rgb: Any, boxes: Any = ()) -> bytes:
+    """A JPEG :data:`THUMB_WIDTH` pixels wide, with ``boxes`` (x0, y0, x1, y1
+    in ``rgb``'s pixels) outlined."""
+    import cv2
+
+    from spotdiff.io import encode_image
+
+    h, w = rgb.shape[:2]
+    scale = min(1.0, THUMB_WIDTH / w)
+    if scale < 1.0:
+        rgb = cv2.resize(rgb, (THUMB_WIDTH, max(1, round(h * scale))),
+                         interpolation=cv2.INTER_AREA)
+    else:
+        rgb = rgb.copy()
+    for x0, y0, x1, y1 in boxes:
+        cv2.rectangle(rgb, (int(x0 * scale), int(y0 * scale)),
+                      (max(int(x0 * scale) + 1, int(x1 * scale) - 1),
+                       max(int(y0 * scale) + 1, int(y1 * scale) - 1)), (255, 23, 68), 1)
+    return encode_image(rgb, ".jpg")
+
+
+def _display_copy(source: str, image: Any, stem: str) -> tuple[str, bytes]:
+    """The file name and bytes of ``source`` as the report shows it: the
+    file's own bytes when a browser can show them, else a PNG."""
+    suffix = Path(source).suffix.lower()
+    if suffix in _BROWSER_FORMATS:
+        return stem + suffix, Path(source).read_bytes()
+    from spotdiff.io import encode_image
+    from spotdiff.render import display_rgb
+
+    return stem + ".png", encode_image(display_rgb(image), ".png")
+
+
+def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str, str]:
+    """Write an item's pictures into ``folder`` (all or nothing); returns
+    name -> file name. The one place the batch draws and writes pictures.
+
+    Every item gets a thumbnail. The images themselves are copied (a
+    browser shows the file as it is) so that the report stands alone:
+    both when the pair differs at all, only CURRENT when not a pixel does.
+    A changed item also gets its heat map (the colour map alone, as JPEG: a
+    picture for the eye)
+    and mask (PNG); the viewer draws the region boxes itself.
+    """
+    from spotdiff import render
+    from spotdiff.io import encode_image, load_image, write_files
+
+    files: dict[str, bytes] = {}
+    names: dict[str, str] = {}
+
+    def add(key: str, file: str, data: bytes) -> None:
+        files[file] = data
+        names[key] = file
+
+    if diff is None:  # new or deleted: the one image there is
+        key, source = ("after", pair.after) if status == "new" else ("before", pair.before)
+        image = load_image(str(source))
+        add(key, *_display_copy(str(source), image, key))
+        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(image)))
+    else:
+        if diff.changed_pixels or status == "changed":
+            add("before", *_display_copy(str(pair.before), diff.before, "before"))
+        add("after", *_display_copy(str(pair.after), diff.after, "after"))
+        boxes: Any = ()
+        if status == "changed":
+            # the bare colour map: a tenth of the time of one blended over AFTER
+            heat = render.pictures.heatmap(diff, render.HeatmapAnnotator(underlay=False))
+            add("heatmap", "heatmap.jpg", encode_image(heat, ".jpg"))
+            add("mask", "mask.png", encode_image(render.pictures.mask(diff), ".png"))
+            boxes = diff.regions.xyxy
+        # AFTER in BEFORE's frame (the regions' coordinates) when a size policy changed it
+        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(diff.after, diff.mask.shape),
+                                             boxes))
+    folder.mkdir(parents=True, exist_ok=True)
+    write_files({folder / f: data for f, data in files.items()})
+    return names
+
+
+def _error_text(exc: BaseException) -> str:
+    from spotdiff.errors import InputError, MissingExtraError
+
+    if isinstance(exc, (InputError, MissingExtraError)):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot read '{exc.filename}': {exc.strerror or exc}"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
+    """Compare one pair with ``options``, write its pictures under
+    ``out/items/<id>/`` and return its record (never raises for a bad
+    item: the record says ``error`` and why)."""
+    from spotdiff.io.write import write_json
+
+    ident = item_id(pair.name)
+    folder = Path(out) / "items" / ident
+    record: dict[str, Any] = {
+        "name": pair.name, "id": ident, "status": None, "before": pair.before,
+        "after": pair.after, "target": pair.target, "compare": None, "error": None,
+        "after_sha256": None,
+        "seconds": {}, "files": {}, "options_key": options_key(options),
+        "stamps": file_stamps(pair),
+    }
+    diff = None
+    start = time.perf_counter()
+    try:
+        if pair.before is None:
+            status = "new"
+            record["after_sha256"] = file_sha256(pair.after)
+        elif pair.after is None:
+            status = "deleted"
+        else:
+            from spotdiff.engine import compare
+
+            diff = compare(pair.before, pair.after, **options)
+            record["after_sha256"] = file_sha256(pair.after)
+            record["compare"] = diff.to_dict()
+            status = "changed" if diff.different else "unchanged"
+        record["seconds"]["compare"] = round(time.perf_counter() - start, 6)
+        start = time.perf_counter()
+        if folder.exists():  # a previous run's pictures of this item
+            shutil.rmtree(folder)
+        names = write_pictures(folder, pair, diff, status)
+        record["files"] = {k: f"items/{ident}/{v}" for k, v in names.items()}
+        record["seconds"]["pictures"] = round(time.perf_counter() - start, 6)
+        record["status"] = status
+    except Exception as exc:  # noqa: BLE001 - an item's failure is its record
+        record.update(status="error", error=_error_text(exc), compare=None, files={})
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / "record.json", record)
+    return record
