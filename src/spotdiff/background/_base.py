@@ -112,11 +112,17 @@ class BackgroundModel:
         self._learnt_at = 0
         self._calm = False
         self._last_mask: np.ndarray | None = None
+        self._hold: np.ndarray | None = None
         self.frames = 0
 
     # -- public API -------------------------------------------------------------------------
-    def apply(self, frame: np.ndarray) -> np.ndarray:
-        """Feed one frame; returns the foreground as a bool (H, W) mask."""
+    def apply(self, frame: np.ndarray, *, hold: np.ndarray | None = None) -> np.ndarray:
+        """Feed one frame; returns the foreground as a bool (H, W) mask.
+
+        ``hold`` (bool (H, W) at the frame size, optional): pixels not to learn
+        into the background on this frame, so that an object known to be
+        there (a stopped intruder) stays foreground. None: learn as usual.
+        """
         frame = as_frame(frame)
         if self._shape is None:
             self._start(frame)
@@ -125,6 +131,7 @@ class BackgroundModel:
                              got=f"shape {frame.shape}",
                              fix="resize frames to one size, or call reset() first")
         work = self._downscale(frame)
+        self._hold = None if hold is None else self._hold_at_work_size(hold, frame.shape)
         if self.frames == 0:
             self._init(work)
             mask = np.zeros(work.shape[:2], np.bool_)
@@ -196,6 +203,18 @@ class BackgroundModel:
         small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
         return small.reshape(h, w, frame.shape[2])
 
+    def _hold_at_work_size(self, hold: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+        hold = np.asarray(hold)
+        if hold.shape != shape[:2] or hold.dtype != np.bool_:
+            raise InputError("hold", expected=f"a bool mask of the frame's size {shape[:2]}",
+                             got=f"{hold.dtype} {hold.shape}", fix="pass None to learn everywhere")
+        if not hold.any():
+            return None
+        w, h = self._work_size  # type: ignore[misc]
+        if (h, w) != hold.shape:  # any held pixel holds its working pixel
+            hold = cv2.resize(hold.view(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+        return hold
+
     def _to_frame_size(self, image: np.ndarray, interpolation: int) -> np.ndarray:
         h, w = self._shape[:2]  # type: ignore[index]
         if image.shape[:2] == (h, w):
@@ -218,6 +237,8 @@ class BackgroundModel:
             self._shift = stages.estimate_shift(frame, bg, previous=self._shift,
                                                 exclude=self._last_mask)
             frame = stages.undo_shift(frame, self._shift)
+            if self._hold is not None:  # into background coordinates, like the frame
+                self._hold = stages.undo_shift(self._hold.view(np.uint8), self._shift) > 0
         if st.lighting:
             self._gain = stages.estimate_gain(frame, bg, exclude=self._last_mask)
             if abs(self._gain - 1.0) > 0.04:

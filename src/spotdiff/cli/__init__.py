@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 COMMANDS = {
     "compare": "spotdiff.cli.compare",
     "eval": "spotdiff.cli.eval",
+    "watch": "spotdiff.cli.watch",
 }
 
 

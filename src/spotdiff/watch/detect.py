@@ -1,0 +1,234 @@
+"""The detector: a frame in, the regions of what does not belong to the scene out.
+
+Either a background model (any of :mod:`spotdiff.background`) or a clean
+snapshot compared with :func:`spotdiff.compare` (lighting- and noise-aware,
+as ``spotdiff compare --ignore-lighting``). Both work on the frame scaled to
+the detector's size; regions come back in frame coordinates, after the masks
+and zones. The global-change guard's decisions are part of each detection.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from spotdiff.regions import find_regions
+from spotdiff.result import Regions
+from spotdiff.watch.config import WatchConfig
+from spotdiff.watch.zones import load_mask_image, scaled_polygon_mask
+
+#: Longer side of the detector's working frame when ``scale`` is not set.
+WORK_SIDE = 320
+
+#: Frames after a (re)start of the detector whose regions are not reported:
+#: a young model still calls its own noise foreground.
+LEARN_FRAMES = 10
+
+#: Consecutive global-change frames after which a snapshot is replaced by the frame.
+SNAPSHOT_RELEARN_FRAMES = 3
+
+
+@dataclass(frozen=True)
+class _Foreground:
+    """What a background model says about one frame (the shape of
+    ``spotdiff.background.Foreground``)."""
+
+    mask: np.ndarray
+    difference: np.ndarray
+    shift: tuple[float, float]
+    gain: float
+    relearnt: bool
+
+
+def _foreground(model, frame: np.ndarray, hold: np.ndarray | None):  # noqa: ANN001, ANN202
+    """The one place that calls a model: accepts a model returning a bool mask
+    (with ``difference()``) or a ``Foreground``."""
+    out = model.apply(frame, hold=hold)
+    if not isinstance(out, np.ndarray):
+        return out
+    relearnt = model.frames > 1 and model._learnt_at == model.frames - 1
+    return _Foreground(out, model.difference(), model._shift, model._gain, relearnt)
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One frame's detection.
+
+    Attributes
+    ----------
+    regions : Regions
+        In frame coordinates (x1/y1 exclusive; areas in frame pixels), at
+        least ``min_area``, outside the masks and touching a zone if any.
+    zones : list of tuple of str
+        Per region, the zones it touches.
+    fraction : float
+        Foreground fraction of the (unmasked) frame.
+    decision : str or None
+        The global-change guard: ``"global_change"`` (no regions on this
+        frame), ``"relearnt"`` (the background was re-learnt), or None.
+    """
+
+    regions: Regions
+    zones: list[tuple[str, ...]]
+    fraction: float
+    decision: str | None
+
+
+class Detector:
+    """Frames of one size in, :class:`Detection` out; ``reset()`` re-learns."""
+
+    def __init__(self, config: WatchConfig) -> None:
+        self.config = config
+        self._shape: tuple[int, int] | None = None
+        self._model = None
+        self._snapshot: np.ndarray | None = None
+        self._global_run = 0
+        self._frames = 0
+
+    # -- setup -------------------------------------------------------------------------------
+    def _start(self, frame: np.ndarray) -> None:
+        cfg = self.config
+        h, w = frame.shape[:2]
+        self._shape = (h, w)
+        self.scale = cfg.scale or min(1.0, WORK_SIDE / max(h, w))
+        self.work = (max(4, round(w * self.scale)), max(4, round(h * self.scale)))
+        sx, sy = self.work[0] / w, self.work[1] / h
+        wh = (self.work[1], self.work[0])
+        ignored = scaled_polygon_mask(wh, cfg.masks, self.scale) if cfg.masks else \
+            np.zeros(wh, np.bool_)
+        if cfg.mask_image:
+            full = load_mask_image(cfg.mask_image, (h, w))
+            ignored |= cv2.resize(full.view(np.uint8), self.work,
+                                  interpolation=cv2.INTER_AREA) > 0
+        self._keep = None if not ignored.any() else ~ignored
+        self._zones = [(z.name, scaled_polygon_mask(wh, [z.points], self.scale))
+                       for z in cfg.zones]
+        self._to_frame = np.array([1 / sx, 1 / sy, 1 / sx, 1 / sy])
+        self._min_area = max(1, math.ceil(cfg.min_area * sx * sy))
+        self._merge_gap = round(cfg.merge_gap * self.scale)
+        if cfg.background is not None:
+            from spotdiff.io.image import load_image
+
+            snap = load_image(cfg.background).pixels
+            if snap.shape[:2] != (h, w) or snap.dtype != np.uint8:
+                from spotdiff.errors import InputError
+
+                raise InputError(f"background snapshot '{cfg.background}'",
+                                 expected=f"an 8-bit picture of the camera's size {w}x{h}",
+                                 got=f"{snap.shape[1]}x{snap.shape[0]} {snap.dtype}",
+                                 fix="save a frame of this camera as the clean snapshot")
+            if snap.ndim == 2:
+                snap = np.repeat(snap[:, :, None], 3, axis=2)
+            self._snapshot = self._small(snap[:, :, :3])
+        else:
+            from spotdiff.background import create
+
+            self._model = create(cfg.model, scale=1.0, **cfg.model_options)
+
+    def reset(self) -> None:
+        """Start over on the next frame (after a reconnect: the scene is re-learnt)."""
+        self._shape = None
+        self._model = None
+        self._snapshot = None
+        self._global_run = 0
+        self._frames = 0
+
+    def _small(self, frame: np.ndarray) -> np.ndarray:
+        if (frame.shape[1], frame.shape[0]) == self.work:
+            return frame
+        return cv2.resize(frame, self.work, interpolation=cv2.INTER_AREA)
+
+    def hold_mask(self, boxes: np.ndarray) -> np.ndarray | None:
+        """bool mask at the working size covering frame-coordinate boxes (k, 4)."""
+        if len(boxes) == 0 or self._shape is None:
+            return None
+        out = np.zeros((self.work[1], self.work[0]), np.bool_)
+        for x0, y0, x1, y1 in boxes:
+            out[int(y0 * self.scale):math.ceil(y1 * self.scale),
+                int(x0 * self.scale):math.ceil(x1 * self.scale)] = True
+        return out
+
+    # -- one frame ---------------------------------------------------------------------------
+    def detect(self, frame: np.ndarray, hold_boxes: np.ndarray | None = None) -> Detection:
+        """Detect on one RGB uint8 frame; ``hold_boxes`` (frame coordinates) are
+        areas of open events the background must not learn."""
+        if self._shape is None:
+            self._start(frame)
+        elif frame.shape[:2] != self._shape:
+            from spotdiff.errors import InputError
+
+            raise InputError("frame", expected=f"the camera's size {self._shape[::-1]}",
+                             got=f"{frame.shape[1]}x{frame.shape[0]}",
+                             fix="a camera must keep one resolution")
+        small = self._small(frame)
+        hold = self.hold_mask(hold_boxes if hold_boxes is not None else np.zeros((0, 4)))
+        if self._model is not None:
+            fg = _foreground(self._model, small, hold)
+            mask, difference = fg.mask, fg.difference
+            decision = "relearnt" if fg.relearnt else None
+        else:
+            mask, difference, decision = self._against_snapshot(small, hold)
+        if self._keep is not None:
+            mask = mask & self._keep
+        fraction = float(np.count_nonzero(mask)) / mask.size
+        if decision is None and fraction > self.config.global_fraction:
+            decision = "global_change"
+        self._frames += 1
+        if decision == "relearnt":
+            self._frames = 0
+        if decision is not None or self._frames <= LEARN_FRAMES:
+            return Detection(Regions.empty(), [], fraction, decision)
+        return self._regions(mask, difference, fraction)
+
+    def _against_snapshot(self, small: np.ndarray, hold: np.ndarray | None
+                          ) -> tuple[np.ndarray, np.ndarray, str | None]:
+        from spotdiff.engine import compare
+
+        diff = compare(self._snapshot, small, ignore_lighting=True, polygons=False)
+        fraction = float(np.count_nonzero(diff.mask)) / diff.mask.size
+        if fraction <= self.config.global_fraction:
+            self._global_run = 0
+            return diff.mask, diff.diff_map, None
+        self._global_run += 1
+        if self._global_run < SNAPSHOT_RELEARN_FRAMES:
+            return diff.mask, diff.diff_map, "global_change"
+        # lights switched, camera turned: the snapshot no longer holds; held
+        # pixels keep the old snapshot (an intruder must not become the scene)
+        fresh = small.copy()
+        if hold is not None:
+            fresh[hold] = self._snapshot[hold]  # type: ignore[index]
+        self._snapshot = fresh
+        self._global_run = 0
+        return np.zeros_like(diff.mask), np.zeros_like(diff.diff_map), "relearnt"
+
+    def _regions(self, mask: np.ndarray, difference: np.ndarray, fraction: float) -> Detection:
+        regions = find_regions(mask, difference, merge_gap=self._merge_gap, polygons=False)
+        regions = regions[regions.area >= self._min_area]
+        zones: list[tuple[str, ...]] = []
+        if len(regions) and self._zones:
+            keep = np.zeros(len(regions), np.bool_)
+            for i, (x0, y0, x1, y1) in enumerate(regions.xyxy.tolist()):
+                inside = mask[y0:y1, x0:x1]
+                touched = tuple(name for name, zone in self._zones
+                                if np.any(zone[y0:y1, x0:x1] & inside))
+                keep[i] = bool(touched)
+                if touched:
+                    zones.append(touched)
+            regions = regions[keep]
+        else:
+            zones = [()] * len(regions)
+        if len(regions) and self.scale != 1.0:
+            h, w = self._shape  # type: ignore[misc]
+            xyxy = regions.xyxy * self._to_frame
+            xyxy[:, :2] = np.floor(xyxy[:, :2])
+            xyxy[:, 2:] = np.ceil(xyxy[:, 2:])
+            xyxy = np.minimum(xyxy, [w, h, w, h]).astype(np.int64)
+            area = np.round(regions.area * self._to_frame[0] * self._to_frame[1])
+            regions = Regions(xyxy=xyxy, area=area.astype(np.int64),
+                              centroid=regions.centroid * self._to_frame[:2],
+                              strength=regions.strength, peak=regions.peak,
+                              polygons=regions.polygons)
+        return Detection(regions, zones, fraction, None)
