@@ -95,6 +95,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     d.add_argument("--global-fraction", type=fraction, default=0.6, metavar="F",
                    help="a frame changed over more than this fraction is a global change: "
                    "re-learn, no event (default 0.6)")
+    d.add_argument("--learn-frames", type=non_negative_int, default=50, metavar="N",
+                   help="frames after a start or re-learn that raise no event (default 50)")
     e = p.add_argument_group("events")
     e.add_argument("--min-frames", type=_min_frames, default=(3, 5), metavar="M[/N]",
                    help="an object must be present in M of the last N frames (default 3/5)")
@@ -161,7 +163,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         masks=masks, mask_image=images[0] if images else None,
         min_frames=args.min_frames[0], window=args.min_frames[1],
         event_gap=args.event_gap, hold=args.hold, pre=args.pre, post=args.post, fps=args.fps,
-        realtime=args.realtime, global_fraction=args.global_fraction, scale=args.scale,
+        realtime=args.realtime, learn_frames=args.learn_frames, global_fraction=args.global_fraction, scale=args.scale,
         clip_format=args.clip_format, clip_height=args.clip_height,
         clips=not args.no_clips and args.out is not None, snapshots=not args.no_snapshots)
     if config.clips:  # fail now, not at the first event

@@ -140,8 +140,11 @@ def left_bag(width: int = 160, height: int = 120, *, empty: int = 60, walk: int 
 def lights(width: int = 160, height: int = 120, *, frames: int = 400, seed: int = 3) -> Frames:
     bg = background(width, height, seed) * np.float32(0.55)
     cam = _Camera(seed, 2.0, 0.01)
+    # a lamp: brighter and warmer, more so on one side
+    ramp = np.linspace(1.3, 2.4, width, dtype=np.float32)[None, :, None]
+    lit = bg * ramp * np.float32([1.1, 1.0, 0.8])
     for k in range(frames):
-        yield cam.shoot(bg, 1.0 if k < frames // 2 else 1.7), np.zeros((height, width), bool)
+        yield cam.shoot(bg if k < frames // 2 else lit), np.zeros((height, width), bool)
 
 
 def shaken(width: int = 160, height: int = 120, *, frames: int = 400, seed: int = 4) -> Frames:

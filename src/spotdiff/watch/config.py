@@ -38,6 +38,8 @@ FIELDS: dict[str, tuple[float, float | None, str]] = {
                                  "global change (re-learn, no event)"),
     "scale": (0.05, 1, "the detector works at this fraction of the frame size"),
     "clip_height": (0, 4320, "height of clips in pixels (0: the source's)"),
+    "learn_frames": (0, 10000, "frames after a start or re-learn that raise no event "
+                               "(a young model still calls moving background foreground)"),
     "update_every": (0, 3600, "seconds between 'update' records of an open event"),
 }
 
@@ -69,6 +71,7 @@ class WatchConfig:
     clips: bool = True
     snapshots: bool = True
     update_every: float = 1.0
+    learn_frames: int = 50
     model_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -112,7 +115,7 @@ class WatchConfig:
 
 #: Fields holding whole numbers.
 FIELDS_TYPES: dict[str, type] = {"min_area": int, "merge_gap": int, "min_frames": int,
-                                 "window": int, "clip_height": int}
+                                 "window": int, "clip_height": int, "learn_frames": int}
 
 
 def describe() -> str:

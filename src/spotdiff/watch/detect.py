@@ -23,12 +23,12 @@ from spotdiff.watch.zones import load_mask_image, scaled_polygon_mask
 #: Longer side of the detector's working frame when ``scale`` is not set.
 WORK_SIDE = 320
 
-#: Frames after a (re)start of the detector whose regions are not reported:
-#: a young model still calls its own noise foreground.
-LEARN_FRAMES = 10
+#: Consecutive global-change frames after which the background is re-learnt.
+RELEARN_FRAMES = 3
 
-#: Consecutive global-change frames after which a snapshot is replaced by the frame.
-SNAPSHOT_RELEARN_FRAMES = 3
+#: A frame this little of which is foreground is calm: a jump from it to half
+#: the global-change fraction is a global change too (lights, not an intruder).
+CALM_FRACTION = 0.02
 
 
 @dataclass(frozen=True)
@@ -87,6 +87,8 @@ class Detector:
         self._snapshot: np.ndarray | None = None
         self._global_run = 0
         self._frames = 0
+        self._sudden = False
+        self._last_fraction = 0.0
 
     # -- setup -------------------------------------------------------------------------------
     def _start(self, frame: np.ndarray) -> None:
@@ -135,6 +137,8 @@ class Detector:
         self._snapshot = None
         self._global_run = 0
         self._frames = 0
+        self._sudden = False
+        self._last_fraction = 0.0
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
         if (frame.shape[1], frame.shape[0]) == self.work:
@@ -170,39 +174,51 @@ class Detector:
             mask, difference = fg.mask, fg.difference
             decision = "relearnt" if fg.relearnt else None
         else:
-            mask, difference, decision = self._against_snapshot(small, hold)
+            diff = self._compare(small)
+            mask, difference, decision = diff.mask, diff.diff_map, None
         if self._keep is not None:
             mask = mask & self._keep
         fraction = float(np.count_nonzero(mask)) / mask.size
-        if decision is None and fraction > self.config.global_fraction:
-            decision = "global_change"
+        if decision is None and self._frames > self.config.learn_frames:  # a settled model
+            decision = self._guard(fraction, small, hold)
         self._frames += 1
         if decision == "relearnt":
             self._frames = 0
-        if decision is not None or self._frames <= LEARN_FRAMES:
+            self._sudden = False
+        if decision is not None or self._frames <= self.config.learn_frames:
             return Detection(Regions.empty(), [], fraction, decision)
         return self._regions(mask, difference, fraction)
 
-    def _against_snapshot(self, small: np.ndarray, hold: np.ndarray | None
-                          ) -> tuple[np.ndarray, np.ndarray, str | None]:
+    def _guard(self, fraction: float, small: np.ndarray, hold: np.ndarray | None) -> str | None:
+        """Most of the frame changed (or half of it at once, from a calm frame):
+        no event; when it lasts, re-learn the background."""
+        limit = self.config.global_fraction
+        if fraction <= limit / 2 or (fraction <= limit and not self._sudden
+                                     and self._last_fraction > CALM_FRACTION):
+            self._global_run = 0
+            self._sudden = False
+            self._last_fraction = fraction
+            return None
+        self._sudden = True
+        self._global_run += 1
+        if self._global_run < RELEARN_FRAMES:
+            return "global_change"
+        self._global_run = 0
+        if self._model is not None:
+            self._model.reset()  # the next frame starts it again
+        else:
+            # lights switched, camera turned: the snapshot no longer holds; held
+            # pixels keep the old snapshot (an intruder must not become the scene)
+            fresh = small.copy()
+            if hold is not None:
+                fresh[hold] = self._snapshot[hold]  # type: ignore[index]
+            self._snapshot = fresh
+        return "relearnt"
+
+    def _compare(self, small: np.ndarray):  # noqa: ANN202 - a spotdiff.result.Diff
         from spotdiff.engine import compare
 
-        diff = compare(self._snapshot, small, ignore_lighting=True, polygons=False)
-        fraction = float(np.count_nonzero(diff.mask)) / diff.mask.size
-        if fraction <= self.config.global_fraction:
-            self._global_run = 0
-            return diff.mask, diff.diff_map, None
-        self._global_run += 1
-        if self._global_run < SNAPSHOT_RELEARN_FRAMES:
-            return diff.mask, diff.diff_map, "global_change"
-        # lights switched, camera turned: the snapshot no longer holds; held
-        # pixels keep the old snapshot (an intruder must not become the scene)
-        fresh = small.copy()
-        if hold is not None:
-            fresh[hold] = self._snapshot[hold]  # type: ignore[index]
-        self._snapshot = fresh
-        self._global_run = 0
-        return np.zeros_like(diff.mask), np.zeros_like(diff.diff_map), "relearnt"
+        return compare(self._snapshot, small, ignore_lighting=True, polygons=False)
 
     def _regions(self, mask: np.ndarray, difference: np.ndarray, fraction: float) -> Detection:
         regions = find_regions(mask, difference, merge_gap=self._merge_gap, polygons=False)
