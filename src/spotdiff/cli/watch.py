@@ -163,7 +163,8 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         masks=masks, mask_image=images[0] if images else None,
         min_frames=args.min_frames[0], window=args.min_frames[1],
         event_gap=args.event_gap, hold=args.hold, pre=args.pre, post=args.post, fps=args.fps,
-        realtime=args.realtime, learn_frames=args.learn_frames, global_fraction=args.global_fraction, scale=args.scale,
+        realtime=args.realtime, learn_frames=args.learn_frames,
+        global_fraction=args.global_fraction, scale=args.scale,
         clip_format=args.clip_format, clip_height=args.clip_height,
         clips=not args.no_clips and args.out is not None, snapshots=not args.no_snapshots)
     if config.clips:  # fail now, not at the first event

@@ -63,7 +63,7 @@ class _Open:
     best_pixels: np.ndarray | None = None
     best_written: int = -1
     clip: ClipWriter | None = None
-    clip_until: int | None = None  # last frame of the clip once the event has ended
+    pending: list[Frame] = field(default_factory=list)  # after post, while the object is away
 
 
 class Watcher:
@@ -128,10 +128,20 @@ class Watcher:
         self._handle(changes, frame)
         for item in list(self.open.values()):
             if item.clip is not None:
-                self._clip_write(item, frame)
-            if item.clip_until is not None and frame.index >= item.clip_until:
+                if frame.index <= self._clip_end(item):  # in the clip whatever comes
+                    for held in item.pending:
+                        self._clip_write(item, held)
+                    item.pending.clear()
+                    self._clip_write(item, frame)
+                elif item.event.reason is None:  # in the clip if the object comes back
+                    item.pending.append(frame)
+            if item.event.reason is not None and frame.index >= self._clip_end(item):
                 self._finish(item)
         self.ring.append(frame)
+
+    def _clip_end(self, entry: _Open) -> int:
+        """The last frame the clip holds as things stand: ``post`` after the object."""
+        return entry.event.last_frame + self.post_frames
 
     def _camera_event(self, item: CameraEvent) -> None:
         if item.kind == "corrupt_frame":
@@ -167,15 +177,9 @@ class Watcher:
                 self.emit(self._record(change.kind, event, frame.index, frame.time,
                                        entry.regions))
             elif change.kind == "end":
-                end = event.end_frame or 0
-                if entry.clip is not None and frame is not None and change.event.reason == "gone":
-                    entry.clip_until = end + self.post_frames  # the clip runs on
-                    if frame.index < entry.clip_until:
-                        continue
-                elif entry.clip is not None and frame is not None:
-                    entry.clip_until = frame.index + self.post_frames
-                    continue
-                self._finish(entry)
+                if frame is None or entry.clip is None or frame.index >= self._clip_end(entry):
+                    self._finish(entry)
+                # else the clip runs on for its post seconds
 
     def _finish(self, entry: _Open) -> None:
         """The event has ended and its clip is complete: save and report it."""
