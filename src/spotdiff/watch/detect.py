@@ -23,6 +23,9 @@ from spotdiff.watch.zones import load_mask_image, scaled_polygon_mask
 #: Longer side of the detector's working frame when ``scale`` is not set.
 WORK_SIDE = 320
 
+#: Frames between two fits of the light against the clean snapshot.
+LIGHT_EVERY = 10
+
 #: Consecutive global-change frames after which the background is re-learnt.
 RELEARN_FRAMES = 3
 
@@ -89,6 +92,7 @@ class Detector:
         self._frames = 0
         self._sudden = False
         self._last_fraction = 0.0
+        self._relit: np.ndarray | None = None
 
     # -- setup -------------------------------------------------------------------------------
     def _start(self, frame: np.ndarray) -> None:
@@ -139,6 +143,7 @@ class Detector:
         self._frames = 0
         self._sudden = False
         self._last_fraction = 0.0
+        self._relit: np.ndarray | None = None
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
         if (frame.shape[1], frame.shape[0]) == self.work:
@@ -213,12 +218,20 @@ class Detector:
             if hold is not None:
                 fresh[hold] = self._snapshot[hold]  # type: ignore[index]
             self._snapshot = fresh
+            self._relit = None
         return "relearnt"
 
     def _compare(self, small: np.ndarray):  # noqa: ANN202 - a spotdiff.result.Diff
+        """``compare --ignore-lighting`` of the snapshot and the frame, with the
+        light refitted every ``LIGHT_EVERY`` frames (light changes slowly; the
+        fit is most of the cost)."""
         from spotdiff.engine import compare
+        from spotdiff.lighting import fit_lighting, relight
 
-        return compare(self._snapshot, small, ignore_lighting=True, polygons=False)
+        if self._relit is None or self._frames % LIGHT_EVERY == 0:
+            coefficients, _ = fit_lighting(self._snapshot, small, data_range=255)
+            self._relit = relight(self._snapshot, coefficients, data_range=255)
+        return compare(self._relit, small, polygons=False)
 
     def _regions(self, mask: np.ndarray, difference: np.ndarray, fraction: float) -> Detection:
         regions = find_regions(mask, difference, merge_gap=self._merge_gap, polygons=False)
