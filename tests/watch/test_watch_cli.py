@@ -152,3 +152,34 @@ def test_kill_9_then_restart_closes_as_interrupted(long_video, empty_video, tmp_
     sidecar = json.loads((tmp_path / "events" / f"{start['event_id']}.json").read_text())
     assert sidecar["reason"] == "interrupted"
     assert not list((tmp_path / "clips").glob("*.mp4"))  # no unplayable clip pretends
+
+
+def test_events_list_show_export_purge_rebuild(walk_video, tmp_path):  # noqa: F811
+    out = str(tmp_path)
+    code, records, _ = _run(["watch", walk_video, "-o", out, "--json", "--no-clips"])
+    (end,) = [r for r in records if r["type"] == "end"]
+    code, listed, _ = _run(["events", "list", "-o", out, "--json"])
+    assert code == 0 and [e["id"] for e in listed] == [end["event_id"]]
+    o = io.StringIO()
+    assert main(["events", "show", "-o", out, str(end["event_id"])], stdout=o,
+                stderr=io.StringIO()) == 0
+    shown = json.loads(o.getvalue())
+    assert shown["reason"] == "gone" and shown["timeline"][0]["kind"] == "start"
+    o = io.StringIO()
+    assert main(["events", "export", "-o", out], stdout=o, stderr=io.StringIO()) == 0
+    assert json.loads(o.getvalue()) == [shown]
+    # the database lost: rebuilt from the sidecars
+    for f in tmp_path.glob("events.db*"):
+        f.unlink()
+    sqlite3.connect(tmp_path / "events.db").close()
+    assert main(["events", "rebuild", "-o", out], stdout=io.StringIO(),
+                stderr=io.StringIO()) == 0
+    o = io.StringIO()
+    main(["events", "export", "-o", out], stdout=o, stderr=io.StringIO())
+    assert json.loads(o.getvalue()) == [shown]
+    assert main(["events", "purge", "-o", out, "--all"], stdout=io.StringIO(),
+                stderr=io.StringIO()) == 0
+    code, listed, _ = _run(["events", "list", "-o", out, "--json"])
+    assert listed == [] and not list((tmp_path / "snapshots").iterdir())
+    code, _, err = _run(["events", "list", "-o", str(tmp_path / "nowhere")])
+    assert code == 2 and "events.db" in err

@@ -22,6 +22,7 @@ COMMANDS = {
     "compare": "spotdiff.cli.compare",
     "eval": "spotdiff.cli.eval",
     "watch": "spotdiff.cli.watch",
+    "events": "spotdiff.cli.events",
 }
 
 

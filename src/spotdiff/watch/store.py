@@ -208,6 +208,35 @@ class Store:
         names = [n for n in (row or ()) if n] + [f"events/{event_id}.json"]
         return [self.root / n for n in names if (self.root / n).exists()]
 
+    def rebuild(self) -> int:
+        """Insert the events of the sidecars (``events/<id>.json``) that the
+        database lacks; returns how many (the files are the backup)."""
+        if self.root is None:
+            return 0
+        added = 0
+        columns = [r[1] for r in self.db.execute("PRAGMA table_info(events)")]
+        for path in sorted((self.root / "events").glob("*.json")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                self.warn(f"the sidecar {path.name}", exc)
+                continue
+            if self.db.execute("SELECT 1 FROM events WHERE id=?", (data.get("id"),)).fetchone():
+                continue
+            row = {k: data.get(k) for k in columns}
+            row["zones"] = json.dumps(row["zones"] or [])
+            row["created_at"] = row["created_at"] or 0.0
+            self.db.execute("BEGIN")
+            self.db.execute(f"INSERT INTO events ({', '.join(row)}) VALUES "
+                            f"({', '.join('?' * len(row))})", tuple(row.values()))
+            for t in data.get("timeline", []):
+                self.db.execute("INSERT INTO timeline VALUES (?, ?, ?, ?, ?)",
+                                (row["id"], t["kind"], t["frame"], t["time"],
+                                 json.dumps(t["regions"])))
+            self.db.execute("COMMIT")
+            added += 1
+        return added
+
     # -- reading -----------------------------------------------------------------------------
     def event(self, event_id: int) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM events WHERE id=?", (event_id,)).fetchone()
