@@ -124,3 +124,26 @@ def test_snapshot_of_another_size_is_refused(tmp_path):
     detector = Detector(WatchConfig(background=str(tmp_path / "small.png")))
     with pytest.raises(InputError, match="camera's size 160x120"):
         detector.detect(frames_of("trees", frames=1)[0])
+
+
+def test_camera_config_file(tmp_path):
+    from spotdiff.watch.cameras import load_cameras
+
+    cfg = tmp_path / "cams.toml"
+    cfg.write_text('[defaults]\nmin_area = 100\n\n[cameras.door]\nsource = "door.avi"\n'
+                   'zones = { porch = "0,0 10,0 10,10" }\nhold = 60\n\n'
+                   '[cameras.yard]\nsource = "0"\nmasks = ["0,0 5,0 5,5"]\n')
+    (door, a), (yard, b) = load_cameras(cfg)
+    assert door == str(tmp_path / "door.avi") and yard == "0"
+    assert a.camera == "door" and a.min_area == 100 and a.hold == 60
+    assert a.zones == (Zone("porch", ((0, 0), (10, 0), (10, 10))),)
+    assert b.masks == (((0, 0), (5, 0), (5, 5)),)
+    cfg.write_text('[cameras.door]\nsource = "a.avi"\nholld = 3\n')
+    with pytest.raises(InputError, match="key 'holld' of camera 'door'"):
+        load_cameras(cfg)
+    cfg.write_text('[cameras.door]\nsource = "a.avi"\nhold = -3\n')
+    with pytest.raises(InputError, match="'hold' of camera 'door'"):
+        load_cameras(cfg)
+    cfg.write_text('[cameras.door]\nsource = "a.avi"\nzones = { a = "1,2" }\n')
+    with pytest.raises(InputError, match="zone 'a' of camera 'door'"):
+        load_cameras(cfg)

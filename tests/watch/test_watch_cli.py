@@ -183,3 +183,18 @@ def test_events_list_show_export_purge_rebuild(walk_video, tmp_path):  # noqa: F
     assert listed == [] and not list((tmp_path / "snapshots").iterdir())
     code, _, err = _run(["events", "list", "-o", str(tmp_path / "nowhere")])
     assert code == 2 and "events.db" in err
+
+
+def test_two_cameras_from_a_config_file(walk_video, empty_video, tmp_path):  # noqa: F811
+    cfg = tmp_path / "cams.toml"
+    cfg.write_text(f'[cameras.walk]\nsource = "{walk_video}"\n\n'
+                   f'[cameras.empty]\nsource = "{empty_video}"\n')
+    code, records, err = _run(["watch", "--config", str(cfg), "-o", str(tmp_path / "o"),
+                               "--json", "--no-clips"])
+    assert code == 1, err
+    ends = [r for r in records if r["type"] == "end"]
+    assert [e["camera"] for e in ends] == ["walk"]
+    db = sqlite3.connect(tmp_path / "o" / "events.db")
+    assert db.execute("SELECT camera, reason FROM events").fetchall() == [("walk", "gone")]
+    code, _, err = _run(["watch", "--config", str(cfg), walk_video])
+    assert code == 2 and "one of them" in err

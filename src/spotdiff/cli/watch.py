@@ -66,8 +66,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Watch a video file or a folder of frames (a static camera) and report "
         "each object that enters as one event, with a snapshot and a clip. Exit code for a "
         "file or folder: 0 no event, 1 at least one event, 2 error.")
-    p.add_argument("source", metavar="SOURCE",
+    p.add_argument("source", metavar="SOURCE", nargs="?",
                    help="a video file or a folder of frames (natural order)")
+    p.add_argument("--config", metavar="FILE",
+                   help="watch the cameras of a TOML file instead (see docs/watch.md); the "
+                   "detection and event flags then come from the file")
     p.add_argument("-o", "--out", metavar="DIR",
                    help="write events.db, snapshots/ and clips/ here (default: nothing written)")
     p.add_argument("--json", action="store_true",
@@ -146,10 +149,17 @@ def _human(record: dict[str, Any], streams: Streams) -> None:
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
+    import dataclasses
     import json
 
     from spotdiff.watch import Retention, WatchConfig, Zone, watch
 
+    if (args.source is None) == (args.config is None):
+        from spotdiff.errors import InputError
+
+        raise InputError("spotdiff watch", expected="a SOURCE or --config FILE (one of them)",
+                         got="both" if args.source else "neither",
+                         fix="e.g. spotdiff watch video.mp4 -o events")
     masks = tuple(tuple(m) for m in args.mask if not isinstance(m, str))
     images = [m for m in args.mask if isinstance(m, str)]
     if len(images) > 1:
@@ -179,9 +189,20 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         else:
             _human(record, streams)
 
-    result = watch(args.source, config, out_dir=args.out, emit=emit,
-                   retention=Retention(args.keep_days, args.max_size, args.free_reserve),
-                   signals=streams.own_process)
+    if args.config is not None:
+        from spotdiff.watch.cameras import load_cameras, watch_cameras
+
+        cameras = load_cameras(args.config)
+        if args.out is None:
+            cameras = [(s, dataclasses.replace(c, clips=False)) for s, c in cameras]
+        results = watch_cameras(cameras, out_dir=args.out, emit=emit,
+                                signals=streams.own_process)
+    else:
+        results = [watch(args.source, config, out_dir=args.out, emit=emit,
+                         retention=Retention(args.keep_days, args.max_size, args.free_reserve),
+                         signals=streams.own_process)]
+    events = sum(len(r.events) for r in results)
     if not args.json:
-        streams.err.write(f"{result.frames} frames, {len(result.events)} event(s)\n")
-    return ExitCode.DIFFERENT if result.events else ExitCode.SAME
+        frames = sum(r.frames for r in results)
+        streams.err.write(f"{frames} frames, {events} event(s)\n")
+    return ExitCode.DIFFERENT if events else ExitCode.SAME
