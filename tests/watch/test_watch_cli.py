@@ -198,3 +198,19 @@ def test_two_cameras_from_a_config_file(walk_video, empty_video, tmp_path):  # n
     assert db.execute("SELECT camera, reason FROM events").fetchall() == [("walk", "gone")]
     code, _, err = _run(["watch", "--config", str(cfg), walk_video])
     assert code == 2 and "one of them" in err
+
+
+def test_eval_events_on_cdnet_layout(tmp_path):
+    from spotdiff.evalset.scenes import night, trees, write_cdnet
+
+    write_cdnet(tmp_path / "synthetic" / "night", night())
+    write_cdnet(tmp_path / "synthetic" / "trees", trees(frames=150))
+    code, (out,), err = _run(["eval", "events", str(tmp_path), "--json"])
+    assert code == 0, err
+    rows = {r["name"]: r for r in out["sequences"]}
+    walk, empty = rows["synthetic/night"], rows["synthetic/trees"]
+    assert walk["truth_events"] == 1 and walk["event_recall"] == 1.0
+    assert walk["false_events"] == 0 and 0 <= walk["latency"] < 0.5
+    assert walk["pixel_f"] > 0.8
+    assert empty["truth_events"] == 0 and empty["false_events"] == 0
+    assert empty["false_events_per_hour"] == 0.0

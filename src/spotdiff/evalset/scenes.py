@@ -27,6 +27,9 @@ import numpy as np
 
 Frames = Iterator[tuple[np.ndarray, np.ndarray]]
 
+#: Frames of a scene written to the CDnet layout that are not scored (learning).
+WARMUP = 50
+
 
 def background(width: int, height: int, seed: int = 0) -> np.ndarray:
     """A textured scene: smooth colour noise, a floor, a wall, some furniture, float32 RGB."""
@@ -216,7 +219,7 @@ def write_video(path: str | os.PathLike, frames: Frames, fps: float = 25.0) -> i
 
 def write_cdnet(folder: str | os.PathLike, frames: Frames) -> int:
     """Store a scene in the CDnet layout (input/inXXXXXX.jpg, groundtruth/gtXXXXXX.png,
-    temporalROI.txt); returns the number of frames."""
+    temporalROI.txt scoring from frame ``WARMUP + 1``); returns the number of frames."""
     root = Path(folder)
     (root / "input").mkdir(parents=True, exist_ok=True)
     (root / "groundtruth").mkdir(exist_ok=True)
@@ -225,5 +228,6 @@ def write_cdnet(folder: str | os.PathLike, frames: Frames) -> int:
         cv2.imwrite(str(root / "input" / f"in{n:06d}.jpg"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR),
                     [cv2.IMWRITE_JPEG_QUALITY, 95])
         cv2.imwrite(str(root / "groundtruth" / f"gt{n:06d}.png"), truth.astype(np.uint8) * 255)
-    (root / "temporalROI.txt").write_text(f"1 {n}\n")
+    # the first frames are for learning (as in CDnet), the rest is scored
+    (root / "temporalROI.txt").write_text(f"{min(WARMUP + 1, n)} {n}\n")
     return n

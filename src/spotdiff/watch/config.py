@@ -46,7 +46,12 @@ FIELDS: dict[str, tuple[float, float | None, str]] = {
 
 @dataclass(frozen=True)
 class WatchConfig:
-    """How one camera is watched (see :data:`FIELDS` for ranges)."""
+    """How one camera is watched (see :data:`FIELDS` for ranges).
+
+    ``protect``: the pixels of open events are not learnt into the
+    background (a stopped intruder stays detected until ``hold``); False
+    leaves the model to learn everything (for comparison).
+    """
 
     camera: str | None = None
     model: str = "consensus"
@@ -72,6 +77,7 @@ class WatchConfig:
     snapshots: bool = True
     update_every: float = 1.0
     learn_frames: int = 50
+    protect: bool = True
     model_options: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -72,12 +72,16 @@ class Detection:
     decision : str or None
         The global-change guard: ``"global_change"`` (no regions on this
         frame), ``"relearnt"`` (the background was re-learnt), or None.
+    mask : ndarray or None
+        bool foreground at the detector's working size, after the masks;
+        None when the frame raises nothing (guard, learning).
     """
 
     regions: Regions
     zones: list[tuple[str, ...]]
     fraction: float
     decision: str | None
+    mask: np.ndarray | None = None
 
 
 class Detector:
@@ -260,4 +264,4 @@ class Detector:
                               centroid=regions.centroid * self._to_frame[:2],
                               strength=regions.strength, peak=regions.peak,
                               polygons=regions.polygons)
-        return Detection(regions, zones, fraction, None)
+        return Detection(regions, zones, fraction, None, mask)

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from spotdiff.watch.config import WatchConfig
-from spotdiff.watch.detect import Detector
+from spotdiff.watch.detect import Detection, Detector
 from spotdiff.watch.media import ClipWriter, clip_size, write_snapshot
 from spotdiff.watch.source import CameraEvent, Frame, open_source
 from spotdiff.watch.store import Store
@@ -71,8 +71,10 @@ class Watcher:
 
     def __init__(self, source: Any, config: WatchConfig, store: Store,
                  emit: Callable[[dict[str, Any]], None] | None = None,
-                 retention: Retention | None = None) -> None:
+                 retention: Retention | None = None,
+                 on_frame: Callable[[Frame, Detection], None] | None = None) -> None:
         self.source = source
+        self.on_frame = on_frame
         self.config = config
         self.store = store
         self.emit = emit or (lambda record: None)
@@ -118,7 +120,10 @@ class Watcher:
     def _frame(self, frame: Frame) -> None:
         self._last = frame
         self.result.frames += 1
-        det = self.detector.detect(frame.pixels, self.tracker.hold_boxes())
+        held = self.tracker.hold_boxes() if self.config.protect else None
+        det = self.detector.detect(frame.pixels, held)
+        if self.on_frame is not None:
+            self.on_frame(frame, det)
         if det.decision is not None:
             self.result.decisions[det.decision] = self.result.decisions.get(det.decision, 0) + 1
             self._camera_record(det.decision, frame.index, frame.time,
