@@ -94,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="a polygon never watched, or a mask image whose nonzero pixels are "
                    "not watched (repeatable)")
     d.add_argument("--scale", type=number_type(float, low=0.05, high=1), metavar="S",
-                   help="detect at this fraction of the frame size (default: longer side 320)")
+                   help="detect at this fraction of the frame size (default: longer side 256)")
     d.add_argument("--global-fraction", type=fraction, default=0.6, metavar="F",
                    help="a frame changed over more than this fraction is a global change: "
                    "re-learn, no event (default 0.6)")

@@ -21,7 +21,7 @@ from spotdiff.watch.config import WatchConfig
 from spotdiff.watch.zones import load_mask_image, scaled_polygon_mask
 
 #: Longer side of the detector's working frame when ``scale`` is not set.
-WORK_SIDE = 320
+WORK_SIDE = 256
 
 #: Frames between two fits of the light against the clean snapshot.
 LIGHT_EVERY = 10
@@ -150,9 +150,15 @@ class Detector:
         self._relit: np.ndarray | None = None
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
-        if (frame.shape[1], frame.shape[0]) == self.work:
+        """The frame at the working size: averaged over 2x2 samples of a
+        nearest-neighbour grid at twice the size when it is more than twice as
+        large (a fifth of a full area average's time at 1080p), else area-averaged."""
+        w, h = self.work
+        if (frame.shape[1], frame.shape[0]) == (w, h):
             return frame
-        return cv2.resize(frame, self.work, interpolation=cv2.INTER_AREA)
+        if frame.shape[1] > 2 * w and frame.shape[0] > 2 * h:
+            frame = cv2.resize(frame, (2 * w, 2 * h), interpolation=cv2.INTER_NEAREST)
+        return cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
 
     def hold_mask(self, boxes: np.ndarray) -> np.ndarray | None:
         """bool mask at the working size covering frame-coordinate boxes (k, 4)."""
