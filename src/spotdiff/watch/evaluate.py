@@ -9,7 +9,8 @@ overlap. Reported per sequence:
 * false events: detected events that overlap no labelled event, and the
   same per hour of video (frames / fps);
 * latency: seconds from a labelled event's first frame to the ``start``
-  record of the first detected event hitting it (when the alarm is raised);
+  record of the first detected event hitting it (when the alarm is raised),
+  over the labelled events that begin after the first labelled frame;
 * pixel F: the detector's foreground against the labelled frames (CDnet's
   F-measure; frames that raised nothing count as empty).
 """
@@ -140,7 +141,8 @@ def evaluate_events(seq: Sequence, config: WatchConfig | None = None, *, fps: fl
         hit = [d for d in detected if d[0] <= t1_ and d[1] >= t0_]
         if hit:
             score.hits += 1
-            score.latencies.append((min(d[2] for d in hit) - t0_) / fps)
+            if t0_ > first:  # an entry seen while scored (not already there when scoring began)
+                score.latencies.append((min(d[2] for d in hit) - t0_) / fps)
     score.false_events = sum(
         1 for d in detected
         if d[1] >= first and d[0] <= last and not any(d[0] <= t1 and d[1] >= t0

@@ -9,7 +9,6 @@ frames, scaled to the clip's height), the event, and ``post`` seconds after.
 from __future__ import annotations
 
 import os
-from collections import deque
 from fractions import Fraction
 from pathlib import Path
 
@@ -55,24 +54,6 @@ def clip_size(shape: tuple[int, ...], height: int) -> tuple[int, int]:
     return max(2, w - w % 2), max(2, h - h % 2)
 
 
-class FrameRing:
-    """The last frames (at clip size) for the ``pre`` seconds of the next clip."""
-
-    def __init__(self, frames: int) -> None:
-        self.items: deque[tuple[int, np.ndarray]] = deque(maxlen=max(1, frames))
-        self.size: tuple[int, int] | None = None
-
-    def scaled(self, pixels: np.ndarray, height: int) -> np.ndarray:
-        if self.size is None:
-            self.size = clip_size(pixels.shape, height)
-        if (pixels.shape[1], pixels.shape[0]) == self.size:
-            return pixels
-        return cv2.resize(pixels, self.size, interpolation=cv2.INTER_AREA)
-
-    def push(self, index: int, small: np.ndarray) -> None:
-        self.items.append((index, small))
-
-
 class ClipWriter:
     """One event's clip, written as frames come; ``close()`` finishes and checks it."""
 
@@ -95,7 +76,7 @@ class ClipWriter:
         self.container = av.open(str(self.part), mode="w", format=self.fmt)
         if self.fmt == "mp4":
             stream = self.container.add_stream("libx264", rate=self.fps)
-            stream.options = {"preset": "veryfast", "crf": "26", "movflags": "+faststart"}
+            stream.options = {"preset": "ultrafast", "crf": "28", "movflags": "+faststart"}
         else:
             stream = self.container.add_stream("libvpx-vp9", rate=self.fps)
             stream.options = {"deadline": "realtime", "cpu-used": "8", "crf": "36", "b": "0"}
