@@ -108,13 +108,13 @@ def test_store_refuses_a_newer_schema(tmp_path):
 def test_snapshot_detector_finds_the_walker(tmp_path):
     import cv2
 
-    frames = frames_of("night")
+    frames = frames_of("night", empty=60, walk=60)
     clean = tmp_path / "clean.png"
     cv2.imwrite(str(clean), cv2.cvtColor(frames[0], cv2.COLOR_RGB2BGR))
     detector = Detector(WatchConfig(background=str(clean), learn_frames=0))
     found = [len(detector.detect(frame).regions) > 0 for frame in frames]
-    # empty frames 0-149 (another noise draw than the snapshot), the walker 150-229
-    assert sum(found[:150]) <= 3 and sum(found[155:225]) > 50
+    # empty frames 0-59 (another noise draw than the snapshot), the walker 60-119
+    assert sum(found[:60]) <= 2 and sum(found[64:116]) > 35
 
 
 def test_snapshot_of_another_size_is_refused(tmp_path):

@@ -35,14 +35,14 @@ def frames_of(scene: str, **options) -> list[np.ndarray]:
 
 @pytest.fixture(scope="session")
 def walk_video(tmp_path_factory) -> str:
-    """A person crossing a dark noisy scene: 150 empty frames, 80 walking, 150 empty."""
+    """A person crossing a dark noisy scene: 60 empty frames, 60 walking, 60 empty."""
     path = tmp_path_factory.mktemp("video") / "walk.avi"
-    write_video(path, SCENES["night"]())
+    write_video(path, SCENES["night"](empty=60, walk=60))
     return str(path)
 
 
 @pytest.fixture(scope="session")
 def empty_video(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("video") / "empty.avi"
-    write_video(path, SCENES["trees"](frames=120))
+    write_video(path, SCENES["trees"](frames=80))
     return str(path)
