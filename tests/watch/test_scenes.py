@@ -94,7 +94,6 @@ def test_wavingtrees_empty_frames_no_event_person_one():
 
 def test_hold_keeps_a_stopped_object_in_every_model():
     from spotdiff.background import create
-
     from spotdiff.evalset.scenes import intruder_stays
 
     pairs = list(intruder_stays(128, 96, stay=200, walk=10, empty=30))[:240]
