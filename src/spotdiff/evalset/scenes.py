@@ -39,7 +39,7 @@ def background(width: int, height: int, seed: int = 0) -> np.ndarray:
     img += rng.normal(0, 6, (height, width, 3)).astype(np.float32)  # fine texture
     img = cv2.GaussianBlur(img, (0, 0), 0.7)
     floor = height * 2 // 3
-    img[floor:] = 0.6 * img[floor:] + np.float32([40, 35, 30])
+    img[floor:] = 0.6 * img[floor:] + np.array([40, 35, 30], np.float32)
     for _ in range(4):
         x = int(rng.integers(0, width - width // 6))
         y = int(rng.integers(height // 6, floor))
@@ -65,7 +65,7 @@ def _person(img: np.ndarray, truth: np.ndarray, cx: float, feet: float, size: fl
                  (round(x + side * swing), round(feet)), 1, max(2, round(w * 0.3)))
     on = layer.astype(bool)
     shade = np.linspace(0.8, 1.15, truth.shape[0], dtype=np.float32)[:, None, None]
-    img[on] = (np.float32(color) * shade.repeat(truth.shape[1], 1))[on]
+    img[on] = (np.array(color, np.float32) * shade.repeat(truth.shape[1], 1))[on]
     truth |= on
 
 
@@ -145,7 +145,7 @@ def lights(width: int = 160, height: int = 120, *, frames: int = 400, seed: int 
     cam = _Camera(seed, 2.0, 0.01)
     # a lamp: brighter and warmer, more so on one side
     ramp = np.linspace(1.3, 2.4, width, dtype=np.float32)[None, :, None]
-    lit = bg * ramp * np.float32([1.1, 1.0, 0.8])
+    lit = bg * ramp * np.array([1.1, 1.0, 0.8], np.float32)
     for k in range(frames):
         yield cam.shoot(bg if k < frames // 2 else lit), np.zeros((height, width), bool)
 
@@ -156,7 +156,7 @@ def shaken(width: int = 160, height: int = 120, *, frames: int = 400, seed: int 
     rng = np.random.default_rng(seed + 100)
     for k in range(frames):
         dx, dy = (rng.uniform(-2.5, 2.5, 2) if (k // 20) % 2 else (0.0, 0.0))
-        m = np.float32([[1, 0, -8 + dx], [0, 1, -8 + dy]])
+        m = np.array([[1, 0, -8 + dx], [0, 1, -8 + dy]], np.float32)
         view = cv2.warpAffine(big, m, (width, height), flags=cv2.INTER_LINEAR)
         yield cam.shoot(view), np.zeros((height, width), bool)
 
@@ -207,7 +207,7 @@ def write_video(path: str | os.PathLike, frames: Frames, fps: float = 25.0) -> i
     try:
         for frame, _ in frames:
             if writer is None:
-                writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps,
+                writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps,
                                          (frame.shape[1], frame.shape[0]))
             writer.write(cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
             n += 1

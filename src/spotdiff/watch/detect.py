@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -90,7 +91,7 @@ class Detector:
     def __init__(self, config: WatchConfig) -> None:
         self.config = config
         self._shape: tuple[int, int] | None = None
-        self._model = None
+        self._model: Any = None
         self._snapshot: np.ndarray | None = None
         self._global_run = 0
         self._frames = 0
@@ -147,7 +148,7 @@ class Detector:
         self._frames = 0
         self._sudden = False
         self._last_fraction = 0.0
-        self._relit: np.ndarray | None = None
+        self._relit = None
 
     def _small(self, frame: np.ndarray) -> np.ndarray:
         """The frame at the working size: averaged over 2x2 samples of a
@@ -238,9 +239,11 @@ class Detector:
         from spotdiff.engine import compare
         from spotdiff.lighting import fit_lighting, relight
 
+        snapshot = self._snapshot
+        assert snapshot is not None  # set by _start in snapshot mode
         if self._relit is None or self._frames % LIGHT_EVERY == 0:
-            coefficients, _ = fit_lighting(self._snapshot, small, data_range=255)
-            self._relit = relight(self._snapshot, coefficients, data_range=255)
+            coefficients, _ = fit_lighting(snapshot, small, data_range=255)
+            self._relit = relight(snapshot, coefficients, data_range=255)
         return compare(self._relit, small, polygons=False)
 
     def _regions(self, mask: np.ndarray, difference: np.ndarray, fraction: float) -> Detection:

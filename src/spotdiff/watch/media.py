@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -65,8 +66,8 @@ class ClipWriter:
         self.part = path.with_name(path.name + ".part")
         self.fps = Fraction(fps).limit_denominator(1001)
         self.fmt = fmt
-        self.container = None
-        self.stream = None
+        self.container: Any = None
+        self.stream: Any = None
         self.frames = 0
         self.first_frame: int | None = None
         self.last_frame: int | None = None
@@ -90,8 +91,8 @@ class ClipWriter:
             self._open(small.shape[1], small.shape[0])
         frame = self.av.VideoFrame.from_ndarray(np.ascontiguousarray(small), format="rgb24")
         frame.pts = self.frames
-        for packet in self.stream.encode(frame):  # type: ignore[union-attr]
-            self.container.mux(packet)  # type: ignore[union-attr]
+        for packet in self.stream.encode(frame):
+            self.container.mux(packet)
         self.frames += 1
         if self.first_frame is None:
             self.first_frame = index
@@ -102,7 +103,7 @@ class ClipWriter:
         (the clip is kept only when that matches what was written)."""
         if self.container is None:
             return 0
-        for packet in self.stream.encode():  # type: ignore[union-attr]
+        for packet in self.stream.encode():
             self.container.mux(packet)
         self.container.close()
         self.container = None

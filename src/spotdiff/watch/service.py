@@ -134,8 +134,8 @@ class Watcher:
         for item in list(self.open.values()):
             if item.clip is not None:
                 if frame.index <= self._clip_end(item):  # in the clip whatever comes
-                    for held in item.pending:
-                        self._clip_write(item, held)
+                    for waiting in item.pending:
+                        self._clip_write(item, waiting)
                     item.pending.clear()
                     self._clip_write(item, frame)
                 elif item.event.reason is None:  # in the clip if the object comes back
@@ -165,8 +165,8 @@ class Watcher:
         for change in changes:
             event = change.event
             if change.kind == "start":
-                entry = self.open[event.id] = _Open(event, regions_to_list(change.regions))
-                self._start_clip(entry, frame)
+                self.open[event.id] = _Open(event, regions_to_list(change.regions))
+                self._start_clip(self.open[event.id], frame)
             entry = self.open.get(event.id)
             if entry is None:
                 continue
