@@ -110,3 +110,18 @@ def test_hold_keeps_a_stopped_object_in_every_model():
             mask = model.apply(frame, hold=hold)
         recall = (mask & truth).sum() / truth.sum()
         assert recall > 0.7, (name, recall)
+
+
+def test_a_failing_source_closes_open_events_first():
+    frames = frames_of("night", empty=60, walk=60)[:100]  # the walker is in view at the end
+    records: list[dict] = []
+
+    class Crashing(ListSource):
+        def __iter__(self):
+            yield from super().__iter__()
+            raise OSError("decoder crashed")
+
+    with pytest.raises(OSError, match="decoder crashed"):
+        Watcher(Crashing(frames), WatchConfig(), Store(None), records.append).run()
+    (end,) = [r for r in records if r["type"] == "end"]
+    assert end["reason"] == "camera_lost" and end["end_frame"] == 99

@@ -100,22 +100,29 @@ class Watcher:
     # -- the loop -------------------------------------------------------------------------
     def run(self) -> WatchResult:
         self._purge()
-        for item in self.source:
-            if isinstance(item, CameraEvent):
-                self._camera_event(item)
-            else:
-                self._frame(item)
-            if self._stopped.is_set():
-                break
-            if wallclock.monotonic() - self._purged > PURGE_EVERY:
-                self._purge()
-        reason = "shutdown" if self._stopped.is_set() or self.source.live else "end_of_source"
+        try:
+            for item in self.source:
+                if isinstance(item, CameraEvent):
+                    self._camera_event(item)
+                else:
+                    self._frame(item)
+                if self._stopped.is_set():
+                    break
+                if wallclock.monotonic() - self._purged > PURGE_EVERY:
+                    self._purge()
+        except Exception:  # the source failed (a decoder crash): save what was seen
+            self._close_all("camera_lost")
+            raise
+        self._close_all("shutdown" if self._stopped.is_set() or self.source.live
+                        else "end_of_source")
+        return self.result
+
+    def _close_all(self, reason: str) -> None:
         last = self._last
         frame, time = (last.index, last.time) if last else (0, 0.0)
         self._handle(self.tracker.close_all(reason, frame, time), None)
         for item in list(self.open.values()):
             self._finish(item)
-        return self.result
 
     def _frame(self, frame: Frame) -> None:
         self._last = frame
