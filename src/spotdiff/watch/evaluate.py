@@ -17,6 +17,7 @@ overlap. Reported per sequence:
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -58,10 +59,13 @@ class EventScore:
             "false_events": self.false_events,
             "false_events_per_hour": self.false_events / hours if hours > 0 else None,
             "latency": float(np.mean(self.latencies)) if self.latencies else None,
-            "pixel_f": self.pixels.metrics()["f_measure"] if self.pixels.tp + self.pixels.fn
-            + self.pixels.fp > 0 else None,
+            "pixel_f": _finite(self.pixels.metrics()["f_measure"]),
             "run_fps": self.frames / self.seconds if self.seconds > 0 else None,
         }
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # no labelled object, or none found
 
 
 class _SequenceSource:
