@@ -163,6 +163,9 @@ class Store:
             self.write_sidecar(event_id)
         # an id taken by a process killed before its event started is no event
         self._write("an event", "DELETE FROM events WHERE start_frame IS NULL")
+        if self.root is not None:  # clips cut short do not play (an MP4 needs its index)
+            for part in (self.root / "clips").glob("*.part"):
+                part.unlink(missing_ok=True)
         return ids
 
     def purge(self, *, older_than: float | None = None, max_bytes: int | None = None,
