@@ -97,6 +97,23 @@ def test_zone_elsewhere_gives_no_event(walk_video):  # noqa: F811
     assert code == 0  # all masked
 
 
+def test_mask_image(walk_video, tmp_path):  # noqa: F811
+    import cv2
+    import numpy as np
+
+    lower = np.zeros((120, 160), np.uint8)
+    lower[40:] = 255  # ignored: all of the walker but the head
+    cv2.imwrite(str(tmp_path / "mask.png"), lower)
+    code, records, err = _run(["watch", walk_video, "--json", "--mask", str(tmp_path / "mask.png")])
+    assert code in (0, 1), err
+    for r in records:
+        for g in r.get("regions", []):
+            assert g["bbox"][3] <= 40  # nothing found in the masked part
+    cv2.imwrite(str(tmp_path / "small.png"), lower[:10])
+    code, _, err = _run(["watch", walk_video, "--mask", str(tmp_path / "small.png")])
+    assert code == 2 and "160x120" in err
+
+
 def _spawn(video, out, *extra):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "spotdiff", "watch", str(video), "-o",
