@@ -147,3 +147,18 @@ def test_camera_config_file(tmp_path):
     cfg.write_text('[cameras.door]\nsource = "a.avi"\nzones = { a = "1,2" }\n')
     with pytest.raises(InputError, match="zone 'a' of camera 'door'"):
         load_cameras(cfg)
+
+
+@pytest.mark.parametrize("name", ["consensus", "reference", "running", "mog2"])
+def test_hold_none_or_empty_changes_nothing(name):
+    from spotdiff.background import create
+
+    frames = frames_of("night", empty=20, walk=30)
+    plain, none, empty = create(name), create(name), create(name)
+    nothing = np.zeros(frames[0].shape[:2], bool)
+    for frame in frames:
+        a = plain.apply(frame)
+        assert np.array_equal(a, none.apply(frame, hold=None))
+        assert np.array_equal(a, empty.apply(frame, hold=nothing))
+    with pytest.raises(InputError, match="bool mask"):
+        plain.apply(frames[0], hold=np.zeros((3, 3), bool))
