@@ -7,12 +7,13 @@ import sqlite3
 
 import numpy as np
 import pytest
-from watchkit import frames_of
+from watchkit import ListSource, frames_of
 
 from spotdiff.errors import InputError
 from spotdiff.result import Regions
 from spotdiff.watch import WatchConfig, Zone
 from spotdiff.watch.detect import Detector
+from spotdiff.watch.service import Watcher
 from spotdiff.watch.store import SCHEMA_VERSION, Store, connect
 from spotdiff.watch.track import Tracker
 
@@ -162,3 +163,20 @@ def test_hold_none_or_empty_changes_nothing(name):
         assert np.array_equal(a, empty.apply(frame, hold=nothing))
     with pytest.raises(InputError, match="bool mask"):
         plain.apply(frames[0], hold=np.zeros((3, 3), bool))
+
+
+def test_files_that_cannot_be_written_do_not_stop_detection(tmp_path, caplog):
+    store = Store(tmp_path)
+    for sub in ("snapshots", "clips"):  # writes there fail as on a full disk
+        (tmp_path / sub).rmdir()
+        (tmp_path / sub).write_text("not a folder")
+    records: list[dict] = []
+    with caplog.at_level("ERROR", logger="spotdiff.watch"):
+        result = Watcher(ListSource(frames_of("night", empty=60, walk=60)), WatchConfig(),
+                         store, records.append).run()
+    store.close_db()
+    (end,) = [r for r in records if r["type"] == "end"]
+    assert end["reason"] == "gone" and end["snapshot"] is None and end["clip"] is None
+    assert len(result.events) == 1
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 2 and all("detection goes on" in line for line in lines)  # one a kind

@@ -122,7 +122,10 @@ class ClipWriter:
             except Exception:  # noqa: BLE001 - the file is dropped anyway
                 pass
             self.container = None
-        self.part.unlink(missing_ok=True)
+        try:
+            self.part.unlink(missing_ok=True)
+        except OSError:  # the folder itself is gone or unusable: nothing to remove
+            pass
 
 
 def count_frames(path: str | os.PathLike, av=None) -> int:  # noqa: ANN001

@@ -260,6 +260,8 @@ class Watcher:
                 self._clip_write(entry, old)
 
     def _clip_write(self, entry: _Open, frame: Frame) -> None:
+        if entry.clip is None:  # given up on (cannot be written)
+            return
         size = clip_size(frame.pixels.shape, self.config.clip_height)
         pixels = frame.pixels
         if (pixels.shape[1], pixels.shape[0]) != size:
@@ -267,9 +269,9 @@ class Watcher:
 
             pixels = cv2.resize(pixels, size, interpolation=cv2.INTER_LINEAR)  # 10x faster
         try:
-            entry.clip.write(frame.index, pixels)  # type: ignore[union-attr]
+            entry.clip.write(frame.index, pixels)
         except Exception as exc:  # noqa: BLE001 - disk full, encoder failure
-            entry.clip.abandon()  # type: ignore[union-attr]
+            entry.clip.abandon()
             entry.clip = None
             self.store.warn("a clip", exc)
 
