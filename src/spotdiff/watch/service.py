@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import queue
 import signal
 import threading
 import time as wallclock
@@ -101,7 +102,7 @@ class Watcher:
     def run(self) -> WatchResult:
         self._purge()
         try:
-            for item in self.source:
+            for item in _prefetched(self.source, self._stopped):
                 if isinstance(item, CameraEvent):
                     self._camera_event(item)
                 else:
@@ -282,6 +283,65 @@ class Watcher:
             return
         self.store.purge(older_than=None if r.days is None else r.days * 86400.0,
                          max_bytes=r.max_bytes, free_reserve=r.free_reserve)
+
+
+#: Frames read ahead of the detector by a thread of their own.
+PREFETCH = 2
+
+
+def _prefetched(source: Any, stopped: threading.Event) -> Iterator[Any]:
+    """Iterate ``source`` in a thread, up to ``PREFETCH`` items ahead, so that
+    decoding the next frame overlaps detecting this one (a decoder in another
+    process otherwise waits while the frame before is processed)."""
+    items: queue.Queue = queue.Queue(maxsize=PREFETCH)
+    done = object()
+    error: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            for item in source:
+                while not stopped.is_set():
+                    try:
+                        items.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stopped.is_set():
+                    return
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer
+            error.append(exc)
+        finally:
+            while True:  # the end mark must arrive (the consumer may be slow)
+                try:
+                    items.put(done, timeout=0.1)
+                    break
+                except queue.Full:
+                    if stopped.is_set():
+                        break
+
+    reader = threading.Thread(target=read, name="watch-source", daemon=True)
+    reader.start()
+    try:
+        while True:
+            try:
+                item = items.get(timeout=0.2)
+            except queue.Empty:
+                if stopped.is_set() and not reader.is_alive():
+                    break
+                continue
+            if item is done:
+                break
+            yield item
+        if error:
+            raise error[0]
+    finally:
+        stopped_here = not stopped.is_set()
+        if stopped_here and reader.is_alive():  # the consumer left early
+            stopped.set()
+            source.close()
+        reader.join(timeout=5)
+        if stopped_here:
+            stopped.clear()
 
 
 def watch(source: Any, config: WatchConfig | None = None, *,
