@@ -69,6 +69,21 @@ class Regions:
         )
 
     @classmethod
+    def from_boxes(cls, xyxy: Any) -> Regions:
+        """Regions known only by their boxes ((n, 4) x0, y0, x1, y1, x1/y1
+        exclusive): area and centroid of the box, no strength, peak or outline."""
+        boxes = np.asarray(xyxy, np.int64).reshape(-1, 4)
+        wh = boxes[:, 2:] - boxes[:, :2]
+        return cls(
+            xyxy=boxes,
+            area=wh[:, 0] * wh[:, 1],
+            centroid=(boxes[:, :2] + boxes[:, 2:] - 1) / 2.0,
+            strength=np.zeros(len(boxes), np.float64),
+            peak=np.zeros(len(boxes), np.float64),
+            polygons=[[] for _ in range(len(boxes))],
+        )
+
+    @classmethod
     def concatenate(cls, parts: Sequence[Regions]) -> Regions:
         """The regions of all ``parts``, in their order (not re-sorted: see
         :meth:`largest_first`). Extra columns must be the same in every part."""

@@ -181,12 +181,18 @@ class BackgroundModel:
         self._learnt_at = 0
         self._calm = False
         self._last_mask: np.ndarray | None = None
+        self._hold: np.ndarray | None = None
         self.frames = 0
 
     # -- public API -------------------------------------------------------------------------
-    def apply(self, frame: np.ndarray) -> Foreground:
+    def apply(self, frame: np.ndarray, *, hold: np.ndarray | None = None) -> Foreground:
         """Feed one frame; returns its :class:`Foreground` (mask, difference,
-        shift, gain, re-learnt flag), all at the frame size."""
+        shift, gain, re-learnt flag), all at the frame size.
+
+        ``hold`` (bool (H, W) at the frame size, optional): pixels not to learn
+        into the background on this frame, so that an object known to be
+        there (a stopped intruder) stays foreground. None: learn as usual.
+        """
         frame = as_frame(frame)
         if self._shape is None:
             self._start(frame)
@@ -197,6 +203,7 @@ class BackgroundModel:
         work = self._downscale(frame)
         self._relearnt = False
         self._applied_gain = 1.0
+        self._hold = None if hold is None else self._hold_at_work_size(hold, frame.shape)
         if self.frames == 0:
             self._init(work)
             mask = np.zeros(work.shape[:2], np.bool_)
@@ -276,6 +283,18 @@ class BackgroundModel:
         small = cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
         return small.reshape(h, w, frame.shape[2])
 
+    def _hold_at_work_size(self, hold: np.ndarray, shape: tuple[int, ...]) -> np.ndarray | None:
+        hold = np.asarray(hold)
+        if hold.shape != shape[:2] or hold.dtype != np.bool_:
+            raise InputError("hold", expected=f"a bool mask of the frame's size {shape[:2]}",
+                             got=f"{hold.dtype} {hold.shape}", fix="pass None to learn everywhere")
+        if not hold.any():
+            return None
+        w, h = self._work_size  # type: ignore[misc]
+        if (h, w) != hold.shape:  # any held pixel holds its working pixel
+            hold = cv2.resize(hold.view(np.uint8), (w, h), interpolation=cv2.INTER_AREA) > 0
+        return hold
+
     def _to_frame_size(self, image: np.ndarray, interpolation: int) -> np.ndarray:
         h, w = self._shape[:2]  # type: ignore[index]
         if image.shape[:2] == (h, w):
@@ -298,6 +317,8 @@ class BackgroundModel:
             self._shift = stages.estimate_shift(frame, bg, previous=self._shift,
                                                 exclude=self._last_mask)
             frame = stages.undo_shift(frame, self._shift)
+            if self._hold is not None:  # into background coordinates, like the frame
+                self._hold = stages.undo_shift(self._hold.view(np.uint8), self._shift) > 0
         if st.lighting:
             self._gain = stages.estimate_gain(frame, bg, exclude=self._last_mask)
             if abs(self._gain - 1.0) > 0.04:

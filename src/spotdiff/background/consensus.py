@@ -214,6 +214,8 @@ class ConsensusModel(BackgroundModel):
             return
         where = ghost[labels].view(np.uint8)
         where = cv2.dilate(where, np.ones((3, 3), np.uint8))
+        if self._hold is not None:  # an object held by its event is no ghost
+            where &= (~self._hold).view(np.uint8)
         for k in range(0, self.n, 2):
             for i, plane in enumerate(planes):
                 cv2.copyTo(plane, where, self.colors[k, i])
@@ -293,7 +295,7 @@ class ConsensusModel(BackgroundModel):
 
     def _update(self, frame: np.ndarray, planes: list[np.ndarray], desc: np.ndarray,
                 raw: np.ndarray) -> None:
-        bg = ~raw
+        bg = ~raw if self._hold is None else ~raw & ~self._hold
         chance = np.divide(np.float32(256.0), self.t)
         chance = np.clip(chance, 1.0, 255.0, out=chance).astype(np.uint8)
         rolls = self.rng.integers(0, 256, (2, *raw.shape), dtype=np.uint8)
@@ -306,6 +308,8 @@ class ConsensusModel(BackgroundModel):
         # diffusion: the same observation also replaces a sample of one neighbour
         dy, dx = _NEIGHBOURS[self.rng.integers(8)]
         there = _shifted((bg & (rolls[1] < chance)).view(np.uint8), dy, dx)
+        if self._hold is not None:  # nothing diffuses into held pixels either
+            there &= (~self._hold).view(np.uint8)
         k = int(self.rng.integers(self.n))
         for i, plane in enumerate(planes):
             cv2.copyTo(_shifted(plane, dy, dx), there, self.colors[k, i])

@@ -15,6 +15,10 @@ import numpy as np
 
 from spotdiff.background._base import BackgroundModel, Stages
 
+#: Held pixels (see ``apply(hold=)``) differing from the background by more
+#: than this (largest channel difference, 8-bit) are foreground.
+HELD_THRESHOLD = 30
+
 
 class OpenCVModel(BackgroundModel):
     """A ``cv2.BackgroundSubtractor`` with its library defaults (or ``params``)."""
@@ -49,9 +53,21 @@ class OpenCVModel(BackgroundModel):
         return bg.reshape(self._last.shape) if bg.size == self._last.size else self._last
 
     def _step(self, frame: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        out = self.subtractor.apply(frame)
-        self._last = frame
-        mask = out == 255
+        hold = self._hold
+        if hold is None:
+            out = self.subtractor.apply(frame)
+            self._last = frame
+            mask = out == 255
+            return mask, mask.astype(np.float32)
+        # held pixels: the subtractor sees its own background there (learns
+        # nothing new); they are foreground where the frame differs from it
+        bg = self._background().reshape(frame.shape)
+        fed = frame.copy()
+        fed[hold] = bg[hold]
+        mask = self.subtractor.apply(fed) == 255
+        far = cv2.absdiff(frame, bg).reshape(frame.shape).max(axis=2) > HELD_THRESHOLD
+        mask |= hold & far
+        self._last = fed
         return mask, mask.astype(np.float32)
 
 

@@ -103,6 +103,9 @@ class ReferenceModel(BackgroundModel):
         self.ref_texture = texture.descriptors(st.gray(ref))
 
     def _relearn(self, frame: np.ndarray) -> None:
+        if self._hold is not None:  # held pixels keep the old reference
+            frame = frame.copy()
+            frame[self._hold] = self.ref[self._hold]
         self._set_reference(frame)
 
     def _background(self) -> np.ndarray:

@@ -79,7 +79,9 @@ class RunningAverageModel(BackgroundModel):
         if self.fill_holes:
             mask = st.clean_mask(mask, median=0, close=0, fill=True)
         # everything learns slowly, background pixels then catch up at alpha
-        cv2.accumulateWeighted(f, self.mean, self.alpha_foreground)
+        learn = None if self._hold is None else (~self._hold).view(np.uint8)
+        cv2.accumulateWeighted(f, self.mean, self.alpha_foreground, mask=learn)
         rest = (self.alpha - self.alpha_foreground) / (1.0 - self.alpha_foreground)
-        cv2.accumulateWeighted(f, self.mean, rest, mask=(~raw).view(np.uint8))
+        background = ~raw if self._hold is None else ~raw & ~self._hold
+        cv2.accumulateWeighted(f, self.mean, rest, mask=background.view(np.uint8))
         return mask, diff

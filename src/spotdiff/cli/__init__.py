@@ -24,6 +24,8 @@ COMMANDS = {
     "approve": "spotdiff.cli.approve",
     "report": "spotdiff.cli.report",
     "eval": "spotdiff.cli.eval",
+    "watch": "spotdiff.cli.watch",
+    "events": "spotdiff.cli.events",
 }
 
 

@@ -9,6 +9,7 @@ import importlib
 EVALUATIONS: dict[str, str] = {
     "cdnet": "spotdiff.cli.eval_cdnet",
     "pairs": "spotdiff.cli.eval_pairs",
+    "events": "spotdiff.cli.eval_events",
 }
 
 

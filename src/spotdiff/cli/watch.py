@@ -1,0 +1,208 @@
+"""``spotdiff watch SOURCE``: events with pictures and clips from a static camera."""
+
+from __future__ import annotations
+
+import argparse
+
+from spotdiff.cli._common import (
+    ExitCode,
+    Streams,
+    fraction,
+    non_negative_float,
+    non_negative_int,
+    number_type,
+    parse_polygon,
+    positive_int,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _zone(text: str) -> tuple[str, list[tuple[int, int]]]:
+    name, sep, points = text.partition(":")
+    if not sep or not name.strip():
+        raise argparse.ArgumentTypeError(f"expected NAME:'X,Y X,Y X,Y', got {text!r}")
+    return name.strip(), parse_polygon(points)
+
+
+def _mask(text: str) -> Any:
+    import os
+
+    if os.path.isfile(text):
+        return text
+    return parse_polygon(text)
+
+
+def _min_frames(text: str) -> tuple[int, int]:
+    m, _, n = text.partition("/")
+    try:
+        pair = (int(m), int(n) if n else max(int(m), 5))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected M or M/N (e.g. 3/5), got {text!r}") from None
+    if not 1 <= pair[0] <= pair[1] <= 100:
+        raise argparse.ArgumentTypeError(f"expected 1 <= M <= N <= 100, got {text!r}")
+    return pair
+
+
+def _size(text: str) -> int:
+    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+    t = text.strip().lower().removesuffix("b")
+    scale = units.get(t[-1:], 1)
+    try:
+        value = float(t[:-1] if t[-1:] in units else t) * scale
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a size like 500M or 20G, got {text!r}") \
+            from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a size >= 0, got {text!r}")
+    return int(value)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "watch", help="watch a static camera: events with snapshots and clips",
+        description="Watch a video file or a folder of frames (a static camera) and report "
+        "each object that enters as one event, with a snapshot and a clip. Exit code for a "
+        "file or folder: 0 no event, 1 at least one event, 2 error.")
+    p.add_argument("source", metavar="SOURCE", nargs="?",
+                   help="a video file or a folder of frames (natural order)")
+    p.add_argument("--config", metavar="FILE",
+                   help="watch the cameras of a TOML file instead (see docs/watch.md); the "
+                   "detection and event flags then come from the file")
+    p.add_argument("-o", "--out", metavar="DIR",
+                   help="write events.db, snapshots/ and clips/ here (default: nothing written)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object per line (start, update, end, camera) on stdout")
+    p.add_argument("--camera", metavar="NAME", help="camera name (default: from the source)")
+    d = p.add_argument_group("detection")
+    d.add_argument("--model", default="consensus", metavar="NAME",
+                   help="background model, a name of spotdiff.background.MODELS: consensus "
+                   "(default), reference, running, mog2, ...")
+    d.add_argument("--background", metavar="FILE",
+                   help="a clean snapshot of the scene to compare each frame with (lighting- "
+                   "and noise-aware, as 'compare --ignore-lighting') instead of a model")
+    d.add_argument("--min-area", type=positive_int, default=64, metavar="PX",
+                   help="smallest region that counts, in frame pixels (default 64)")
+    d.add_argument("--merge-gap", type=non_negative_int, default=16, metavar="PX",
+                   help="regions closer than this are one object (default 16)")
+    d.add_argument("--zone", type=_zone, action="append", default=[], metavar="NAME:'X,Y ...'",
+                   help="a named zone polygon; with zones, only regions touching one count "
+                   "(repeatable)")
+    d.add_argument("--mask", type=_mask, action="append", default=[], metavar="'X,Y ...'|FILE",
+                   help="a polygon never watched, or a mask image whose nonzero pixels are "
+                   "not watched (repeatable)")
+    d.add_argument("--scale", type=number_type(float, low=0.05, high=1), metavar="S",
+                   help="detect at this fraction of the frame size (default: longer side 256)")
+    d.add_argument("--global-fraction", type=fraction, default=0.6, metavar="F",
+                   help="a frame changed over more than this fraction is a global change: "
+                   "re-learn, no event (default 0.6)")
+    d.add_argument("--learn-frames", type=non_negative_int, default=50, metavar="N",
+                   help="frames after a start or re-learn that raise no event (default 50)")
+    e = p.add_argument_group("events")
+    e.add_argument("--min-frames", type=_min_frames, default=(3, 5), metavar="M[/N]",
+                   help="an object must be present in M of the last N frames (default 3/5)")
+    e.add_argument("--event-gap", type=non_negative_float, default=2.0, metavar="SEC",
+                   help="an event ends after this many seconds without its object (default 2)")
+    e.add_argument("--hold", type=non_negative_float, default=300.0, metavar="SEC",
+                   help="an object staying longer ends its event as 'absorbed' and becomes "
+                   "background (default 300; 0: never)")
+    e.add_argument("--fps", type=number_type(float, low=0.1, high=1000), default=25.0,
+                   help="frames per second of a folder of frames (default 25)")
+    e.add_argument("--realtime", action="store_true",
+                   help="play files at their frame rate instead of as fast as they decode")
+    m = p.add_argument_group("snapshots, clips and storage")
+    m.add_argument("--pre", type=non_negative_float, default=2.0, metavar="SEC",
+                   help="seconds before the event kept in its clip (default 2)")
+    m.add_argument("--post", type=non_negative_float, default=2.0, metavar="SEC",
+                   help="seconds after the event kept in its clip (default 2)")
+    m.add_argument("--clip-format", choices=["mp4", "webm"], default="mp4",
+                   help="H.264 MP4 (default) or VP9 WebM; needs the 'video' extra")
+    m.add_argument("--clip-height", type=non_negative_int, default=720, metavar="PX",
+                   help="height of clips (default 720; 0: the source's)")
+    m.add_argument("--no-clips", action="store_true", help="write no clips")
+    m.add_argument("--no-snapshots", action="store_true", help="write no snapshots")
+    m.add_argument("--keep-days", type=non_negative_float, metavar="DAYS",
+                   help="delete ended events older than this")
+    m.add_argument("--max-size", type=_size, metavar="SIZE",
+                   help="keep the snapshots and clips under this total (e.g. 20G)")
+    m.add_argument("--free-reserve", type=_size, default=0, metavar="SIZE",
+                   help="delete the oldest events while the disk has less free space")
+    p.set_defaults(run=run)
+
+
+def _human(record: dict[str, Any], streams: Streams) -> None:
+    kind = record["type"]
+    if kind == "camera":
+        streams.err.write(f"camera {record['camera']}: {record['kind']} at frame "
+                          f"{record['frame']} ({record['detail']})\n")
+    elif kind == "start":
+        boxes = " ".join(str(r["bbox"]) for r in record["regions"])
+        streams.err.write(f"event {record['event_id']} started at {record['time']:.2f} s "
+                          f"(frame {record['frame']}): {boxes}\n")
+    elif kind == "end":
+        streams.err.write(f"event {record['event_id']} ended ({record['reason']}) at "
+                          f"{record['time']:.2f} s, frames {record['start_frame']}-"
+                          f"{record['end_frame']}; snapshot {record['snapshot']}, "
+                          f"clip {record['clip']}\n")
+
+
+def run(args: argparse.Namespace, streams: Streams) -> int:
+    import dataclasses
+    import json
+
+    from spotdiff.watch import Retention, WatchConfig, Zone, watch
+
+    if (args.source is None) == (args.config is None):
+        from spotdiff.errors import InputError
+
+        raise InputError("spotdiff watch", expected="a SOURCE or --config FILE (one of them)",
+                         got="both" if args.source else "neither",
+                         fix="e.g. spotdiff watch video.mp4 -o events")
+    masks = tuple(tuple(m) for m in args.mask if not isinstance(m, str))
+    images = [m for m in args.mask if isinstance(m, str)]
+    if len(images) > 1:
+        from spotdiff.errors import InputError
+
+        raise InputError("--mask", expected="at most one mask image", got=", ".join(images))
+    config = WatchConfig(
+        camera=args.camera, model=args.model, background=args.background,
+        min_area=args.min_area, merge_gap=args.merge_gap,
+        zones=tuple(Zone(name, tuple(points)) for name, points in args.zone),
+        masks=masks, mask_image=images[0] if images else None,
+        min_frames=args.min_frames[0], window=args.min_frames[1],
+        event_gap=args.event_gap, hold=args.hold, pre=args.pre, post=args.post, fps=args.fps,
+        realtime=args.realtime, learn_frames=args.learn_frames,
+        global_fraction=args.global_fraction, scale=args.scale,
+        clip_format=args.clip_format, clip_height=args.clip_height,
+        clips=not args.no_clips and args.out is not None, snapshots=not args.no_snapshots)
+    if config.clips:  # fail now, not at the first event
+        from spotdiff.errors import require
+
+        require("av", feature="writing video clips (or pass --no-clips)", extra="video")
+
+    def emit(record: dict[str, Any]) -> None:
+        if args.json:
+            streams.out.write(json.dumps(record) + "\n")
+            streams.out.flush()
+        else:
+            _human(record, streams)
+
+    if args.config is not None:
+        from spotdiff.watch.cameras import load_cameras, watch_cameras
+
+        cameras = load_cameras(args.config)
+        if args.out is None:
+            cameras = [(s, dataclasses.replace(c, clips=False)) for s, c in cameras]
+        results = watch_cameras(cameras, out_dir=args.out, emit=emit,
+                                signals=streams.own_process)
+    else:
+        results = [watch(args.source, config, out_dir=args.out, emit=emit,
+                         retention=Retention(args.keep_days, args.max_size, args.free_reserve),
+                         signals=streams.own_process)]
+    events = sum(len(r.events) for r in results)
+    if not args.json:
+        frames = sum(r.frames for r in results)
+        streams.err.write(f"{frames} frames, {events} event(s)\n")
+    return ExitCode.DIFFERENT if events else ExitCode.SAME
