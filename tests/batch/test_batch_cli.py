@@ -167,7 +167,7 @@ def test_bad_input_is_one_line_and_exit_2(folders, argv, needle, tmp_path, monke
 def test_missing_ray_extra_names_it(folders, monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", None)  # as if not installed
     code, _, err = run_cli("batch", folders.base, folders.cur, "-o", folders.out,
-                           "--ray", "auto")
+                           "--executor", "ray", "--ray-address", "auto")
     assert code == 2
     assert err.strip().endswith("pip install 'spotdiff[ray]'") and err.count("\n") == 1
 
@@ -245,3 +245,9 @@ def test_shards_merged_equal_one_run(broken, tmp_path):
     code, _, err = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "x",
                            "--shard", "3/2")
     assert code == 2 and "1 <= I <= N" in err
+
+
+def test_ray_address_needs_the_ray_executor(folders):
+    code, _, err = run_cli("batch", folders.base, folders.cur, "-o", folders.out,
+                           "--ray-address", "auto")
+    assert code == 2 and "--ray-address: expected --executor ray" in err

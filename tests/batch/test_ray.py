@@ -1,4 +1,4 @@
-"""``spotdiff batch --ray``: the same job on a local Ray instance started by
+"""``spotdiff batch --executor ray``: the same job on a local Ray instance started by
 the test gives the local run's summary (timings aside)."""
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def test_ray_run_equals_the_local_run(local_ray, broken, tmp_path):
     code_local, _, _ = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "local",
                                "--jobs", "1")
     code, _, err = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "ray",
-                           "--ray", "auto")
+                           "--executor", "ray", "--ray-address", "auto")
     assert code == code_local == 2, err
     assert comparable(tmp_path / "ray") == comparable(tmp_path / "local")
     summary = json.loads((tmp_path / "ray" / "summary.json").read_text())

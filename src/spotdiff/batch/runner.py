@@ -145,7 +145,7 @@ def _ray(work: list[tuple[Pair, dict[str, Any]]], config: BatchConfig, out: str,
     write (a shared file system)."""
     from spotdiff.errors import require
 
-    ray = require("ray", feature="--ray", extra="ray")
+    ray = require("ray", feature="--executor ray", extra="ray")
     if not ray.is_initialized():
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)

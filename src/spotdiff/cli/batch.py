@@ -42,10 +42,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--shard", metavar="I/N",
                    help="compare only the I-th of N shares of the items (CI runners without "
                    "a cluster); join the outputs with 'spotdiff report merge'")
-    p.add_argument("--ray", metavar="ADDRESS",
-                   help="run the items on a Ray cluster: 'auto' (the running cluster), "
-                   "'local' (a new local instance) or ray://HOST:PORT; OUT must be "
-                   "writable by every node (needs: pip install 'spotdiff[ray]')")
+    p.add_argument("--executor", choices=("local", "ray"), default="local",
+                   help="where the items run: local processes (default) or a Ray cluster "
+                   "(needs: pip install 'spotdiff[ray]'; OUT must be writable by every node)")
+    p.add_argument("--ray-address", metavar="ADDRESS",
+                   help="with --executor ray: 'local' (a new local instance, the default), "
+                   "'auto' (the running cluster) or ray://HOST:PORT")
     p.add_argument("--no-progress", action="store_true",
                    help="no progress bar (it is shown only on a terminal and not under CI)")
     add_compare_options(p)
@@ -63,6 +65,18 @@ def _given_options(args: argparse.Namespace) -> dict[str, Any]:
     given = compare_options(args)
     return {f.name: getattr(given, f.name) for f in fields(given)
             if getattr(given, f.name) != getattr(default, f.name)}
+
+
+def _ray_address(args: argparse.Namespace) -> str | None:
+    """The Ray cluster to run on, or None for local processes."""
+    if args.executor != "ray":
+        if args.ray_address is not None:
+            from spotdiff.errors import InputError
+
+            raise InputError("--ray-address", expected="--executor ray", got="--executor local",
+                             fix="add --executor ray, or drop --ray-address")
+        return None
+    return args.ray_address or "local"
 
 
 def _progress_bar(total: int, streams: Streams, disabled: bool):  # noqa: ANN202
@@ -117,7 +131,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     try:
         result = run_batch(pairs, config, out, jobs=args.jobs, resume=args.resume,
                            progress=progress if bar is not None else None,
-                           ray_address=args.ray)
+                           ray_address=_ray_address(args))
     finally:
         if bar is not None:
             bar.close()
