@@ -48,6 +48,8 @@ class MjpegServer:
     def __init__(self, fps: float = 25.0) -> None:
         self.fps = fps
         self.mode = "moving"
+        #: the BGR picture of frame ``sent`` (a scene of a test's own may replace it)
+        self.picture = moving_square
         self.port = 0
         self.sent = 0
         self._server: http.server.ThreadingHTTPServer | None = None
@@ -80,7 +82,7 @@ class MjpegServer:
                         if owner.mode == "frozen":
                             jpeg = frozen
                         else:
-                            jpeg = cv2.imencode(".jpg", moving_square(owner.sent))[1].tobytes()
+                            jpeg = cv2.imencode(".jpg", owner.picture(owner.sent))[1].tobytes()
                         self.wfile.write(
                             f"--{owner.boundary}\r\nContent-Type: image/jpeg\r\n"
                             f"Content-Length: {len(jpeg)}\r\n\r\n".encode() + jpeg + b"\r\n")
