@@ -103,8 +103,10 @@ def _blurred_difference(
         # colour is resolved more coarsely than brightness (spatial CIELAB)
         mopts = {**mopts, "chroma_sigma": CHROMA_BLUR * sigma / (1 if small_image else 2)}
     if small_image:
-        return _difference(method, cv2.GaussianBlur(pb, (0, 0), sigma),
-                           cv2.GaussianBlur(pa, (0, 0), sigma), rng, mopts).values
+        # reshape: OpenCV returns a one-channel image without its channel axis
+        return _difference(method, cv2.GaussianBlur(pb, (0, 0), sigma).reshape(pb.shape),
+                           cv2.GaussianBlur(pa, (0, 0), sigma).reshape(pa.shape),
+                           rng, mopts).values
     half = ((w + 1) // 2, (h + 1) // 2)
     rest = float(np.sqrt(sigma * sigma - 0.25)) / 2.0
 

@@ -133,9 +133,25 @@ def main(
         return int(args.run(args, streams))
     except _Terminated as exc:
         streams.err.write(f"spotdiff: stopped by {exc.name}; nothing was left half-written\n")
-        return 128 + exc.signum
+        return _stopped(streams, 128 + exc.signum)
     except KeyboardInterrupt:
         streams.err.write("spotdiff: interrupted\n")
-        return ExitCode.INTERRUPTED
+        return _stopped(streams, ExitCode.INTERRUPTED)
     except Exception as exc:  # noqa: BLE001 - turned into a one-line message
         return fail(streams, exc)
+
+
+def _stopped(streams: Streams, code: int) -> int:
+    """After a signal: a process of its own ends now, without waiting for the
+    threads the signal cut short (a decoder thread would keep it alive; the
+    temporary files are gone already, removed on the way out)."""
+    if not streams.own_process:
+        return code
+    import os
+
+    for stream in (streams.out, streams.err):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)

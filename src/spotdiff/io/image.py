@@ -33,7 +33,8 @@ import numpy as np
 
 from spotdiff.errors import InputError, os_reason
 from spotdiff.io import probe
-from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
+from spotdiff.io.header import PNG_SIGNATURE, png_header
+from spotdiff.io.native import NativeMessages, readable
 
 ImageLike = Union[str, os.PathLike, np.ndarray, "Image"]
 
@@ -167,8 +168,8 @@ _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
 def _png_state(data: bytes) -> str:
     """Walk a PNG's chunks: ``"complete"``, ``"no-iend"`` (every chunk whole
     but the closing IEND missing, as some tools write) or ``"truncated"``."""
-    if png_ends_complete(data):
-        return "complete"
+    # every chunk is walked, even when IEND closes the file: a length field
+    # that claims more than the file holds makes a decoder allocate it
     pos, n = 8, len(data)
     while pos + 8 <= n:
         end = pos + 12 + int.from_bytes(data[pos : pos + 4], "big")
@@ -193,7 +194,10 @@ def _truncated(data: bytes, fmt: str) -> bool:
         return _png_state(data) == "truncated"
     if fmt == "jpeg":
         return b"\xff\xd9" not in data[-4096:].rstrip(b"\x00")
-    return False
+    if fmt == "webp":  # the RIFF header says how long the file is
+        return len(data) < 8 + int.from_bytes(data[4:8], "little")
+    header = probe.read_header(data, fmt)
+    return header is not None and header.min_bytes > len(data)
 
 
 #: PNG colour type -> channels, for the types the fast decoder takes.
@@ -265,7 +269,7 @@ def _check_encoded(data: bytes, subject: str) -> str:
         raise InputError(
             subject,
             expected=f"a complete {fmt.upper()} file",
-            got=f"a file that ends early ({len(data)} bytes, no end marker)",
+            got=f"a file that ends early ({len(data)} bytes, fewer than its structure says)",
             fix="the file is truncated or still being written; re-export or re-download it",
         )
     header = probe.read_header(data, fmt)
@@ -283,88 +287,11 @@ def _check_encoded(data: bytes, subject: str) -> str:
     return fmt
 
 
-#: Lines native decoders print on descriptor 2 (libpng, libjpeg, libtiff,
-#: libwebp and OpenCV's own), kept out of the terminal.
-_DECODER_LINES = ("libpng", "corrupt jpeg", "premature end", "jpeg", "invalid", "tiff",
-                  "[ warn", "[ error", "[warn", "[error", "opencv(", "imdecode", "webp", "bogus",
-                  "warning", "error")
-
-#: Words in those lines that say the data is damaged (a decode that
-#: "succeeded" with them returned a partly invented image).
-_CORRUPT_WORDS = ("corrupt", "premature end", "error", "bad ", "invalid", "crc", "too much",
-                  "extraneous", "truncat", "bogus")
-
-
-class _NativeMessages:
-    """Keep native decoders' own lines out of the terminal, for the error message.
-
-    libpng, libjpeg and libtiff (inside OpenCV) print on file descriptor 2:
-    a user would see their lines and then ours. One decode at a time (a
-    lock: the redirect is process-wide), descriptor 2 points at a temporary
-    file; decoder lines are kept in ``lines``, any other line is written on
-    to the real stderr.
-    """
-
-    _lock = threading.Lock()
-
-    def __enter__(self) -> _NativeMessages:
-        import sys
-        import tempfile
-
-        self.lines: list[str] = []
-        self._saved = -1
-        self._file: Any = None
-        self._lock.acquire()
-        try:
-            sys.stderr.flush()
-            self._file = tempfile.TemporaryFile()
-            self._saved = os.dup(2)
-            os.dup2(self._file.fileno(), 2)
-        except (OSError, ValueError, AttributeError):  # no descriptor 2: leave it be
-            if self._saved >= 0:
-                os.close(self._saved)
-            self._saved = -1
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        try:
-            if self._saved < 0:
-                return
-            try:
-                os.dup2(self._saved, 2)
-                self._file.seek(0)
-                text = self._file.read(1 << 16).decode("utf-8", "replace")
-                passed = []
-                for line in text.splitlines(keepends=True):
-                    if line.strip().lower().startswith(_DECODER_LINES) or not line.strip():
-                        if line.strip():
-                            self.lines.append(line.strip())
-                    else:
-                        passed.append(line)
-                if passed:  # not ours to hide
-                    os.write(2, "".join(passed).encode("utf-8", "replace"))
-            finally:
-                os.close(self._saved)
-        finally:
-            if self._file is not None:
-                self._file.close()
-            self._lock.release()
-
-    def damage(self) -> str | None:
-        """The last line that says the data is damaged, or None."""
-        for line in reversed(self.lines):
-            if any(word in line.lower() for word in _CORRUPT_WORDS):
-                return line
-        return None
-
-
-def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
-    """Decode with OpenCV: BGR(A) order, as OpenCV returns it."""
+def _decode(data: bytes, fmt: str) -> tuple[np.ndarray | None, str]:
+    """Decode with OpenCV: BGR(A) order, as OpenCV returns it; None and the
+    reason when it cannot."""
     import cv2
 
-    fmt = _check_encoded(data, subject)
-    if fmt == "png":
-        data = _complete_png(data)
     buf = np.frombuffer(data, dtype=np.uint8)
     if fmt == "jpeg":
         # JPEG has no alpha; these flags keep 8/12-bit depth and gray, and
@@ -372,34 +299,14 @@ def _decode(data: bytes, subject: str) -> tuple[np.ndarray, str]:
         flags = cv2.IMREAD_ANYCOLOR | cv2.IMREAD_ANYDEPTH
     else:
         flags = cv2.IMREAD_UNCHANGED
-    with _NativeMessages() as native:
-        try:
-            pixels = cv2.imdecode(buf, flags)
-        except cv2.error as exc:
-            pixels = None
-            detail = str(exc).strip().splitlines()[-1] if str(exc).strip() else "decoder error"
-        else:
-            detail = "data the decoder could not read"
-    failed = pixels is None or pixels.size == 0
-    damage = native.damage()
-    if failed and damage:  # e.g. "libpng error: bad adaptive filter value"
-        detail = f"data ({damage})"
-    if failed or pixels is None:
-        raise InputError(
-            subject,
-            expected=f"a readable {fmt.upper()} file",
-            got=f"corrupt {detail}",
-            fix="re-export the image or check that it was copied completely",
-        )
-    if damage and not probe.corrupt_allowed():
-        raise InputError(
-            subject,
-            expected=f"an undamaged {fmt.upper()} file",
-            got=f"corrupt data ({damage})",
-            fix="re-export the image or check that it was copied completely; pass "
-                "--allow-corrupt (allow_corrupt=True) to compare the decoder's best effort",
-        )
-    return pixels, fmt
+    try:
+        pixels = cv2.imdecode(buf, flags)
+    except cv2.error as exc:
+        return None, readable(str(exc).strip().splitlines()[-1]) if str(exc).strip() \
+            else "decoder error"
+    if pixels is None or pixels.size == 0:
+        return None, "data the decoder could not read"
+    return pixels, ""
 
 
 def _from_decoded(pixels: np.ndarray) -> np.ndarray:
@@ -427,6 +334,8 @@ def _drop_opaque_alpha(pixels: np.ndarray, data_range: float) -> np.ndarray:
 #: Float samples may exceed full intensity (HDR), but not by so much that
 #: squaring them overflows float32 on the way.
 _FLOAT_HEADROOM = 1e6
+#: Below black, a float image may dip by rounding (a filter's ringing), not more.
+_FLOAT_NEGATIVE = 1e-3
 
 
 def _check_finite(pixels: np.ndarray, subject: str, data_range: float) -> None:
@@ -437,6 +346,11 @@ def _check_finite(pixels: np.ndarray, subject: str, data_range: float) -> None:
         raise InputError(subject, expected="finite sample values",
                          got=f"{bad} NaN or infinite value(s)",
                          fix="replace them (e.g. np.nan_to_num) or mask them out first")
+    low = float(pixels.min()) if pixels.size else 0.0
+    if low < -_FLOAT_NEGATIVE * data_range:
+        raise InputError(subject, expected="intensities from 0 (black) up, as in any image",
+                         got=f"a value of {low:g} (data_range {data_range:g})",
+                         fix="shift or scale the data into [0, data_range] first")
     peak = float(np.abs(pixels).max()) if pixels.size else 0.0
     if peak > _FLOAT_HEADROOM * data_range:
         raise InputError(subject, expected=f"values within ±{_FLOAT_HEADROOM:g} × data_range "
@@ -609,10 +523,27 @@ def decode_image(data: bytes, *, name: str, role: str | None = None) -> Image:
     fmt = _check_encoded(data, subject)
     if fmt == "png":
         data = _complete_png(data)
-    pixels = _decode_png_fast(data) if fmt == "png" else None
+    with NativeMessages() as native:
+        pixels = _decode_png_fast(data) if fmt == "png" else None
+        if pixels is None:
+            decoded, detail = _decode(data, fmt)
+            pixels = None if decoded is None else _from_decoded(decoded)
+    damage = native.damage()
     if pixels is None:
-        decoded, fmt = _decode(data, subject)
-        pixels = _from_decoded(decoded)
+        raise InputError(
+            subject,
+            expected=f"a readable {fmt.upper()} file",
+            got=f"corrupt data ({damage or detail})",
+            fix="re-export the image or check that it was copied completely",
+        )
+    if damage and not probe.corrupt_allowed():
+        raise InputError(
+            subject,
+            expected=f"an undamaged {fmt.upper()} file",
+            got=f"corrupt data ({damage})",
+            fix="re-export the image or check that it was copied completely; pass "
+                "--allow-corrupt (allow_corrupt=True) to compare the decoder's best effort",
+        )
     if pixels.dtype == np.uint8:
         rng = 255.0
     elif pixels.dtype == np.uint16:
@@ -682,6 +613,20 @@ def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]
     )
 
 
+def _decode_both(data_b: bytes, data_a: bytes, name_b: str, name_a: str
+                 ) -> tuple[Image, Image]:
+    """Decode two files in two threads (the decoders release the GIL)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(decode_image, data_b, name=name_b, role="before")
+        try:
+            img_a = decode_image(data_a, name=name_a, role="after")
+        finally:
+            img_b = pending.result()  # before's error, if any, wins
+    return img_b, img_a
+
+
 def load_pair(
     before: ImageLike, after: ImageLike, *, data_range: float | None = None
 ) -> tuple[Image, Image]:
@@ -711,12 +656,13 @@ def load_pair(
     header_a = probe.read_header(data_a, _check_encoded(data_a, f"after image '{path_a}'"))
     if header_b is not None and header_a is not None:
         probe.check_pair_memory(header_b, header_a)
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(decode_image, data_b, name=str(path_b), role="before")
-        try:
-            img_a = decode_image(data_a, name=str(path_a), role="after")
-        finally:
-            img_b = pending.result()  # before's error, if any, wins
+    try:
+        with NativeMessages(window=True) as window:
+            img_b, img_a = _decode_both(data_b, data_a, str(path_b), str(path_a))
+        heard = bool(window.lines)
+    except InputError:
+        heard = True
+    if heard:  # a decoder spoke: one at a time, to know whose file it was about
+        img_b = decode_image(data_b, name=str(path_b), role="before")
+        img_a = decode_image(data_a, name=str(path_a), role="after")
     return img_b, img_a

@@ -47,6 +47,8 @@ class Header:
     channels: int
     sample_bytes: int
     frames: int | None = 1
+    #: bytes the file must hold at least (uncompressed pixel data), 0 when unknown
+    min_bytes: int = 0
 
     @property
     def pixels(self) -> int:
@@ -198,7 +200,7 @@ def _tiff(data: bytes) -> Header | None:
         if at + 12 > len(data):
             return None
         tag, kind, n = struct.unpack(order + "HHI", data[at : at + 8])
-        if tag in (256, 257, 258, 277) and n >= 1:
+        if tag in (256, 257, 258, 259, 277) and n >= 1:
             if kind == 3:  # SHORT
                 values[tag] = struct.unpack(order + "H", data[at + 8 : at + 10])[0]
             elif kind == 4:  # LONG
@@ -208,8 +210,10 @@ def _tiff(data: bytes) -> Header | None:
     end = offset + 2 + 12 * count
     following = struct.unpack(order + "I", data[end : end + 4])[0] if end + 4 <= len(data) else 0
     bits = values.get(258, 8)
-    return Header("tiff", values[256], values[257], values.get(277, 1),
-                  max(1, (bits + 7) // 8), 2 if following else 1)
+    width, height, channels = values[256], values[257], values.get(277, 1)
+    raw = width * height * channels * bits // 8 if values.get(259, 1) == 1 else 0
+    return Header("tiff", width, height, channels, max(1, (bits + 7) // 8),
+                  2 if following else 1, raw)
 
 
 def _webp(data: bytes) -> Header | None:
@@ -237,12 +241,15 @@ def _bmp(data: bytes) -> Header | None:
     if size == 12:
         width, height = struct.unpack("<HH", data[18:22])
         bpp = struct.unpack("<H", data[24:26])[0] if len(data) >= 26 else 24
-    elif size >= 40 and len(data) >= 30:
+        compression = 0
+    elif size >= 40 and len(data) >= 34:
         width, height = struct.unpack("<ii", data[18:26])
-        bpp = struct.unpack("<H", data[28:30])[0]
+        bpp, compression = struct.unpack("<HI", data[28:34])
     else:
         return None
-    return Header("bmp", abs(width), abs(height), 4 if bpp == 32 else 3, 1)
+    width, height = abs(width), abs(height)
+    raw = ((width * bpp + 31) // 32) * 4 * height if compression == 0 else 0  # BI_RGB rows
+    return Header("bmp", width, height, 4 if bpp == 32 else 3, 1, 1, raw)
 
 
 _READERS = {"png": _png, "jpeg": _jpeg, "tiff": _tiff, "webp": _webp, "bmp": _bmp}
