@@ -273,13 +273,10 @@ def _signal_runner(signum: signal.Signals, delay: float, shared: Path
         a, b = _big_pair(str(shared))
         argv = spotdiff_argv("compare", "--json", str(a), str(b), "-o", "out")
         started = time.monotonic()
-        proc, o, e = harness.start(argv, folder)
+        child = harness.start(argv, folder)
         time.sleep(delay)
-        # os.kill, not Popen.send_signal: the latter polls, reaping the child
-        # before os.wait4 can read its peak memory (a finished child is a
-        # zombie until then, so its pid cannot have been reused).
-        os.kill(proc.pid, signum)
-        r = harness.reap(proc, o, e, started)
+        harness.send(child, signum)
+        r = harness.reap(child, started)
         v = judge(r, output_dir=folder / "out", signum=int(signum))
         if r.code == -int(signum):
             # Killed by the signal's default action: before spotdiff set its
@@ -320,7 +317,7 @@ def _concurrent_runner(shared: Path, i: int) -> Callable[[Path], Verdict]:
                  for p in (left, right)]
         started = time.monotonic()
         procs = [harness.start(a, folder, tag=f"-{k}") for k, a in enumerate(argvs)]
-        runs = [harness.reap(p, o, e, started) for p, o, e in procs]
+        runs = [harness.reap(child, started) for child in procs]
         verdicts = [judge(r, expect="accept", output_dir=None) for r in runs]
         v = Verdict("/".join(x.outcome for x in verdicts),
                     [m for x in verdicts for m in x.broken], max(r.rss_mb for r in runs))

@@ -54,40 +54,97 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def start(argv: list[str], cwd: Path, tag: str = "") -> tuple[subprocess.Popen, Path, Path]:
+#: A small, freshly started process forks the case's child, waits for it and
+#: writes its exit status and peak RSS. Linux counts in a child's ``ru_maxrss``
+#: the memory of the process it was forked from (the copy before ``exec``),
+#: so forking straight from the test run (hundreds of MB under pytest) would
+#: blame that memory on the child.
+_LAUNCHER = """
+import os, sys
+argv, report = sys.argv[1:-2], sys.argv[-1]
+pid_fd = int(sys.argv[-2])
+pid = os.fork()
+if pid == 0:
+    os.close(pid_fd)
+    try:
+        os.execv(argv[0], argv)
+    finally:
+        os._exit(127)
+os.write(pid_fd, str(pid).encode())
+os.close(pid_fd)
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as f:
+    f.write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
+@dataclass
+class Child:
+    """A running case: the launcher, the child's pid and where its output goes."""
+
+    argv: list[str]
+    launcher: subprocess.Popen
+    pid: int
+    out_path: Path
+    err_path: Path
+    report: Path
+
+
+def start(argv: list[str], cwd: Path, tag: str = "") -> Child:
     """Start a child with stdin closed and stdout/stderr to files (no pipe deadlocks)."""
-    out_path = cwd.parent / f"{cwd.name}{tag}.stdout"
-    err_path = cwd.parent / f"{cwd.name}{tag}.stderr"
-    with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
-        proc = subprocess.Popen(argv, cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL,
-                                stdout=fo, stderr=fe)
-    return proc, out_path, err_path
+    base = cwd.parent / f"{cwd.name}{tag}"
+    out_path = base.with_name(base.name + ".stdout")
+    err_path = base.with_name(base.name + ".stderr")
+    report = base.with_name(base.name + ".stdrss")  # status and peak RSS
+    read_fd, write_fd = os.pipe()
+    try:
+        with open(out_path, "wb") as fo, open(err_path, "wb") as fe:
+            launcher = subprocess.Popen(
+                [sys.executable, "-S", "-c", _LAUNCHER, *argv, str(write_fd), str(report)],
+                cwd=cwd, env=child_env(), stdin=subprocess.DEVNULL, stdout=fo, stderr=fe,
+                pass_fds=(write_fd,))
+        os.close(write_fd)
+        write_fd = -1
+        with os.fdopen(read_fd, "rb") as r:
+            read_fd = -1
+            pid = int(r.read() or b"0")
+    finally:
+        for fd in (read_fd, write_fd):
+            if fd >= 0:
+                os.close(fd)
+    if not pid:
+        launcher.wait()
+        raise RuntimeError(f"the launcher could not start {argv}")
+    return Child(list(map(str, argv)), launcher, pid, out_path, err_path, report)
 
 
-def reap(proc: subprocess.Popen, out_path: Path, err_path: Path, started: float,
-         timeout: float = TIMEOUT_S) -> Run:
-    """Wait for the child with ``os.wait4`` (its own peak RSS), killing it on timeout."""
-    deadline = started + timeout
+def send(child: Child, signum: int) -> None:
+    """Send a signal to the case's child (not to its launcher)."""
+    try:
+        os.kill(child.pid, signum)
+    except ProcessLookupError:  # already reaped by the launcher: it had finished
+        pass
+
+
+def reap(child: Child, started: float, timeout: float = TIMEOUT_S) -> Run:
+    """Wait for the child, killing it on timeout; its own peak RSS comes from the launcher."""
     timed_out = False
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            break
-        if time.monotonic() > deadline and not timed_out:
-            timed_out = True
-            os.kill(proc.pid, signal.SIGKILL)
-        time.sleep(0.01)
-    proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not reap it again
-    seconds = time.monotonic() - started
-    return Run(list(map(str, proc.args)), None if timed_out else proc.returncode,
-               out_path.read_text(errors="replace"), err_path.read_text(errors="replace"),
-               usage.ru_maxrss / 1024, seconds)
+    try:
+        child.launcher.wait(timeout=max(0.0, started + timeout - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        send(child, signal.SIGKILL)
+        child.launcher.wait()
+    code_text, rss_text = child.report.read_text().split()
+    return Run(child.argv, None if timed_out else int(code_text),
+               child.out_path.read_text(errors="replace"),
+               child.err_path.read_text(errors="replace"),
+               int(rss_text) / 1024, time.monotonic() - started)
 
 
 def run(argv: list[str], cwd: Path, timeout: float = TIMEOUT_S) -> Run:
     started = time.monotonic()
-    proc, o, e = start(argv, cwd)
-    return reap(proc, o, e, started, timeout)
+    return reap(start(argv, cwd), started, timeout)
 
 
 def spotdiff_argv(*args: str) -> list[str]:

@@ -88,11 +88,11 @@ KNOWN: list[Known] = [
           "IndexError: tuple index out of range",
           _gray_pair, ("compare", "--json", "--blur", "1", "a.png", "b.png")),
     # libpng's own warning reaches stderr beside spotdiff's error line in
-    # about one run in three (a race: the same command is clean otherwise),
-    # e.g. "PNG warning: IDAT: incorrect data check".
+    # some runs only (a race, more frequent when the machine is busy; the
+    # same command is clean otherwise), e.g. "PNG warning: IDAT: incorrect
+    # data check" for _png_idat_flips(). Too irregular for a strict xfail.
     Known("libpng warning on stderr in some runs (IDAT data check)",
-          "PNG warning:", lambda: {"a.png": _seed("png-gray16"), "b.png": _png_idat_flips()},
-          ("compare", "--json", "a.png", "b.png"), repeat=16),
+          "PNG warning:", None, ("compare", "--json", "a.png", "b.png")),
     # OpenCV's WebP assertion text ("> Buffer is too small ...") on stderr
     # for a WebP file cut to fewer than 32 bytes.
     Known("OpenCV WebP assertion on stderr (file under 32 bytes)",
@@ -115,10 +115,18 @@ KNOWN: list[Known] = [
     Known("12 KB float TIFF claiming 64x1048576: 630 MB before the refusal",
           "peak RSS", None, ("compare", "--json", "a.tif", "b.tif"),
           only=("tiff/tiff_ifd_size",)),
+    # SIGINT during `-o` on a 2000x2000 noise pair, under load (machine
+    # busy with a second run): "spotdiff: interrupted" printed, then no exit
+    # within 60 s (1 of 10 SIGINT cases in a long run; not reproduced alone).
+    Known("SIGINT during -o: 'interrupted' printed, then a hang",
+          "no answer within", None, ("compare", "--json", "big-before.png", "big-after.png",
+                                     "-o", "out"), only=("signal/SIGINT",)),
 ]
 
-#: builders of the costly reproductions, for the report and the long run
-COSTLY = {"a.png/b.png": lambda: {"a.png": _seed("png-palette"), "b.png": _plte_length()},
+#: builders of the reproductions without a strict xfail (costly or irregular)
+COSTLY = {"png-warning a.png/b.png": lambda: {"a.png": _seed("png-gray16"),
+                                                "b.png": _png_idat_flips()},
+          "a.png/b.png": lambda: {"a.png": _seed("png-palette"), "b.png": _plte_length()},
           "a.tif/b.tif": lambda: {"a.tif": _seed("tiff-float32"), "b.tif": _tiff_height()}}
 
 
