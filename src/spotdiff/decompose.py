@@ -1,0 +1,447 @@
+"""Explain the global part of a difference first: geometry, light, encoding.
+
+Two photos of one scene rarely differ only where something changed: the
+camera moved a little, the exposure or the white balance changed, a scan
+was registered to half a pixel, the file went through JPEG. Each of these
+changes every pixel a little; the change a user cares about changes some
+pixels a lot. This stage separates the two, so that the local changes are
+found against a BEFORE that has been brought to AFTER's geometry and light:
+
+1. **Geometry**: AFTER is registered onto BEFORE with
+   :func:`spotdiff.geometry.align.estimate_alignment` (``auto``): phase
+   correlation on tiles first, sub-pixel; rotation, scale or perspective
+   only when the tiles disagree and feature matches ask for them. Pairs it
+   cannot register keep their geometry.
+2. **Photometry**: a tone curve per channel (gain, offset, gamma and white
+   balance in one monotone curve) read as the *mode* of AFTER's values for
+   each BEFORE value, so that changed pixels, scattered over the joint
+   histogram, cannot pull it even when they cover half the frame; then a
+   smooth field (vignetting, gradients: :func:`spotdiff.lighting.fit_lighting`)
+   fitted only on the pixels outside the changes found so far. Fit, find
+   changes, refit without them: :data:`ROUNDS` times.
+3. **Encoding**: the pair's own noise level is then read on the compensated
+   pair by :mod:`spotdiff.noise` in the ordinary pipeline, and its policy
+   (:mod:`spotdiff.threshold`) sets the threshold.
+
+The stage is skipped, and the pair compared exactly as it is, when half or
+more of the pixels are bit-identical (lossless screenshots and renders,
+which never need a global model: there every differing pixel counts), and
+when nothing global is found (a JPEG re-encode alone).
+
+What was explained is a :class:`GlobalChange`: the result's ``global``
+record. A global change is still a change (``significant``) unless the
+options accept it (``allow_shift``, ``allow_lighting``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from spotdiff.errors import InputError
+from spotdiff.geometry.align import Alignment, estimate_alignment, warp_to_before
+from spotdiff.lighting import _field, fit_lighting, relight
+
+#: Half or more of the pixels bit-identical: a lossless pair, compared as it is.
+EQUAL_SHARE = 0.5
+#: Rounds of fit -> find changes -> refit.
+ROUNDS = 3
+#: Blur (pixels) and threshold (levels of 255) of the quick change map that
+#: keeps changed pixels out of the photometric fit; dilated by this many pixels.
+_CHANGE_BLUR = 2.0
+_CHANGE_LEVEL = 10.0
+_CHANGE_GROW = 7
+#: Photometry is applied only when it moves BEFORE by this many levels (of
+#: 255) on average over the unchanged pixels; it is a change of its own
+#: (``significant``) beyond LIGHT_SIGNIFICANT.
+LIGHT_APPLIED = 0.75
+LIGHT_SIGNIFICANT = 2.0
+#: Line art: this share of pixels within BINARY_LEVEL of black or white.
+BINARY_SHARE = 0.9
+BINARY_LEVEL = 48
+#: Line art: how far (pixels) an edge may move without being a change.
+EDGE_TOLERANCE = 1
+#: A global model is applied only when it leaves at most this share of the
+#: mean absolute difference it was fitted to explain.
+EVIDENCE = 0.7
+#: Pixels sampled for the tone curves.
+_SAMPLES = 250_000
+#: Fewest samples of one BEFORE level for its own point on a tone curve.
+_MIN_COUNT = 8
+
+
+@dataclass(frozen=True)
+class GlobalChange:
+    """The global part of a pair's difference (see the module notes).
+
+    ``shift`` is (dx, dy) in pixels of where BEFORE's content lies in AFTER;
+    ``rotation_deg`` and ``scale`` the rest of a similarity, ``model`` the
+    registration model (``none`` when the geometry did not change);
+    ``gain`` and ``offset`` per channel the straight line closest to the
+    tone curves (offset in levels of the data range); ``gamma`` the power
+    of a curve ``after = gain * before ** gamma`` fitted to them (1 for a
+    straight line); ``field`` the range of the smooth gain field (vignette,
+    gradient) about its mean; ``explained_fraction`` the share of the mean
+    absolute difference that the global model explains;
+    ``light_levels`` how far (mean levels of 255) relighting moved BEFORE;
+    ``edge_tolerance`` the pixels an edge of line art may move (binarised
+    drawings and scans: their edges are drawn to the nearest pixel, so no
+    sub-pixel model reproduces them; 0 for other images).
+    """
+
+    model: str
+    matrix: np.ndarray
+    gain: tuple[float, ...]
+    offset: tuple[float, ...]
+    gamma: tuple[float, ...]
+    field: tuple[float, float]
+    light_levels: float
+    explained_fraction: float
+    geometry_applied: bool
+    light_applied: bool
+    edge_tolerance: int = 0
+
+    @property
+    def shift(self) -> tuple[float, float]:
+        return float(self.matrix[0, 2]), float(self.matrix[1, 2])
+
+    @property
+    def rotation_deg(self) -> float:
+        return float(np.degrees(np.arctan2(self.matrix[1, 0], self.matrix[0, 0])))
+
+    @property
+    def scale(self) -> float:
+        return float(np.hypot(self.matrix[0, 0], self.matrix[1, 0]))
+
+    @property
+    def light_significant(self) -> bool:
+        return self.light_applied and self.light_levels > LIGHT_SIGNIFICANT
+
+    def accepted(self, allow_shift: float, allow_lighting: bool) -> bool:
+        """Whether the options accept every significant global change."""
+        geometry_ok = not self.geometry_applied or (
+            self.model == "translation" and max(map(abs, self.shift)) <= allow_shift)
+        return geometry_ok and (allow_lighting or not self.light_significant)
+
+    @property
+    def significant(self) -> bool:
+        """A global change beyond what the pair's noise explains."""
+        return self.geometry_applied or self.light_significant
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``global`` record of the result's JSON."""
+        out: dict[str, Any] = {"model": self.model,
+                               "shift": [round(v, 3) for v in self.shift]}
+        if self.model not in ("none", "translation"):
+            out["rotation_deg"] = round(self.rotation_deg, 3)
+            out["scale"] = round(self.scale, 5)
+            out["matrix"] = [[round(float(v), 8) for v in row] for row in self.matrix]
+        out.update(
+            gain=[round(v, 4) for v in self.gain],
+            offset=[round(v, 3) for v in self.offset],
+            gamma=[round(v, 3) for v in self.gamma],
+            field=[round(v, 4) for v in self.field],
+            light_levels=round(self.light_levels, 3),
+            explained_fraction=round(self.explained_fraction, 4),
+            edge_tolerance=self.edge_tolerance,
+            significant=self.significant,
+        )
+        return out
+
+
+@dataclass
+class Explained:
+    """The pair after the global part is explained away."""
+
+    before: np.ndarray  # BEFORE relit to AFTER's light (or as it was)
+    after: np.ndarray  # AFTER in BEFORE's frame (BEFORE's pixels where it does not reach)
+    shown: np.ndarray | None  # AFTER warped (black where it does not reach), when warped
+    valid: np.ndarray | None  # bool (H, W): pixels AFTER covers; None: all
+    alignment: Alignment | None
+    change: GlobalChange
+    line_art: bool = False  # BEFORE is line art brought within AFTER's edge tolerance
+
+
+def mostly_equal(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
+    """Half or more of the textured, unclipped pixels bit-identical (read on
+    every 2nd row and column): a lossless pair.
+
+    Texture decides, as in :mod:`spotdiff.noise`: flat areas, and levels
+    clipped to black or white, come back exact from JPEG too (a binarised
+    scan's), while a lossless path reproduces every edge and its
+    anti-aliasing exactly wherever nothing changed.
+    """
+    b, a = before[::2, ::2], after[::2, ::2]
+    peak = cv2.absdiff(b, a).reshape(b.shape[0], b.shape[1], -1).max(axis=2)
+    luma = _levels(b, data_range).mean(axis=2)
+    kernel = np.ones((3, 3), np.uint8)
+    textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= 8
+    textured &= (luma > 2) & (luma < 253)
+    n = np.count_nonzero(textured)
+    if n < 0.01 * textured.size:  # flat: judge on every pixel
+        return bool(np.count_nonzero(peak == 0) >= EQUAL_SHARE * peak.size)
+    return bool(np.count_nonzero(textured & (peak == 0)) >= EQUAL_SHARE * n)
+
+
+def is_line_art(pixels: np.ndarray, data_range: float) -> bool:
+    """Binarised line art (a board, a document, a drawing): nearly every
+    pixel near black or white, and both present."""
+    luma = _levels(pixels[::2, ::2], data_range).mean(axis=2)
+    dark = np.count_nonzero(luma < BINARY_LEVEL)
+    light = np.count_nonzero(luma > 255 - BINARY_LEVEL)
+    n = luma.size
+    return dark + light >= BINARY_SHARE * n and min(dark, light) >= 0.01 * n
+
+
+def edge_envelope(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """BEFORE as close to AFTER as moving its edges by up to
+    :data:`EDGE_TOLERANCE` pixels allows: AFTER clipped, per channel, to
+    the least and the most of BEFORE in each pixel's neighbourhood. What
+    stays different (ink where BEFORE has none within a pixel, a hole
+    where BEFORE is solid) is a change."""
+    size = 2 * EDGE_TOLERANCE + 1
+    kernel = np.ones((size, size), np.uint8)
+    low = cv2.erode(before, kernel).reshape(before.shape)
+    high = cv2.dilate(before, kernel).reshape(before.shape)
+    return np.minimum(np.maximum(after, low), high)
+
+
+def _levels(pixels: np.ndarray, data_range: float) -> np.ndarray:
+    """float32 (H, W, C) colour channels (alpha dropped) on the 8-bit scale."""
+    p = pixels[:, :, :3] if pixels.shape[2] == 4 else pixels
+    out = p.astype(np.float32)
+    if data_range != 255:
+        out *= np.float32(255.0 / data_range)
+    return out
+
+
+def _changes(before: np.ndarray, after: np.ndarray, data_range: float) -> np.ndarray:
+    """bool (H, W): where the pair still differs clearly, grown by a margin."""
+    b = cv2.GaussianBlur(_levels(before, data_range), (0, 0), _CHANGE_BLUR)
+    a = cv2.GaussianBlur(_levels(after, data_range), (0, 0), _CHANGE_BLUR)
+    diff = cv2.absdiff(b, a).reshape(b.shape[0], b.shape[1], -1).max(axis=2)
+    changed = (diff > _CHANGE_LEVEL).view(np.uint8)
+    grow = np.ones((2 * _CHANGE_GROW + 1,) * 2, np.uint8)
+    return cv2.dilate(changed, grow).view(np.bool_)
+
+
+def _tone_curves(before: np.ndarray, after: np.ndarray, keep: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Per channel, the monotone curve from BEFORE's levels to AFTER's (uint8
+    pairs): the mode of AFTER's values for each BEFORE value, refined to
+    their mean near the mode. Returns float64 (C, 256) curves and (C, 256)
+    sample counts."""
+    h, w = before.shape[:2]
+    step = max(1, int(np.ceil(np.sqrt(h * w / _SAMPLES))))
+    b = before[::step, ::step]
+    a = after[::step, ::step]
+    k = None if keep is None else keep[::step, ::step]
+    channels = b.shape[2] if b.shape[2] != 4 else 3
+    curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
+    counts = np.zeros((channels, 256))
+    levels = np.arange(256, dtype=np.float64)
+    for c in range(channels):
+        bc, ac = b[:, :, c], a[:, :, c]
+        if k is not None:
+            bc, ac = bc[k], ac[k]
+        joint = np.bincount(bc.ravel().astype(np.int64) * 256 + ac.ravel(),
+                            minlength=256 * 256).reshape(256, 256).astype(np.float32)
+        n = joint.sum(axis=1)
+        smooth = cv2.GaussianBlur(joint, (0, 0), sigmaX=3.0, sigmaY=1.5)
+        mode = np.argmax(smooth, axis=1)
+        near = np.abs(levels[None, :] - mode[:, None]) <= 8
+        weight = joint * near
+        total = weight.sum(axis=1)
+        good = (n >= _MIN_COUNT) & (total > 0)
+        if good.sum() < 4:
+            continue
+        mean = (weight @ levels)[good] / total[good]
+        x = levels[good]
+        curve = np.interp(levels, x, mean)
+        # monotone: the light of a brighter surface never falls below a darker one's
+        curves[c] = (np.maximum.accumulate(curve) + np.minimum.accumulate(curve[::-1])[::-1]) / 2
+        counts[c] = np.where(good, n, 0)
+    return curves, counts
+
+
+def _line_and_gamma(curve: np.ndarray, count: np.ndarray) -> tuple[float, float, float]:
+    """Gain and offset of the weighted straight line closest to a tone curve,
+    and the gamma of ``after = g * before ** gamma`` (levels in [0, 1])."""
+    x = np.arange(256, dtype=np.float64)
+    used = (count > 0) & (curve > 2) & (curve < 253)  # clipped levels say nothing
+    if used.sum() < 2:
+        return 1.0, 0.0, 1.0
+    wts = np.sqrt(count[used])
+    gain, offset = np.polyfit(x[used], curve[used], 1, w=wts)
+    pos = used & (x > 8) & (curve > 8) & (x < 247) & (curve < 247)
+    gamma = 1.0
+    if pos.sum() >= 2:
+        gamma = float(np.polyfit(np.log(x[pos] / 255), np.log(curve[pos] / 255), 1,
+                                 w=np.sqrt(count[pos]))[0])
+    return float(gain), float(offset), gamma
+
+
+def _apply_tone(before: np.ndarray, curves: np.ndarray) -> np.ndarray:
+    out = before.copy()
+    for c, curve in enumerate(curves):
+        table = np.clip(np.rint(curve), 0, 255).astype(np.uint8)
+        out[:, :, c] = cv2.LUT(np.ascontiguousarray(before[:, :, c]), table)
+    return out
+
+
+def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range: float
+              ) -> float:
+    d = cv2.absdiff(_levels(x, data_range), _levels(y, data_range))
+    d = d.reshape(d.shape[0], d.shape[1], -1).mean(axis=2)
+    return float(d.mean() if where is None else (d[where].mean() if where.any() else 0.0))
+
+
+def _misfit(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range: float
+            ) -> float:
+    """1 - the zero-mean normalised correlation of the two images' luma:
+    how badly one is a copy of the other, whatever the change of light."""
+    gx = _levels(x, data_range).mean(axis=2)
+    gy = _levels(y, data_range).mean(axis=2)
+    if where is not None:
+        gx, gy = gx[where], gy[where]
+    gx = gx - gx.mean()
+    gy = gy - gy.mean()
+    norm = float(np.sqrt(np.sum(gx * gx) * np.sum(gy * gy)))
+    return 1.0 - float(np.sum(gx * gy)) / norm if norm > 0 else 0.0
+
+
+def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
+                valid: np.ndarray | None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fit, find changes, refit: the relit BEFORE, the tone curves and their
+    counts, and the polynomial field's coefficients (see spotdiff.lighting)."""
+    h, w = before.shape[:2]
+    channels = 3 if before.shape[2] == 4 else before.shape[2]
+    curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
+    counts = np.zeros((channels, 256))
+    identity = np.zeros((channels, 7))
+    identity[:, 0] = 1.0
+    coefficients = identity
+    keep = valid
+    relit = before
+    tone = before.dtype == np.uint8
+    for _ in range(ROUNDS):
+        if tone:
+            # the tone curve of what the field does not explain
+            flat = after
+            if coefficients is not identity:
+                flat = after.copy()
+                for c, coef in enumerate(coefficients):
+                    gain = np.maximum(_field(coef[:6], h, w), 0.05)
+                    flat[:, :, c] = np.clip(np.rint(
+                        (after[:, :, c].astype(np.float32) - np.float32(coef[6] * 255)) / gain),
+                        0, 255).astype(np.uint8)
+            curves, counts = _tone_curves(before, flat, keep)
+            toned = _apply_tone(before, curves)
+        else:
+            toned = before
+        coefficients, _ = fit_lighting(toned, after, data_range=data_range, valid=keep)
+        relit = relight(toned, coefficients, data_range=data_range)
+        changed = _changes(relit, after, data_range)
+        keep = ~changed if valid is None else valid & ~changed
+        if np.count_nonzero(keep) < 0.05 * h * w:  # nothing left unchanged to fit on
+            keep = valid
+    return relit, curves, counts, coefficients
+
+
+def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
+                   valid: np.ndarray | None = None) -> Explained | None:
+    """Explain the global part of the difference between BEFORE and AFTER.
+
+    Parameters
+    ----------
+    before, after : ndarray
+        (H, W, C) arrays of one shape and dtype.
+    data_range : float
+        Full intensity.
+    valid : ndarray, optional
+        bool (H, W): the pixels compared (after a size policy).
+
+    Returns
+    -------
+    Explained or None
+        None when the pair needs no global model: half or more of its
+        textured pixels bit-identical (lossless), or nothing global found.
+
+    Examples
+    --------
+    >>> import numpy as np, cv2
+    >>> rng = np.random.default_rng(0)
+    >>> a = cv2.GaussianBlur(rng.integers(0, 256, (128, 128, 3), np.uint8), (0, 0), 2)
+    >>> b = np.clip(np.rint(a * 1.2 + 5), 0, 255).astype(np.uint8)
+    >>> e = explain_global(a, b, data_range=255)
+    >>> e.change.model, [round(g, 1) for g in e.change.gain], e.change.significant
+    ('none', [1.2, 1.2, 1.2], True)
+    """
+    if before.shape != after.shape or before.shape[2] == 4 \
+            or mostly_equal(before, after, data_range):
+        return None  # transparency is compared as it is (see spotdiff.io.alpha)
+    h, w = before.shape[:2]
+    alignment, shown, pa = None, None, after
+    try:
+        found = estimate_alignment(before, after, model="auto", data_range=data_range)
+    except InputError:  # cannot be registered (too small, too few matches): as it is
+        found = None
+    if found is not None and not found.is_identity:
+        shown, covered = warp_to_before(after, found, (h, w))
+        where = covered if valid is None or covered is None else valid & covered
+        # the evidence decides: the warp must bring AFTER clearly closer to BEFORE
+        # (phase correlation of a JPEG re-encode alone can read half a pixel)
+        if _misfit(before, shown, where, data_range) < EVIDENCE * _misfit(
+                before, after, where, data_range):
+            alignment, pa, valid = found, shown, where
+            if covered is not None:
+                pa = shown.copy()
+                pa[~valid] = before[~valid]
+        else:
+            shown = None
+    relit, curves, counts, coefficients = _photometry(before, pa, data_range, valid)
+    unchanged = ~_changes(relit, pa, data_range)
+    if valid is not None:
+        unchanged &= valid
+    light_levels = _mean_abs(relit, before, unchanged, data_range)
+    light_applied = light_levels > LIGHT_APPLIED and _mean_abs(
+        relit, pa, unchanged, data_range) < EVIDENCE * _mean_abs(before, pa, unchanged, data_range)
+    pb = relit if light_applied else before
+    if alignment is None and not light_applied:  # nothing global: the pair as it is
+        return None
+    # line art registered to a fraction of a pixel: its edges were drawn to the
+    # nearest pixel, so AFTER's may lie a pixel from BEFORE's
+    line_art = alignment is not None and is_line_art(before, data_range)
+    if line_art:
+        pb = edge_envelope(pb, pa)
+    before_diff = _mean_abs(before, after, valid, data_range)
+    after_diff = _mean_abs(pb, pa, valid, data_range)
+    explained = 1.0 - after_diff / before_diff if before_diff > 0 else 0.0
+    lines = [_line_and_gamma(curves[c], counts[c]) for c in range(len(curves))]
+    fields = [_field(coef[:6], min(h, 33), min(w, 33)) for coef in coefficients]
+    means = [float(f.mean()) for f in fields]
+    if before.dtype != np.uint8:  # no tone curves: the field's mean gain and offset
+        lines = [(m, float(coef[6]) * 255.0 * data_range / 255.0, 1.0)
+                 for m, coef in zip(means, coefficients, strict=True)]
+    else:
+        lines = [(g * m, o * m + float(coef[6]) * 255.0, gm)
+                 for (g, o, gm), m, coef in zip(lines, means, coefficients, strict=True)]
+    spread = (min(float(f.min()) / m for f, m in zip(fields, means, strict=True)),
+              max(float(f.max()) / m for f, m in zip(fields, means, strict=True)))
+    change = GlobalChange(
+        model="none" if alignment is None else alignment.model,
+        matrix=np.eye(3) if alignment is None else alignment.matrix,
+        gain=tuple(v[0] for v in lines), offset=tuple(v[1] for v in lines),
+        gamma=tuple(v[2] for v in lines), field=spread,
+        light_levels=light_levels if light_applied else 0.0,
+        explained_fraction=max(0.0, explained),
+        geometry_applied=alignment is not None, light_applied=light_applied,
+        edge_tolerance=EDGE_TOLERANCE if line_art else 0,
+    )
+    return Explained(before=pb, after=pa, shown=shown, valid=valid, alignment=alignment,
+                     change=change, line_art=line_art)
+
