@@ -18,10 +18,18 @@ found against a BEFORE that has been brought to AFTER's geometry and light:
    histogram, cannot pull it even when they cover half the frame; then a
    smooth field (vignetting, gradients: :func:`spotdiff.lighting.fit_lighting`)
    fitted only on the pixels outside the changes found so far. Fit, find
-   changes, refit without them: :data:`ROUNDS` times.
+   changes, refit without them, a little stricter each round
+   (:data:`_ROUND_LEVELS`). Where BEFORE was clipped to white, its relit
+   level is only a lower bound.
 3. **Encoding**: the pair's own noise level is then read on the compensated
    pair by :mod:`spotdiff.noise` in the ordinary pipeline, and its policy
-   (:mod:`spotdiff.threshold`) sets the threshold.
+   (:mod:`spotdiff.threshold`) sets the threshold. Binarised line art (a
+   board, a document scan) registered to a fraction of a pixel cannot be
+   resampled into its partner, whose edges were drawn to the nearest pixel,
+   and rings along every edge once saved as JPEG: there BEFORE is brought
+   within one pixel of AFTER's edges (:func:`edge_envelope`) and what is
+   left, ink where there was paper or the reverse, is judged by the line
+   art threshold.
 
 The stage is skipped, and the pair compared exactly as it is, when half or
 more of the pixels are bit-identical (lossless screenshots and renders,
@@ -35,20 +43,23 @@ options accept it (``allow_shift``, ``allow_lighting``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
 import numpy as np
 
 from spotdiff.errors import InputError
-from spotdiff.geometry.align import Alignment, estimate_alignment, warp_to_before
+from spotdiff.geometry.align import Alignment, _snapped, estimate_alignment, warp_to_before
 from spotdiff.lighting import _field, fit_lighting, relight
+from spotdiff.metrics.absdiff import channel_peak
 
 #: Half or more of the pixels bit-identical: a lossless pair, compared as it is.
 EQUAL_SHARE = 0.5
-#: Rounds of fit -> find changes -> refit.
-ROUNDS = 3
+#: Rounds of fit -> find changes -> refit, and the level (of 255) above
+#: which a pixel is a change after each: lenient first, while the field is
+#: still wrong (a strong vignette differs by tens of levels in the corners).
+_ROUND_LEVELS = (40.0, 25.0, 15.0, 10.0)
 #: Blur (pixels) and threshold (levels of 255) of the quick change map that
 #: keeps changed pixels out of the photometric fit; dilated by this many pixels.
 _CHANGE_BLUR = 2.0
@@ -67,6 +78,14 @@ EDGE_TOLERANCE = 1
 #: A global model is applied only when it leaves at most this share of the
 #: mean absolute difference it was fitted to explain.
 EVIDENCE = 0.7
+#: The larger side (pixels) at which the shift is refined.
+_ECC_SIDE = 1024
+#: Pixels around a clipped one whose relit level is only a lower bound.
+_CLIP_GROW = 3
+#: Tiles (pixels) on which the evidence for a registration is read.
+_TILE = 32
+#: A tile is textured when its luma spreads this much (standard deviation, levels).
+TEXTURE_SPREAD = 6.0
 #: Pixels sampled for the tone curves.
 _SAMPLES = 250_000
 #: Fewest samples of one BEFORE level for its own point on a tone curve.
@@ -167,23 +186,36 @@ class Explained:
 
 def mostly_equal(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
     """Half or more of the textured, unclipped pixels bit-identical (read on
-    every 2nd row and column): a lossless pair.
+    every 4th row and column): a lossless pair.
 
     Texture decides, as in :mod:`spotdiff.noise`: flat areas, and levels
     clipped to black or white, come back exact from JPEG too (a binarised
     scan's), while a lossless path reproduces every edge and its
     anti-aliasing exactly wherever nothing changed.
     """
-    b, a = before[::2, ::2], after[::2, ::2]
-    peak = cv2.absdiff(b, a).reshape(b.shape[0], b.shape[1], -1).max(axis=2)
-    luma = _levels(b, data_range).mean(axis=2)
+    b = np.ascontiguousarray(before[::4, ::4])
+    a = np.ascontiguousarray(after[::4, ::4])
+    same = channel_peak(cv2.absdiff(b, a)) == 0
+    if np.count_nonzero(same) < EQUAL_SHARE * same.size:
+        return False  # fewer identical pixels than that in all
+    luma = _gray8(b, data_range)
     kernel = np.ones((3, 3), np.uint8)
     textured = cv2.subtract(cv2.dilate(luma, kernel), cv2.erode(luma, kernel)) >= 8
     textured &= (luma > 2) & (luma < 253)
     n = np.count_nonzero(textured)
     if n < 0.01 * textured.size:  # flat: judge on every pixel
-        return bool(np.count_nonzero(peak == 0) >= EQUAL_SHARE * peak.size)
-    return bool(np.count_nonzero(textured & (peak == 0)) >= EQUAL_SHARE * n)
+        return True
+    return bool(np.count_nonzero(textured & same) >= EQUAL_SHARE * n)
+
+
+def _gray8(pixels: np.ndarray, data_range: float) -> np.ndarray:
+    """uint8 (H, W) luma of the colour channels."""
+    p = pixels[:, :, :3] if pixels.shape[2] == 4 else pixels
+    if p.dtype != np.uint8:
+        p = cv2.convertScaleAbs(p.astype(np.float32), alpha=255.0 / data_range).reshape(p.shape)
+    if p.shape[2] == 3:
+        return cv2.cvtColor(np.ascontiguousarray(p), cv2.COLOR_RGB2GRAY)
+    return np.ascontiguousarray(p[:, :, 0])
 
 
 def is_line_art(pixels: np.ndarray, data_range: float) -> bool:
@@ -218,12 +250,13 @@ def _levels(pixels: np.ndarray, data_range: float) -> np.ndarray:
     return out
 
 
-def _changes(before: np.ndarray, after: np.ndarray, data_range: float) -> np.ndarray:
+def _changes(before: np.ndarray, after: np.ndarray, data_range: float,
+             level: float = _CHANGE_LEVEL) -> np.ndarray:
     """bool (H, W): where the pair still differs clearly, grown by a margin."""
     b = cv2.GaussianBlur(_levels(before, data_range), (0, 0), _CHANGE_BLUR)
     a = cv2.GaussianBlur(_levels(after, data_range), (0, 0), _CHANGE_BLUR)
     diff = cv2.absdiff(b, a).reshape(b.shape[0], b.shape[1], -1).max(axis=2)
-    changed = (diff > _CHANGE_LEVEL).view(np.uint8)
+    changed = (diff > level).view(np.uint8)
     grow = np.ones((2 * _CHANGE_GROW + 1,) * 2, np.uint8)
     return cv2.dilate(changed, grow).view(np.bool_)
 
@@ -299,18 +332,108 @@ def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range
     return float(d.mean() if where is None else (d[where].mean() if where.any() else 0.0))
 
 
-def _misfit(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range: float
-            ) -> float:
-    """1 - the zero-mean normalised correlation of the two images' luma:
-    how badly one is a copy of the other, whatever the change of light."""
+def _tile_misfit(x: np.ndarray, y: np.ndarray, data_range: float) -> np.ndarray:
+    """Per tile of :data:`_TILE` pixels, 1 - the zero-mean normalised
+    correlation of the two images' luma: how badly one is a copy of the
+    other there, whatever the change of light. NaN for tiles flat in X."""
     gx = _levels(x, data_range).mean(axis=2)
     gy = _levels(y, data_range).mean(axis=2)
-    if where is not None:
-        gx, gy = gx[where], gy[where]
-    gx = gx - gx.mean()
-    gy = gy - gy.mean()
-    norm = float(np.sqrt(np.sum(gx * gx) * np.sum(gy * gy)))
-    return 1.0 - float(np.sum(gx * gy)) / norm if norm > 0 else 0.0
+    h, w = gx.shape
+    ty, tx = h // _TILE, w // _TILE
+    if ty == 0 or tx == 0:
+        ty, tx = 1, 1
+        size = (h, w)
+    else:
+        size = (_TILE, _TILE)
+    def tiles(g: np.ndarray) -> np.ndarray:
+        t = g[: ty * size[0], : tx * size[1]].reshape(ty, size[0], tx, size[1])
+        t = t.transpose(0, 2, 1, 3).reshape(ty * tx, -1)
+        return t - t.mean(axis=1, keepdims=True)
+    a, b = tiles(gx), tiles(gy)
+    norm = np.sqrt(np.sum(a * a, axis=1) * np.sum(b * b, axis=1))
+    # textured in BEFORE: a luma spread of TEXTURE_SPREAD levels or more
+    textured = np.sum(a * a, axis=1) >= TEXTURE_SPREAD ** 2 * a.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(textured & (norm > 0), 1.0 - np.sum(a * b, axis=1) / norm, np.nan)
+
+
+def _warp_helps(before: np.ndarray, after: np.ndarray, warped: np.ndarray,
+                where: np.ndarray | None, data_range: float) -> bool:
+    """The evidence for a registration: in a quarter or more of the textured
+    tiles, the warped AFTER is clearly more like BEFORE than AFTER was
+    (tiles hold out a large local change, which no warp makes alike)."""
+    if where is not None:  # uncovered pixels: BEFORE's own, in both
+        warped = warped.copy()
+        warped[~where] = before[~where]
+        after = after.copy()
+        after[~where] = before[~where]
+    was = _tile_misfit(before, after, data_range)
+    now = _tile_misfit(before, warped, data_range)
+    textured = np.isfinite(was) & np.isfinite(now) & (was > 1e-4)
+    if not textured.any():
+        return False
+    better = now[textured] < EVIDENCE * was[textured]
+    return bool(np.count_nonzero(better) >= 0.25 * np.count_nonzero(textured))
+
+
+def _clipped_bound(before: np.ndarray, relit: np.ndarray, after: np.ndarray,
+                   data_range: float) -> np.ndarray:
+    """Where BEFORE was clipped to white in a channel (and a little around:
+    JPEG spreads colour over its blocks), the scene was at least that
+    bright: the relit levels there are a lower bound, and AFTER above them
+    is explained (a darker exposure shows what the clipping hid)."""
+    top = 253.0 * data_range / 255.0
+    channels = relit.shape[2] if relit.shape[2] != 4 else 3
+    clipped = (before[:, :, :channels] >= top).any(axis=2).view(np.uint8)
+    if not clipped.any():
+        return relit
+    near = cv2.dilate(clipped, np.ones((2 * _CLIP_GROW + 1,) * 2, np.uint8)).view(np.bool_)
+    out = relit.copy()
+    out[near, :channels] = np.maximum(relit[near, :channels], after[near, :channels])
+    return out
+
+
+def _resampling_blur(before: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """BEFORE blurred as much as resampling AFTER at a fractional shift
+    blurred it (bilinear weights f and 1 - f: a variance of f (1 - f) per
+    axis), so that sharp edges do not differ by the interpolation alone."""
+    frac = np.abs(matrix[:2, 2] - np.round(matrix[:2, 2]))
+    sigma = np.sqrt(frac * (1 - frac))
+    if sigma.max() < 0.1:
+        return before
+    out = cv2.GaussianBlur(before, (0, 0), sigmaX=max(float(sigma[0]), 0.01),
+                           sigmaY=max(float(sigma[1]), 0.01))
+    return out.reshape(before.shape)
+
+
+def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
+                   unchanged: np.ndarray, data_range: float) -> np.ndarray | None:
+    """The translation refined by ECC (cv2.findTransformECC, which is
+    blind to gain and offset) on the unchanged pixels only; None when ECC
+    fails or wanders more than half a pixel."""
+    gb = _gray8(before, data_range)
+    ga = _gray8(after, data_range)
+    f = min(1.0, _ECC_SIDE / max(gb.shape))
+    if f < 1:
+        gb = cv2.resize(gb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        ga = cv2.resize(ga, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+        unchanged = cv2.resize(unchanged.view(np.uint8), gb.shape[::-1],
+                               interpolation=cv2.INTER_NEAREST).view(np.bool_)
+    # pixel centres: full-resolution x maps to f * x + (f - 1) / 2
+    start = np.float32([[1, 0, matrix[0, 2] * f], [0, 1, matrix[1, 2] * f]])
+    stop = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 50, 1e-4)
+    try:
+        _, warp = cv2.findTransformECC(gb.astype(np.float32), ga.astype(np.float32), start,
+                                       cv2.MOTION_TRANSLATION, stop,
+                                       unchanged.view(np.uint8) * np.uint8(255), 3)
+    except cv2.error:
+        return None
+    shift = warp[:, 2].astype(np.float64) / f
+    if np.abs(shift - matrix[:2, 2]).max() > 0.5:
+        return None
+    out = matrix.copy()
+    out[:2, 2] = shift
+    return _snapped(out)  # within 0.1 px of whole pixels: whole, without resampling blur
 
 
 def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
@@ -328,7 +451,8 @@ def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
     keep = valid
     relit = before
     tone = before.dtype == np.uint8
-    for _ in range(ROUNDS):
+    first = True
+    for level in _ROUND_LEVELS:
         if tone:
             # the tone curve of what the field does not explain
             flat = after
@@ -343,9 +467,14 @@ def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
             toned = _apply_tone(before, curves)
         else:
             toned = before
-        coefficients, _ = fit_lighting(toned, after, data_range=data_range, valid=keep)
+        if tone and first:
+            # the tone curves' modes hold against any share of changed pixels;
+            # the field's least squares only once the changes are known
+            coefficients, first = identity, False
+        else:
+            coefficients, _ = fit_lighting(toned, after, data_range=data_range, valid=keep)
         relit = relight(toned, coefficients, data_range=data_range)
-        changed = _changes(relit, after, data_range)
+        changed = _changes(relit, after, data_range, level)
         keep = ~changed if valid is None else valid & ~changed
         if np.count_nonzero(keep) < 0.05 * h * w:  # nothing left unchanged to fit on
             keep = valid
@@ -385,7 +514,7 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
             or mostly_equal(before, after, data_range):
         return None  # transparency is compared as it is (see spotdiff.io.alpha)
     h, w = before.shape[:2]
-    alignment, shown, pa = None, None, after
+    alignment, shown, pa, given_valid = None, None, after, valid
     try:
         found = estimate_alignment(before, after, model="auto", data_range=data_range)
     except InputError:  # cannot be registered (too small, too few matches): as it is
@@ -395,8 +524,7 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         where = covered if valid is None or covered is None else valid & covered
         # the evidence decides: the warp must bring AFTER clearly closer to BEFORE
         # (phase correlation of a JPEG re-encode alone can read half a pixel)
-        if _misfit(before, shown, where, data_range) < EVIDENCE * _misfit(
-                before, after, where, data_range):
+        if _warp_helps(before, after, shown, where, data_range):
             alignment, pa, valid = found, shown, where
             if covered is not None:
                 pa = shown.copy()
@@ -407,15 +535,46 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
     unchanged = ~_changes(relit, pa, data_range)
     if valid is not None:
         unchanged &= valid
+    if alignment is None or alignment.model == "translation":
+        # refit the shift on the unchanged pixels only, as the light was; a
+        # large change can hide a small shift from the tiles, not from this
+        start = np.eye(3) if alignment is None else alignment.matrix
+        refined = _refined_shift(relit, after, start, unchanged, data_range)
+        if alignment is None and refined is not None:
+            if np.abs(refined[:2, 2]).max() < 0.25:
+                refined = None
+            else:
+                trial = Alignment("translation", refined, 1.0, 0.0, 0, "ecc")
+                warped, covered = warp_to_before(after, trial, (h, w))
+                where = covered if given_valid is None or covered is None \
+                    else given_valid & covered
+                if not _warp_helps(before, after, warped, where, data_range):
+                    refined = None
+                else:
+                    alignment = trial
+        if refined is not None and alignment is not None:
+            alignment = replace(alignment, matrix=refined)
+            shown, covered = warp_to_before(after, alignment, (h, w))
+            valid = covered if given_valid is None or covered is None else given_valid & covered
+            pa = shown
+            if valid is not None:
+                pa = shown.copy()
+                pa[~valid] = before[~valid]
+            relit, curves, counts, coefficients = _photometry(before, pa, data_range, valid)
+            unchanged = ~_changes(relit, pa, data_range)
+            if valid is not None:
+                unchanged &= valid
     light_levels = _mean_abs(relit, before, unchanged, data_range)
     light_applied = light_levels > LIGHT_APPLIED and _mean_abs(
         relit, pa, unchanged, data_range) < EVIDENCE * _mean_abs(before, pa, unchanged, data_range)
-    pb = relit if light_applied else before
+    pb = _clipped_bound(before, relit, pa, data_range) if light_applied else before
     if alignment is None and not light_applied:  # nothing global: the pair as it is
         return None
+    line_art = alignment is not None and is_line_art(before, data_range)
+    if alignment is not None and alignment.model == "translation" and not line_art:
+        pb = _resampling_blur(pb, alignment.matrix)
     # line art registered to a fraction of a pixel: its edges were drawn to the
     # nearest pixel, so AFTER's may lie a pixel from BEFORE's
-    line_art = alignment is not None and is_line_art(before, data_range)
     if line_art:
         pb = edge_envelope(pb, pa)
     before_diff = _mean_abs(before, after, valid, data_range)

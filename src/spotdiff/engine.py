@@ -337,8 +337,10 @@ def compare(
         # an interpolated AFTER or a relit BEFORE is computed, not copied: its
         # pixels are never expected bit-identical, so the pair is not lossless
         noise = max(noise, LOSSLESS_NOISE)
-    t, clean = settings(opts, m, noise, (h, w))
-    noise_policy = opts.auto and m.auto_policy == "noise"
+    line_art = sel.global_change is not None and sel.global_change.edge_tolerance > 0
+    t, clean = settings(opts, m, noise, (h, w), line_art=line_art)
+    # line art within its edge tolerance: what is left is ink or paper, not noise
+    noise_policy = opts.auto and m.auto_policy == "noise" and not line_art
     mopts = dict(opts.method_options)
     if "include_aa" in m.compare_options:
         mopts.setdefault("include_aa", opts.include_aa)

@@ -48,7 +48,7 @@ def describe_global(record: dict[str, Any]) -> str:
     20 % brighter" (numpy-free: the command line writes it from the JSON)."""
     parts = []
     model = record.get("model", "none")
-    dx, dy = record.get("shift", [0.0, 0.0])
+    dx, dy = (round(v, 2) + 0.0 for v in record.get("shift", [0.0, 0.0]))  # no "-0"
     if model == "translation":
         parts.append(f"shifted by ({dx:g}, {dy:g}) px")
     elif model != "none":

@@ -37,9 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _row(name: str, r: dict) -> str:
     if not r["objects"]:  # unchanged pairs: only false regions can be counted
-        return f"{name:<50} {'-':>7} {'-':>9} {'-':>8} {r['regions_on_unchanged']:>10d}"
+        return f"{name:<50} {'-':>7} {'-':>9} {'-':>8} {r['regions_on_unchanged']:>10d} {'-':>8}"
     return (f"{name:<50} {r['region_recall']:>7.3f} {r['region_precision']:>9.3f} "
-            f"{r['mean_mask_iou']:>8.3f} {r['regions_on_unchanged']:>10d}")
+            f"{r['mean_mask_iou']:>8.3f} {r['regions_on_unchanged']:>10d} "
+            f"{r['defect_recall']:>8.3f}")
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -99,8 +100,9 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     out.write(f"{len(cases)} labelled pairs (seed {args.seed}; photos: {', '.join(photos)}"
               f"{'; inspection boards and documents' if args.inspection else ''})\n")
     header = (f"{'detector':<50} {'recall':>7} {'precision':>9} {'mask IoU':>8} "
-              f"{'false on':>10}")
-    out.write(f"{header} {'ms/pair':>8}\n{'':<50} {'':>7} {'':>9} {'':>8} {'unchanged':>10}\n")
+              f"{'false on':>10} {'hit':>8}")
+    out.write(f"{header} {'ms/pair':>8}\n{'':<50} {'':>7} {'':>9} {'':>8} {'unchanged':>10}"
+              f" {'defects':>8}\n")
     for name, r in results.items():
         out.write(f"{_row(name, r)} {r['ms_per_pair']:>8.1f}\n")
     if args.by_kind:

@@ -28,7 +28,7 @@ from spotdiff.evalset.pairs import Case, _jpeg
 KINDS = ("board", "document", "board-clean", "document-clean")
 DEFECTS = ("missing", "extra", "break", "spur", "pin-hole")
 #: Cases of each defective kind per seed (one defect each).
-PER_KIND = 5
+PER_KIND = 10
 _SIZE = 384
 _FRAC = 16  # fixed-point fraction of OpenCV's drawing: 1/16 px
 
