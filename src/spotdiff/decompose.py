@@ -88,6 +88,8 @@ _TILE = 32
 TEXTURE_SPREAD = 6.0
 #: Pixels sampled for the tone curves.
 _SAMPLES = 250_000
+#: How far (levels of 255) the tone curves may leave their power curve.
+_CURVE_DETAIL = 8.0
 #: Fewest samples of one BEFORE level for its own point on a tone curve.
 _MIN_COUNT = 8
 
@@ -292,12 +294,48 @@ def _tone_curves(before: np.ndarray, after: np.ndarray, keep: np.ndarray | None
         if good.sum() < 4:
             continue
         mean = (weight @ levels)[good] / total[good]
-        x = levels[good]
-        curve = np.interp(levels, x, mean)
+        # a power curve holds the tone against levels a large change took
+        # over; the modes refine it within a few levels
+        power = _power_curve(levels[good], mean, np.sqrt(n[good]))
+        curve = power + np.clip(np.interp(levels, levels[good], mean) - power,
+                                -_CURVE_DETAIL, _CURVE_DETAIL)
         # monotone: the light of a brighter surface never falls below a darker one's
         curves[c] = (np.maximum.accumulate(curve) + np.minimum.accumulate(curve[::-1])[::-1]) / 2
         counts[c] = np.where(good, n, 0)
     return curves, counts
+
+
+_GAMMAS = np.exp(np.linspace(np.log(0.4), np.log(2.5), 61))
+
+
+def _power_curve(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray:
+    """The curve ``a * (x / 255) ** gamma + b`` (levels of 255) closest to the
+    points (x, y), robustly: points further than three robust deviations
+    from the fit are dropped and the fit repeated, so that levels a large
+    change has taken over (their mode is the change's) do not bend it.
+    Returns its 256 values."""
+    levels = np.arange(256, dtype=np.float64) / 255.0
+    u = x / 255.0
+    keep = np.ones(len(x), bool)
+    best = (np.inf, 1.0, 1.0, 0.0)
+    for _ in range(4):
+        best = (np.inf, 1.0, 1.0, 0.0)
+        w = weight * keep
+        for g in _GAMMAS:
+            design = np.column_stack([u ** g, np.ones_like(u)]) * w[:, None]
+            (a, b), *_ = np.linalg.lstsq(design, y * w, rcond=None)
+            err = float(np.sum((w * (a * u ** g + b - y)) ** 2))
+            if err < best[0]:
+                best = (err, g, a, b)
+        _, g, a, b = best
+        residual = np.abs(a * u ** g + b - y)
+        sigma = 1.4826 * float(np.median(residual[keep])) if keep.any() else 0.0
+        new = residual <= max(3.0 * sigma, 2.0)
+        if new.sum() < 4 or np.array_equal(new, keep):
+            break
+        keep = new
+    _, g, a, b = best
+    return np.clip(a * levels ** g + b, 0.0, 255.0)
 
 
 def _line_and_gamma(curve: np.ndarray, count: np.ndarray) -> tuple[float, float, float]:
