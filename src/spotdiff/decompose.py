@@ -318,15 +318,21 @@ def _power_curve(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> np.ndarray
     u = x / 255.0
     keep = np.ones(len(x), bool)
     best = (np.inf, 1.0, 1.0, 0.0)
+    powers = u[None, :] ** _GAMMAS[:, None]  # (gammas, points)
     for _ in range(4):
-        best = (np.inf, 1.0, 1.0, 0.0)
-        w = weight * keep
-        for g in _GAMMAS:
-            design = np.column_stack([u ** g, np.ones_like(u)]) * w[:, None]
-            (a, b), *_ = np.linalg.lstsq(design, y * w, rcond=None)
-            err = float(np.sum((w * (a * u ** g + b - y)) ** 2))
-            if err < best[0]:
-                best = (err, g, a, b)
+        # weighted least squares of y ~ a * u^g + b for every gamma at once
+        w2 = (weight * keep) ** 2
+        sw, sy = w2.sum(), (w2 * y).sum()
+        sp = powers @ w2
+        spp = (powers * powers) @ w2
+        spy = powers @ (w2 * y)
+        det = spp * sw - sp * sp
+        ok = det > 1e-12
+        a = np.where(ok, (spy * sw - sp * sy) / np.where(ok, det, 1.0), 1.0)
+        b = (sy - a * sp) / sw
+        err = np.where(ok, (((a[:, None] * powers + b[:, None] - y) ** 2) @ w2), np.inf)
+        i = int(np.argmin(err))
+        best = (float(err[i]), float(_GAMMAS[i]), float(a[i]), float(b[i]))
         _, g, a, b = best
         residual = np.abs(a * u ** g + b - y)
         sigma = 1.4826 * float(np.median(residual[keep])) if keep.any() else 0.0
