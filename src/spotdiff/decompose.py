@@ -78,6 +78,8 @@ EDGE_TOLERANCE = 1
 #: A global model is applied only when it leaves at most this share of the
 #: mean absolute difference it was fitted to explain.
 EVIDENCE = 0.7
+#: The larger side (pixels) at which the light is fitted (it is smooth).
+_FIT_SIDE = 512
 #: The larger side (pixels) at which the shift is refined.
 _ECC_SIDE = 1024
 #: Pixels around a clipped one whose relit level is only a lower bound.
@@ -450,6 +452,11 @@ def _resampling_blur(before: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return out.reshape(before.shape)
 
 
+def relit_as(toned: np.ndarray, coefficients: np.ndarray, data_range: float) -> np.ndarray:
+    """BEFORE's toned levels under the smooth field (spotdiff.lighting.relight)."""
+    return relight(toned, coefficients, data_range=data_range)
+
+
 def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
                    unchanged: np.ndarray, data_range: float) -> np.ndarray | None:
     """The translation refined by ECC (cv2.findTransformECC, which is
@@ -477,7 +484,7 @@ def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
         return None
     out = matrix.copy()
     out[:2, 2] = shift
-    return _snapped(out)  # within 0.1 px of whole pixels: whole, without resampling blur
+    return out
 
 
 def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
@@ -568,22 +575,55 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         where = covered if valid is None or covered is None else valid & covered
         # the evidence decides: the warp must bring AFTER clearly closer to BEFORE
         # (phase correlation of a JPEG re-encode alone can read half a pixel)
-        if _warp_helps(before, after, shown, where, data_range):
+        f0 = min(1.0, _FIT_SIDE / max(h, w))
+        size0 = (max(1, round(w * f0)), max(1, round(h * f0)))
+
+        def shrink(x: np.ndarray) -> np.ndarray:
+            return x if f0 == 1.0 else cv2.resize(x, size0, interpolation=cv2.INTER_AREA
+                                                  ).reshape(size0[1], size0[0], x.shape[2])
+
+        where0 = where if where is None or f0 == 1.0 else cv2.resize(
+            where.view(np.uint8), size0, interpolation=cv2.INTER_NEAREST).view(np.bool_)
+        if _warp_helps(shrink(before), shrink(after), shrink(shown), where0, data_range):
             alignment, pa, valid = found, shown, where
             if covered is not None:
                 pa = shown.copy()
                 pa[~valid] = before[~valid]
         else:
             shown = None
-    relit, curves, counts, coefficients = _photometry(before, pa, data_range, valid)
-    unchanged = ~_changes(relit, pa, data_range)
-    if valid is not None:
-        unchanged &= valid
+    # the light is smooth and global: fitted on the pair reduced to _FIT_SIDE
+    fs = min(1.0, _FIT_SIDE / max(h, w))
+    size = (max(1, round(w * fs)), max(1, round(h * fs)))
+
+    def small(x: np.ndarray) -> np.ndarray:
+        if fs == 1.0:
+            return x
+        return cv2.resize(x, size, interpolation=cv2.INTER_AREA).reshape(
+            size[1], size[0], x.shape[2])
+
+    def small_mask(m: np.ndarray | None) -> np.ndarray | None:
+        if m is None or fs == 1.0:
+            return m
+        return cv2.resize(m.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).view(np.bool_)
+
+    def fit_light(pa: np.ndarray, valid: np.ndarray | None) -> tuple:
+        sb, spa, sval = small(before), small(pa), small_mask(valid)
+        relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval)
+        unchanged = ~_changes(relit, spa, data_range)
+        if sval is not None:
+            unchanged &= sval
+        return sb, spa, relit, curves, counts, coefficients, unchanged
+
+    sb, spa, relit, curves, counts, coefficients, unchanged = fit_light(pa, valid)
     if alignment is None or alignment.model == "translation":
         # refit the shift on the unchanged pixels only, as the light was; a
         # large change can hide a small shift from the tiles, not from this
-        start = np.eye(3) if alignment is None else alignment.matrix
-        refined = _refined_shift(relit, after, start, unchanged, data_range)
+        start = np.eye(3) if alignment is None else alignment.matrix.copy()
+        start[:2, 2] *= fs  # a shift in the reduced pair's pixels
+        refined = _refined_shift(relit, small(after), start, unchanged, data_range)
+        if refined is not None:
+            refined[:2, 2] /= fs
+            refined = _snapped(refined)
         if alignment is None and refined is not None:
             if np.abs(refined[:2, 2]).max() < 0.25:
                 refined = None
@@ -592,7 +632,8 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
                 warped, covered = warp_to_before(after, trial, (h, w))
                 where = covered if given_valid is None or covered is None \
                     else given_valid & covered
-                if not _warp_helps(before, after, warped, where, data_range):
+                if not _warp_helps(sb, small(after), small(warped), small_mask(where),
+                                   data_range):
                     refined = None
                 else:
                     alignment = trial
@@ -604,14 +645,14 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
             if valid is not None:
                 pa = shown.copy()
                 pa[~valid] = before[~valid]
-            relit, curves, counts, coefficients = _photometry(before, pa, data_range, valid)
-            unchanged = ~_changes(relit, pa, data_range)
-            if valid is not None:
-                unchanged &= valid
-    light_levels = _mean_abs(relit, before, unchanged, data_range)
+            sb, spa, relit, curves, counts, coefficients, unchanged = fit_light(pa, valid)
+    light_levels = _mean_abs(relit, sb, unchanged, data_range)
     light_applied = light_levels > LIGHT_APPLIED and _mean_abs(
-        relit, pa, unchanged, data_range) < EVIDENCE * _mean_abs(before, pa, unchanged, data_range)
-    pb = _clipped_bound(before, relit, pa, data_range) if light_applied else before
+        relit, spa, unchanged, data_range) < EVIDENCE * _mean_abs(sb, spa, unchanged, data_range)
+    pb = before
+    if light_applied:  # BEFORE relit at full size
+        toned = _apply_tone(before, curves) if before.dtype == np.uint8 else before
+        pb = _clipped_bound(before, relit_as(toned, coefficients, data_range), pa, data_range)
     if alignment is None and not light_applied:  # nothing global: the pair as it is
         return None
     line_art = alignment is not None and is_line_art(before, data_range)
