@@ -259,7 +259,7 @@ def _changes(before: np.ndarray, after: np.ndarray, data_range: float,
     """bool (H, W): where the pair still differs clearly, grown by a margin."""
     b = cv2.GaussianBlur(_levels(before, data_range), (0, 0), _CHANGE_BLUR)
     a = cv2.GaussianBlur(_levels(after, data_range), (0, 0), _CHANGE_BLUR)
-    diff = cv2.absdiff(b, a).reshape(b.shape[0], b.shape[1], -1).max(axis=2)
+    diff = channel_peak(cv2.absdiff(b, a).reshape(b.shape))
     changed = (diff > level).view(np.uint8)
     grow = np.ones((2 * _CHANGE_GROW + 1,) * 2, np.uint8)
     return cv2.dilate(changed, grow).view(np.bool_)
