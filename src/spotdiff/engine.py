@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from spotdiff import mask as masks
+from spotdiff.decompose import GlobalChange, explain_global
 from spotdiff.errors import InputError
 from spotdiff.geometry import align_for_compare, apply_size_policy
 from spotdiff.geometry.align import Alignment
@@ -311,7 +312,8 @@ def compare(
     sel = _select(opts, img_b, img_a)
     h, w, selected = sel.height, sel.width, sel.selected
     found_by_stages: dict[str, Any] = dict(
-        alignment=sel.alignment, lighting=sel.lighting, after_aligned=sel.after_aligned)
+        alignment=sel.alignment, lighting=sel.lighting, after_aligned=sel.after_aligned,
+        global_change=sel.global_change)
     if sel.identical():
         return Diff(
             **identical_answer(opts),
@@ -337,8 +339,10 @@ def compare(
         # an interpolated AFTER or a relit BEFORE is computed, not copied: its
         # pixels are never expected bit-identical, so the pair is not lossless
         noise = max(noise, LOSSLESS_NOISE)
-    t, clean = settings(opts, m, noise, (h, w))
-    noise_policy = opts.auto and m.auto_policy == "noise"
+    line_art = sel.global_change is not None and sel.global_change.edge_tolerance > 0
+    t, clean = settings(opts, m, noise, (h, w), line_art=line_art)
+    # line art within its edge tolerance: what is left is ink or paper, not noise
+    noise_policy = opts.auto and m.auto_policy == "noise" and not line_art
     mopts = dict(opts.method_options)
     if "include_aa" in m.compare_options:
         mopts.setdefault("include_aa", opts.include_aa)
@@ -361,6 +365,9 @@ def compare(
     fraction = found.changed / sel.compared if sel.compared else 0.0
     different = (len(found.regions) > 0 and found.changed > opts.max_changed_pixels
                  and fraction > opts.max_changed_fraction)
+    g = sel.global_change
+    if g is not None and g.significant and not g.accepted(opts.allow_shift, opts.allow_lighting):
+        different = True  # a global change is a change too, unless the options accept it
     return Diff(
         different=different,
         changed_pixels=found.changed,
@@ -400,10 +407,14 @@ class _Selection:
     alignment: Alignment | None = None
     lighting: dict[str, Any] | None = None
     after_aligned: np.ndarray | None = None
+    global_change: GlobalChange | None = None
 
     def identical(self) -> bool:
         """Nothing can differ: the same bytes, or the same pixels everywhere compared."""
         pb, pa = self.before, self.after
+        g = self.global_change
+        if g is not None and g.significant:  # the global part is the difference
+            return False
         return self.same_bytes or (
             pb is not None and pa is not None and pb.shape == pa.shape
             and self.selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
@@ -423,7 +434,7 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
-    alignment = lighting = after_aligned = None
+    alignment = lighting = after_aligned = global_change = None
     pb = pa = None
     unrestricted = opts.unrestricted
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
@@ -439,6 +450,17 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
         one_side = one_sided(pb, pa) if opts.size == "pad-count" else None
         if opts.align == "none":
             pb, pa, valid = apply_size_policy(pb, pa, opts.size)
+            # the global model serves the automatic noise policy; an explicit
+            # threshold or another method (pixelmatch counts) compares as given
+            if (opts.decompose and not opts.ignore_lighting and opts.auto
+                    and get_method(opts.method).auto_policy == "noise"):
+                explained = explain_global(pb, pa, data_range=rng, valid=valid)
+                if explained is not None:  # a lossy pair, its global part explained away
+                    pb, pa, valid = explained.before, explained.after, explained.valid
+                    alignment, global_change = explained.alignment, explained.change
+                    resampled = True  # never expected bit-identical (JPEG, relit, warped)
+                    if explained.shown is not None:
+                        after_aligned = explained.shown
         else:  # AFTER into BEFORE's frame, whatever its size
             pa, shown, valid, alignment = align_for_compare(pb, pa, model=opts.align,
                                                             data_range=rng)
@@ -475,7 +497,7 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
     return _Selection(before=pb, after=pa, height=h, width=w, selected=selected,
                       compared=compared, one_side=one_side, resampled=resampled,
                       same_bytes=same_bytes, alignment=alignment, lighting=lighting,
-                      after_aligned=after_aligned)
+                      after_aligned=after_aligned, global_change=global_change)
 
 
 def _score(method: Method, found: _Found, sel: _Selection) -> float:

@@ -38,6 +38,18 @@ ALIGN_MODELS = ("none", "translation", "similarity", "affine", "homography", "au
 #: for semi-transparent pixels.
 PIXEL_VARIANTS = ("pixelmatch", "odiff")
 ALPHA_BLENDS = ("checkerboard", "white")
+#: Profiles: the global changes a kind of pair accepts (see CompareOptions.profile).
+PROFILES: dict[str, dict[str, Any]] = {
+    # lossless captures: no global model, every differing pixel counts
+    "screenshot": {"decompose": False},
+    # the same scene photographed twice: light and a small reframing accepted
+    "photo": {"allow_shift": 8.0, "allow_lighting": True},
+    # a fixed camera: auto-exposure and a pixel or two of jitter accepted
+    "camera": {"allow_shift": 2.0, "allow_lighting": True},
+    # a scan against its golden template: registration to a pixel and the
+    # scanner's exposure accepted
+    "scan": {"allow_shift": 1.0, "allow_lighting": True},
+}
 #: The cleaning options a result records after the threshold (resolved when automatic).
 CLEANING = ("blur", "open", "close", "fill_holes", "min_area", "merge_gap")
 
@@ -122,6 +134,21 @@ class CompareOptions:
         stay ``"error"``).
     ignore_lighting : bool
         **Selection**: explain away a smooth change of light first.
+    decompose : bool
+        **Selection**: explain the global part of the difference first (a
+        shift, a change of light; see :mod:`spotdiff.decompose`), then find
+        the local changes (default True; a lossless pair, half or more of
+        its pixels bit-identical, is compared as it is either way). Off
+        with ``align`` or ``ignore_lighting``, which say what to explain.
+    allow_shift : float
+        **Decision**: a global shift of at most this many pixels is not a
+        difference by itself (default 0: any shift found is).
+    allow_lighting : bool
+        **Decision**: a global change of light is not a difference by itself.
+    profile : {"photo", "screenshot", "camera", "scan"}, optional
+        **Decision**: sets ``decompose``, ``allow_shift`` and
+        ``allow_lighting`` for a kind of pair (see :data:`PROFILES`); a
+        value given explicitly (other than the default) wins.
     ignore : sequence of (x0, y0, x1, y1)
         **Selection**: boxes (exclusive max) never reported as changed.
     ignore_polygons : sequence of (k, 2) points
@@ -160,6 +187,10 @@ class CompareOptions:
     size: str = "error"
     align: str = "none"
     ignore_lighting: bool = False
+    decompose: bool = True
+    allow_shift: float = 0.0
+    allow_lighting: bool = False
+    profile: str | None = None
     ignore: tuple[Box, ...] = ()
     ignore_polygons: tuple[tuple[Point, ...], ...] = ()
     ignore_mask: Any = None
@@ -196,6 +227,15 @@ class CompareOptions:
                 got=f"size={self.size!r}, align={self.align!r}",
                 fix="leave size at 'error', or set align to 'none'",
             )
+        put(self, "allow_shift", check_number("allow_shift", self.allow_shift, low=0))
+        for name in ("decompose", "allow_lighting"):
+            put(self, name, bool(getattr(self, name)))
+        if self.profile is not None:
+            _choice("profile", self.profile, tuple(PROFILES))
+            defaults = {f.name: f.default for f in fields(self)}
+            for name, value in PROFILES[self.profile].items():
+                if getattr(self, name) == defaults[name]:
+                    put(self, name, value)
         if self.blur is not None:
             put(self, "blur", check_number("blur", self.blur, low=0))
         for name in ("open", "close", "merge_gap"):
@@ -302,6 +342,10 @@ class CompareOptions:
             "size": self.size,
             "align": self.align,
             "ignore_lighting": self.ignore_lighting,
+            "decompose": self.decompose,
+            "allow_shift": self.allow_shift,
+            "allow_lighting": self.allow_lighting,
+            "profile": self.profile,
             "refine": self.refine,
             "ignore": [list(b) for b in self.ignore],
             "ignore_polygons": len(self.ignore_polygons),

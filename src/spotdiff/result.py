@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:
+    from spotdiff.decompose import GlobalChange
     from spotdiff.geometry.align import Alignment
     from spotdiff.io.image import Image
 
@@ -237,6 +238,9 @@ class Diff:
     after_aligned : ndarray or None
         AFTER warped into BEFORE's frame, when alignment moved it (what the
         pictures show as AFTER).
+    global_change : GlobalChange or None
+        The global part of the difference explained away before the local
+        changes were found (``decompose``; the JSON's ``global``).
     """
 
     different: bool
@@ -260,6 +264,7 @@ class Diff:
     alignment: Alignment | None = None
     lighting: dict[str, Any] | None = None
     after_aligned: np.ndarray | None = None
+    global_change: GlobalChange | None = None
 
     @property
     def info(self) -> dict[str, Any]:
@@ -271,6 +276,8 @@ class Diff:
             out["alignment"] = self.alignment.to_dict()
         if self.lighting is not None:
             out["lighting"] = self.lighting
+        if self.global_change is not None:
+            out["global"] = self.global_change.to_dict()
         if self.noise_floor is not None:
             out["noise_floor"] = self.noise_floor
         if self.noise is not None:

@@ -41,3 +41,36 @@ def summary(
         "options": options,
         **info,
     }
+
+
+def describe_global(record: dict[str, Any]) -> str:
+    """The global record in words: "AFTER is BEFORE shifted by (3, -2) px and
+    20 % brighter" (numpy-free: the command line writes it from the JSON)."""
+    parts = []
+    model = record.get("model", "none")
+    dx, dy = (round(v, 2) + 0.0 for v in record.get("shift", [0.0, 0.0]))  # no "-0"
+    if model == "translation":
+        parts.append(f"shifted by ({dx:g}, {dy:g}) px")
+    elif model != "none":
+        parts.append(f"moved ({model}: shift ({dx:g}, {dy:g}) px, rotation "
+                     f"{record.get('rotation_deg', 0.0):g}°, scale {record.get('scale', 1.0):g})")
+    if record.get("light_levels", 0.0) > 0:
+        gains = record.get("gain", [1.0])
+        g = sum(gains) / len(gains)
+        spread = max(gains) - min(gains)
+        if abs(g - 1) >= 0.01:
+            parts.append(f"{abs(g - 1) * 100:.0f} % {'brighter' if g > 1 else 'darker'}")
+        if spread >= 0.03:
+            parts.append("with another white balance")
+        gammas = record.get("gamma", [1.0])
+        if max(abs(v - 1) for v in gammas) >= 0.1:
+            parts.append(f"gamma {sum(gammas) / len(gammas):.2f}")
+        lo, hi = record.get("field", [1.0, 1.0])
+        if hi - lo >= 0.05:
+            parts.append("lit unevenly (vignette or gradient)")
+        if len(parts) == (1 if model != "none" else 0):
+            parts.append("relit")
+    if not parts:
+        return ""
+    return "AFTER is BEFORE " + " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1
+                                             else parts)

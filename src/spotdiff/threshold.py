@@ -56,6 +56,15 @@ NOISY_BASE_THRESHOLD = 4.0
 SHARP_FACTOR = 1.0
 
 
+#: Line art (see spotdiff.decompose): ΔE above this, a quarter of the
+#: contrast of black on white, is ink added or taken away.
+LINE_ART_THRESHOLD = 25.0
+#: Line art: a group of n changed pixels counts when its peak ΔE times
+#: sqrt(n) exceeds this: a lone pixel never (JPEG rings one or two pixels
+#: beside an edge), two of full contrast (ΔE 71) or four of half (ΔE 50) do.
+LINE_ART_CONTRAST_AREA = 100.0
+
+
 @dataclass(frozen=True)
 class Cleaning:
     """How the thresholded map becomes the mask (all in pixels)."""
@@ -108,16 +117,24 @@ def auto_settings(noise: float, shape: tuple[int, int]) -> tuple[float, Cleaning
 
 
 def settings(options: CompareOptions, method: Method, noise: float,
-             shape: tuple[int, int]) -> tuple[float, Cleaning]:
+             shape: tuple[int, int], *, line_art: bool = False) -> tuple[float, Cleaning]:
     """The threshold (NaN for Otsu's, found on the map) and the cleaning of
     one compare: the method's automatic policy, then what the options give.
 
     The ``"noise"`` policy chooses both from the pair's noise level
-    (:func:`auto_settings`); the default one is the method's default
+    (:func:`auto_settings`), or for ``line_art`` (binarised drawings brought
+    within their edge tolerance) :data:`LINE_ART_THRESHOLD` with the
+    lossless cleaning; the default one is the method's default
     threshold and no cleaning. A threshold or cleaning value in the options
     replaces the policy's.
     """
-    if options.auto and method.auto_policy == "noise":
+    if options.auto and method.auto_policy == "noise" and line_art:
+        # binarised line art, BEFORE within AFTER's edge tolerance
+        # (spotdiff.decompose): a change is ink where there was paper or the
+        # reverse; the ringing JPEG leaves beside the edges is far fainter
+        t, clean = LINE_ART_THRESHOLD, replace(auto_settings(0.0, shape)[1],
+                                               contrast_area=LINE_ART_CONTRAST_AREA)
+    elif options.auto and method.auto_policy == "noise":
         t, clean = auto_settings(noise, shape)
     else:
         t, clean = float(method.default_threshold), Cleaning(

@@ -137,8 +137,12 @@ def test_cli_refuses_non_overlapping_pair_with_exit_2(tmp_path, before):
 def test_regions_come_back_in_before_frame_and_uncovered_pixels_are_ignored(base, before):
     after = shifted(base, 7, -4).copy()
     after[60:90, 120:160] = (20, 220, 40)  # in AFTER's pixels
-    unaligned = spotdiff.compare(before, after)
+    unaligned = spotdiff.compare(before, after, decompose=False)
     assert len(unaligned.regions) > 1  # the shift alone shows everywhere
+    # by default the shift is explained first, and only the patch is left
+    default = spotdiff.compare(before, after)
+    assert default.info["global"]["shift"] == pytest.approx([7, -4], abs=0.1)
+    assert default.regions.xyxy.tolist() == [[113, 64, 153, 94]] and default.different
     d = spotdiff.compare(before, after, align="auto")
     assert d.info["alignment"]["model"] == "translation"
     # AFTER's (x, y) is BEFORE's (x - 7, y + 4)

@@ -83,6 +83,18 @@ def add_compare_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--ignore-lighting", action="store_true",
                    help="explain away a smooth change of light (exposure, white balance, "
                    "ramps, vignetting) before comparing")
+    g.add_argument("--no-decompose", dest="decompose", action="store_false", default=True,
+                   help="do not explain the global part of the difference first (a shift, a "
+                   "change of light) before finding local changes")
+    g.add_argument("--allow-shift", type=non_negative_float, default=0.0, metavar="PX",
+                   help="a global shift of at most PX pixels is not a difference by itself "
+                   "(default 0)")
+    g.add_argument("--allow-lighting", action="store_true",
+                   help="a global change of light (exposure, white balance, gamma, "
+                   "vignetting) is not a difference by itself")
+    g.add_argument("--profile", choices=("photo", "screenshot", "camera", "scan"),
+                   help="what a kind of pair accepts: screenshot (no global model), photo "
+                   "(light, shifts up to 8 px), camera (light, 2 px), scan (light, 1 px)")
     g.add_argument("--ignore", type=parse_box, action="append", default=[],
                    metavar="X0,Y0,X1,Y1", help="ignore a box (x1, y1 exclusive); repeatable")
     g.add_argument("--ignore-polygon", dest="ignore_polygons", type=parse_polygon,

@@ -26,7 +26,19 @@ KINDS = (
     "lighting+change",
     "shift+change",
     "rotation+change",
+    # global changes alone: nothing local to report
+    "exposure-only",
+    "white-balance-only",
+    "vignetting-only",
+    "gamma-only",
+    # a large local change (20-60 % of the frame) under a global one
+    "large+global",
+    # a fixed camera: sensor noise, auto-exposure, an object arrives, JPEG
+    "auto-exposure",
 )
+#: Kinds whose pairs hold no local change.
+UNCHANGED = ("jpeg-only", "lighting-only", "exposure-only", "white-balance-only",
+             "vignetting-only", "gamma-only")
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,6 +191,52 @@ def _lighting(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
 
 
+def _global(kind: str, img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One global change of light: exposure, white balance, vignetting or gamma."""
+    h, w = img.shape[:2]
+    x = img.astype(np.float32)
+    if kind == "exposure":
+        gain = rng.uniform(0.75, 0.85) if rng.random() < 0.5 else rng.uniform(1.15, 1.3)
+        out = x * gain + rng.uniform(-5, 5)
+    elif kind == "white-balance":
+        out = x * rng.uniform(0.85, 1.15, 3).astype(np.float32)
+    elif kind == "vignetting":
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        r2 = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2
+        out = x * (1 - rng.uniform(0.2, 0.35) * r2 / 2)[..., None]
+    else:  # gamma
+        gamma = rng.uniform(0.7, 0.8) if rng.random() < 0.5 else rng.uniform(1.25, 1.4)
+        out = 255.0 * (x / 255.0) ** gamma
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def _large_change(base: np.ndarray, other: np.ndarray, rng: np.random.Generator
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Paste a blob covering 20-60 % of the frame; returns (after, true mask)."""
+    h, w = base.shape[:2]
+    f = rng.uniform(0.55, 0.85)
+    bh, bw = int(h * f), int(w * f)
+    blob, _ = _blob(2 * bh, 2 * bw, rng, (bh, bw))  # only its shape is used
+    y, x = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+    m = _place(blob, (y, x), (h, w))
+    after = _paste(base, _object_from(other, (h, w), rng), m)
+    return after, _visible(base, after, m)
+
+
+def _camera(base: np.ndarray, other: np.ndarray, rng: np.random.Generator
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Two frames of a fixed camera: sensor noise each, auto-exposure (a gain
+    and a gentle tone curve) on the second, an object arriving in it."""
+    changed, mask = _change("pasted", base, other, rng)
+    noise = rng.normal(0, 2.5, (2, *base.shape)).astype(np.float32)
+    first = np.clip(np.rint(base + noise[0]), 0, 255).astype(np.uint8)
+    gain = rng.uniform(0.8, 0.9) if rng.random() < 0.5 else rng.uniform(1.1, 1.25)
+    gamma = rng.uniform(0.9, 1.1)
+    second = 255.0 * np.clip(changed.astype(np.float32) * gain / 255.0, 0, 1) ** gamma
+    second = np.clip(np.rint(second + noise[1]), 0, 255).astype(np.uint8)
+    return _jpeg(first, 85), _jpeg(second, 85), mask
+
+
 def _warp(img: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     h, w = img.shape[:2]
     return cv2.warpAffine(img, matrix, (w, h), flags=cv2.INTER_LINEAR,
@@ -209,6 +267,17 @@ def make_pairs(seed: int = 0, photos: tuple[str, ...] = PHOTOS,
             elif kind == "lighting+change":
                 changed, mask = _change("pasted", base, other, rng)
                 before, after = base, _lighting(changed, rng)
+            elif kind.endswith("-only"):
+                before, after, mask = base, _global(kind.removesuffix("-only"), base, rng), empty
+            elif kind == "large+global":
+                changed, mask = _large_change(base, other, rng)
+                dx, dy = rng.uniform(0.5, 3, 2) * rng.choice([-1, 1], 2)
+                shifted = _warp(changed, np.array([[1, 0, dx], [0, 1, dy]], np.float32))
+                before = base
+                after = _global(str(rng.choice(["exposure", "white-balance", "gamma"])),
+                                shifted, rng)
+            elif kind == "auto-exposure":
+                before, after, mask = _camera(base, other, rng)
             elif kind in ("shift+change", "rotation+change"):
                 changed, mask = _change("pasted", base, other, rng)
                 h, w = base.shape[:2]
@@ -222,6 +291,6 @@ def make_pairs(seed: int = 0, photos: tuple[str, ...] = PHOTOS,
             else:
                 after, mask = _change(kind, base, other, rng)
                 before = base
-            if lossy:
+            if lossy and kind != "auto-exposure":  # camera frames are JPEG already
                 before, after = _jpeg(before, 92), _jpeg(after, 85)
             yield Case(f"{name}/{kind}", kind, before, after, mask)

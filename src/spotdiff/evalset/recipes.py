@@ -2,8 +2,9 @@
 
 Each takes BEFORE and AFTER (RGB uint8 arrays) and returns (mask, boxes):
 bool (H, W) in BEFORE's frame and a list of (x0, y0, x1, y1), x1/y1
-exclusive. spotdiff runs with one configuration for every pair; the seed
-recipes are written the way their tutorials write them.
+exclusive. spotdiff runs with one configuration for every pair: first with
+no options at all, then with the real-world stages named (the tuned rows);
+the seed recipes are written the way their tutorials write them.
 """
 
 from __future__ import annotations
@@ -66,10 +67,13 @@ def spotdiff_detector(**options: object) -> Detector:
     return detect
 
 
+#: spotdiff as a new user runs it: no options (the global part explained first).
+NO_OPTIONS = "spotdiff (no options)"
+
 RECIPES: dict[str, Detector] = {
-    SPOTDIFF: spotdiff_detector(**REAL_WORLD),
-    SPOTDIFF + " --refine": spotdiff_detector(**REAL_WORLD, refine=True),
-    "spotdiff (no options)": spotdiff_detector(),
+    NO_OPTIONS: spotdiff_detector(),
     "absdiff+threshold 25+erode": absdiff_recipe,
     "ssim+otsu+contours>40": ssim_recipe,
+    SPOTDIFF: spotdiff_detector(**REAL_WORLD),
+    SPOTDIFF + " --refine": spotdiff_detector(**REAL_WORLD, refine=True),
 }

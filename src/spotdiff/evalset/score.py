@@ -7,6 +7,10 @@
   pixels fall on the true mask dilated by 4 px; every region on an
   unchanged pair is wrong (region precision counts them).
 * Mask IoU compares the detector's mask with the true mask, per changed case.
+* A *defect* (inspection) is *hit* when a detected region's mask touches
+  the true mask: an inspector needs the defect flagged, and a spur or a
+  break shows only where it leaves the edge's tolerance, so its box is
+  smaller than the true one.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ class Score:
     correct: int = 0
     iou: float | None = None
     false_regions_unchanged: int = 0
+    hit: int = 0
 
 
 def _box_iou(a, b) -> float:  # noqa: ANN001
@@ -54,6 +59,8 @@ def score_case(truth: np.ndarray, mask: np.ndarray, boxes: list) -> Score:
         total = int(m.sum())
         inside = int((m & near[y0:y1, x0:x1]).sum())
         s.correct += total > 0 and inside >= 0.5 * total
+    s.hit = int(any((mask[y0:y1, x0:x1] & truth[y0:y1, x0:x1]).any()
+                    for x0, y0, x1, y1 in boxes))
     union = (truth | mask).sum()
     s.iou = float((truth & mask).sum() / union) if union else 1.0
     return s
@@ -65,6 +72,7 @@ def summarise(scores: list[Score]) -> dict[str, float]:
     ious = [s.iou for s in scores if s.iou is not None]
     return {
         "region_recall": sum(s.found for s in scores) / objects if objects else 1.0,
+        "defect_recall": sum(s.hit for s in scores) / objects if objects else 1.0,
         "region_precision": sum(s.correct for s in scores) / detections if detections else 1.0,
         "mean_mask_iou": float(np.mean(ious)) if ious else 1.0,
         "regions_on_unchanged": sum(s.false_regions_unchanged for s in scores),

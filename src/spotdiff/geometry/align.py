@@ -171,8 +171,9 @@ def _tile_translation(gb: np.ndarray, ga: np.ndarray) -> tuple[np.ndarray, int, 
     left, top = max(0, -coarse[0]), max(0, -coarse[1])
     right, bottom = min(wb, wa - coarse[0]), min(hb, ha - coarse[1])
     t = min(_TILE, (right - left) // 2, (bottom - top) // 2)
-    # a size the DFT does not pad: padded tiles come back half a pixel off
-    while t > 32 and cv2.getOptimalDFTSize(t) != t:
+    # an even size the DFT does not pad: padded tiles, and odd ones (whose centre
+    # phaseCorrelate rounds), come back half a pixel off
+    while t > 32 and (cv2.getOptimalDFTSize(t) != t or t % 2):
         t -= 1
     if t < 32:
         return None
