@@ -231,3 +231,15 @@ def test_eval_events_on_cdnet_layout(tmp_path):
     assert walk["pixel_f"] > 0.8
     assert empty["truth_events"] == 0 and empty["false_events"] == 0
     assert empty["false_events_per_hour"] == 0.0
+
+
+@pytest.mark.parametrize("size", ["inf", "-1", "nan", "20X"])
+def test_a_bad_size_is_one_line(size):
+    code, _, err = _run(["watch", "examples/watch-bag.mp4", "--max-size", size])
+    assert code == 2 and err.count("\n") == 1 and "expected a size >= 0 like 500M" in err
+
+
+def test_sizes_take_units_and_a_trailing_b():
+    from spotdiff.cli.watch import _size
+
+    assert _size("20G") == 20 << 30 and _size("500mb") == 500 << 20 and _size("0") == 0

@@ -47,17 +47,14 @@ def _min_frames(text: str) -> tuple[int, int]:
 
 
 def _size(text: str) -> int:
-    units = {"k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
-    t = text.strip().lower().removesuffix("b")
-    scale = units.get(t[-1:], 1)
+    """argparse type for a size in bytes (``500M``, ``20G``; a trailing B allowed)."""
+    from spotdiff.io.probe import parse_size
+
     try:
-        value = float(t[:-1] if t[-1:] in units else t) * scale
+        return parse_size(text.strip().lower().removesuffix("b"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a size like 500M or 20G, got {text!r}") \
-            from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a size >= 0, got {text!r}")
-    return int(value)
+        raise argparse.ArgumentTypeError(
+            f"expected a size >= 0 like 500M or 20G, got {text!r}") from None
 
 
 def register(sub: argparse._SubParsersAction) -> None:

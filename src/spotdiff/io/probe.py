@@ -60,14 +60,15 @@ class Header:
         return self.pixels * self.channels * self.sample_bytes
 
 
-def _size(text: str) -> int:
+def parse_size(text: str) -> int:
+    """A size in bytes from ``500M``, ``20G``, ``1.5T`` or a plain number
+    (K, M, G, T: powers of 1024); ValueError unless finite and >= 0."""
     text = text.strip().upper()
     scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(text[-1:], 1)
-    number = text[:-1] if scale > 1 else text
-    value = float(number)
-    if not value > 0 or value == float("inf"):
+    value = float(text[:-1] if scale > 1 else text) * scale
+    if not 0 <= value < float("inf"):
         raise ValueError(text)
-    return int(value * scale)
+    return int(value)
 
 
 def _from_environment(name: str, example: str) -> int | None:
@@ -76,7 +77,10 @@ def _from_environment(name: str, example: str) -> int | None:
     if not env:
         return None
     try:
-        return _size(env)
+        value = parse_size(env)
+        if value <= 0:
+            raise ValueError(env)
+        return value
     except ValueError:
         raise InputError(name, expected="a positive number (K, M or G suffixes allowed)",
                          got=repr(env), fix=f"unset it or set e.g. {name}={example}") from None
