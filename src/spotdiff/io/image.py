@@ -33,7 +33,7 @@ import numpy as np
 
 from spotdiff.errors import InputError, os_reason
 from spotdiff.io import probe
-from spotdiff.io.header import PNG_SIGNATURE, png_header
+from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
 from spotdiff.io.native import NativeMessages, readable
 
 ImageLike = Union[str, os.PathLike, np.ndarray, "Image"]
@@ -184,10 +184,12 @@ def _png_state(data: bytes) -> str:
 def _complete_png(data: bytes) -> bytes:
     """``data`` with the closing IEND chunk added when only it is missing
     (odiff writes its diff PNGs so); decoders refuse such files otherwise."""
+    if png_ends_complete(data):
+        return data
     return data + _IEND if _png_state(data) == "no-iend" else data
 
 
-def _truncated(data: bytes, fmt: str) -> bool:
+def _truncated(data: bytes, fmt: str, header: probe.Header | None) -> bool:
     """Cheap structural end-of-file checks for the formats whose decoders
     silently return a partly grey image when the file is cut short."""
     if fmt == "png":
@@ -196,7 +198,6 @@ def _truncated(data: bytes, fmt: str) -> bool:
         return b"\xff\xd9" not in data[-4096:].rstrip(b"\x00")
     if fmt == "webp":  # the RIFF header says how long the file is
         return len(data) < 8 + int.from_bytes(data[4:8], "little")
-    header = probe.read_header(data, fmt)
     return header is not None and header.min_bytes > len(data)
 
 
@@ -257,34 +258,40 @@ def _decode_png_fast(data: bytes) -> np.ndarray | None:
     return pixels
 
 
-def _check_encoded(data: bytes, subject: str) -> str:
-    """The format of encoded bytes; refuses unsupported and truncated files.
+def _check_header(header: probe.Header, subject: str) -> None:
+    """Refuse what a header alone shows: too many pixels, too much memory, frames."""
+    probe.check_pixels(header.width, header.height, subject)
+    probe.check_pair_memory(header, header)
+    if header.frames != 1:
+        count = "several" if header.frames is None else str(header.frames)
+        kind = "pages" if header.format == "tiff" else "frames"
+        raise InputError(
+            subject, expected="an image with one frame",
+            got=f"an animated or multi-page {header.format.upper()} ({count} {kind})",
+            fix="extract the frame to compare into its own file (e.g. ImageMagick: "
+                "magick IN[0] OUT.png)")
+
+
+def _check_encoded(data: bytes, subject: str) -> tuple[str, probe.Header | None]:
+    """The format of encoded bytes and what its header says (None when it
+    cannot be read); refuses unsupported, truncated and over-limit files.
     ``subject`` names the input in messages (e.g. "after image 'b.png'")."""
     fmt = sniff_format(data[:16])
     if fmt is None:
         got, fix = _describe_head(data[:16])
         raise InputError(subject, expected="a PNG, JPEG, BMP, TIFF or WebP file", got=got,
                          fix=fix or "convert it to PNG first")
-    if _truncated(data, fmt):
+    header = probe.read_header(data, fmt)
+    if _truncated(data, fmt, header):
         raise InputError(
             subject,
             expected=f"a complete {fmt.upper()} file",
             got=f"a file that ends early ({len(data)} bytes, fewer than its structure says)",
             fix="the file is truncated or still being written; re-export or re-download it",
         )
-    header = probe.read_header(data, fmt)
     if header is not None:
-        probe.check_pixels(header.width, header.height, subject)
-        probe.check_pair_memory(header, header)
-        if header.frames != 1:
-            count = "several" if header.frames is None else str(header.frames)
-            kind = "pages" if fmt == "tiff" else "frames"
-            raise InputError(
-                subject, expected="an image with one frame",
-                got=f"an animated or multi-page {fmt.upper()} ({count} {kind})",
-                fix="extract the frame to compare into its own file (e.g. ImageMagick: "
-                    "magick IN[0] OUT.png)")
-    return fmt
+        _check_header(header, subject)
+    return fmt, header
 
 
 def _decode(data: bytes, fmt: str) -> tuple[np.ndarray | None, str]:
@@ -499,8 +506,7 @@ def _read(path: Path, name: str) -> bytes:
             fmt = sniff_format(head[:16])
             header = probe.read_header(head, fmt) if fmt else None
             if header is not None:  # refuse a bomb before reading the rest
-                probe.check_pixels(header.width, header.height, subject)
-                probe.check_pair_memory(header, header)
+                _check_header(header, subject)
                 cap = 8 * header.pixels + (1 << 20)  # uncompressed 16-bit RGBA, and chunks
             else:
                 cap = max(8 * probe.max_pixels(), 1 << 26)
@@ -520,7 +526,12 @@ def decode_image(data: bytes, *, name: str, role: str | None = None) -> Image:
     """Decode encoded image bytes (see :func:`load_image`); ``role`` ("before",
     "after") names the input in error messages."""
     subject = f"{role} image '{name}'" if role else f"image '{name}'"
-    fmt = _check_encoded(data, subject)
+    fmt, _ = _check_encoded(data, subject)
+    return _decode_checked(data, fmt, name, subject)
+
+
+def _decode_checked(data: bytes, fmt: str, name: str, subject: str) -> Image:
+    """Decode bytes that passed :func:`_check_encoded` as format ``fmt``."""
     if fmt == "png":
         data = _complete_png(data)
     with NativeMessages() as native:
@@ -598,10 +609,9 @@ def _is_path(source: object) -> bool:
 
 def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]:
     """Two images that share one decode of ``data``; a PNG's is deferred."""
-    fmt = _check_encoded(data, f"before image '{before}'")
+    fmt, header = _check_encoded(data, f"before image '{before}'")
     source = _Encoded(data, before)
-    header = probe.read_header(data, fmt) if fmt in ("png", "jpeg", "bmp", "webp") else None
-    if header is not None:  # nothing to decode before the pixels are asked for
+    if header is not None and fmt != "tiff":  # nothing to decode before the pixels are asked for
         rng = 65535.0 if header.sample_bytes == 2 else 255.0
         shape = (header.height, header.width)
     else:
@@ -613,15 +623,15 @@ def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]
     )
 
 
-def _decode_both(data_b: bytes, data_a: bytes, name_b: str, name_a: str
-                 ) -> tuple[Image, Image]:
-    """Decode two files in two threads (the decoders release the GIL)."""
+def _decode_both(data_b: bytes, fmt_b: str, subject_b: str, name_b: str,
+                 data_a: bytes, fmt_a: str, subject_a: str, name_a: str) -> tuple[Image, Image]:
+    """Decode two checked files in two threads (the decoders release the GIL)."""
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(decode_image, data_b, name=name_b, role="before")
+        pending = pool.submit(_decode_checked, data_b, fmt_b, name_b, subject_b)
         try:
-            img_a = decode_image(data_a, name=name_a, role="after")
+            img_a = _decode_checked(data_a, fmt_a, name_a, subject_a)
         finally:
             img_b = pending.result()  # before's error, if any, wins
     return img_b, img_a
@@ -652,17 +662,20 @@ def load_pair(
     data_a = _read(path_a, "after")
     if data_b == data_a:
         return _identical_pair(data_b, str(path_b), str(path_a))
-    header_b = probe.read_header(data_b, _check_encoded(data_b, f"before image '{path_b}'"))
-    header_a = probe.read_header(data_a, _check_encoded(data_a, f"after image '{path_a}'"))
+    subject_b, subject_a = f"before image '{path_b}'", f"after image '{path_a}'"
+    fmt_b, header_b = _check_encoded(data_b, subject_b)
+    fmt_a, header_a = _check_encoded(data_a, subject_a)
     if header_b is not None and header_a is not None:
         probe.check_pair_memory(header_b, header_a)
+    args_b = (data_b, fmt_b, subject_b, str(path_b))
+    args_a = (data_a, fmt_a, subject_a, str(path_a))
     try:
         with NativeMessages(window=True) as window:
-            img_b, img_a = _decode_both(data_b, data_a, str(path_b), str(path_a))
+            img_b, img_a = _decode_both(*args_b, *args_a)
         heard = bool(window.lines)
     except InputError:
         heard = True
     if heard:  # a decoder spoke: one at a time, to know whose file it was about
-        img_b = decode_image(data_b, name=str(path_b), role="before")
-        img_a = decode_image(data_a, name=str(path_a), role="after")
+        img_b = _decode_checked(data_b, fmt_b, str(path_b), subject_b)
+        img_a = _decode_checked(data_a, fmt_a, str(path_a), subject_a)
     return img_b, img_a
