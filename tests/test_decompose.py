@@ -97,13 +97,16 @@ def test_line_art_half_a_pixel_off_and_jpeg_shows_only_its_defect():
         d = spotdiff.compare(c.before, c.after)
         assert len(d.regions) == 0, c.name
         assert d.info["global"]["edge_tolerance"] == 1
-    hit = 0
+    hit, ious = 0, []
     for c in defects:
         d = spotdiff.compare(c.before, c.after)
         assert all((d.mask[y0:y1, x0:x1] & c.mask[y0:y1, x0:x1]).any()
                    for x0, y0, x1, y1 in d.regions.xyxy), c.name  # no false region
         hit += len(d.regions) > 0
+        ious.append((d.mask & c.mask).sum() / (d.mask | c.mask).sum())
     assert hit >= 0.9 * len(defects)
+    # the defect comes back whole, its part beside the edges included (edge_extent)
+    assert np.mean(ious) > 0.78
 
 
 def test_lossless_pairs_are_compared_as_they_are(photo):

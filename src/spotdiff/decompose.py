@@ -82,6 +82,8 @@ EVIDENCE = 0.7
 _FIT_SIDE = 512
 #: The larger side (pixels) at which the shift is refined.
 _ECC_SIDE = 1024
+#: How far (pixels) ECC may move from no shift at all.
+_ECC_REACH = 3.0
 #: Pixels around a clipped one whose relit level is only a lower bound.
 _CLIP_GROW = 3
 #: Tiles (pixels) on which the evidence for a registration is read.
@@ -186,6 +188,9 @@ class Explained:
     alignment: Alignment | None
     change: GlobalChange
     line_art: bool = False  # BEFORE is line art brought within AFTER's edge tolerance
+    #: line art: bool (H, W), where AFTER lies across the mid-level from BEFORE
+    #: (ink where there was paper, or the reverse) before the edge tolerance
+    crossed: np.ndarray | None = None
 
 
 def mostly_equal(before: np.ndarray, after: np.ndarray, data_range: float) -> bool:
@@ -243,6 +248,20 @@ def edge_envelope(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     low = cv2.erode(before, kernel).reshape(before.shape)
     high = cv2.dilate(before, kernel).reshape(before.shape)
     return np.minimum(np.maximum(after, low), high)
+
+
+def edge_extent(found: np.ndarray, crossed: np.ndarray) -> np.ndarray:
+    """A line-art change found beyond the edge tolerance, given back the
+    part of it that lies within the tolerance: the pixels within
+    :data:`EDGE_TOLERANCE` of ``found`` where AFTER crossed the mid-level
+    (``crossed``, see :class:`Explained`). A spur's root beside the edge it
+    grows from, or a pin-hole's rim in a thin stroke, is the defect too;
+    the rest of the edges, where nothing was found, stay as they are."""
+    if not found.any():
+        return found
+    size = 2 * EDGE_TOLERANCE + 1
+    near = cv2.dilate(found.view(np.uint8), np.ones((size, size), np.uint8)).view(np.bool_)
+    return found | (near & crossed)
 
 
 def _levels(pixels: np.ndarray, data_range: float) -> np.ndarray:
@@ -458,10 +477,11 @@ def relit_as(toned: np.ndarray, coefficients: np.ndarray, data_range: float) -> 
 
 
 def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
-                   unchanged: np.ndarray, data_range: float) -> np.ndarray | None:
+                   unchanged: np.ndarray, data_range: float, reach: float = 0.5
+                   ) -> np.ndarray | None:
     """The translation refined by ECC (cv2.findTransformECC, which is
     blind to gain and offset) on the unchanged pixels only; None when ECC
-    fails or wanders more than half a pixel."""
+    fails or wanders more than ``reach`` pixels from ``matrix``."""
     gb = _gray8(before, data_range)
     ga = _gray8(after, data_range)
     f = min(1.0, _ECC_SIDE / max(gb.shape))
@@ -480,7 +500,7 @@ def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
     except cv2.error:
         return None
     shift = warp[:, 2].astype(np.float64) / f
-    if np.abs(shift - matrix[:2, 2]).max() > 0.5:
+    if np.abs(shift - matrix[:2, 2]).max() > reach:
         return None
     out = matrix.copy()
     out[:2, 2] = shift
@@ -620,7 +640,10 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         # large change can hide a small shift from the tiles, not from this
         start = np.eye(3) if alignment is None else alignment.matrix.copy()
         start[:2, 2] *= fs  # a shift in the reduced pair's pixels
-        refined = _refined_shift(relit, small(after), start, unchanged, data_range)
+        # from the tiles' estimate, half a pixel either way; from no shift (the
+        # tiles found none, or none that helped) as far as a camera drifts
+        refined = _refined_shift(relit, small(after), start, unchanged, data_range,
+                                 reach=0.5 if alignment is not None else _ECC_REACH)
         if refined is not None:
             refined[:2, 2] /= fs
             refined = _snapped(refined)
@@ -660,7 +683,9 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         pb = _resampling_blur(pb, alignment.matrix)
     # line art registered to a fraction of a pixel: its edges were drawn to the
     # nearest pixel, so AFTER's may lie a pixel from BEFORE's
+    crossed = None
     if line_art:
+        crossed = channel_peak(cv2.absdiff(pb, pa)) > data_range / 2
         pb = edge_envelope(pb, pa)
     before_diff = _mean_abs(before, after, valid, data_range)
     after_diff = _mean_abs(pb, pa, valid, data_range)
@@ -687,5 +712,5 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         edge_tolerance=EDGE_TOLERANCE if line_art else 0,
     )
     return Explained(before=pb, after=pa, shown=shown, valid=valid, alignment=alignment,
-                     change=change, line_art=line_art)
+                     change=change, line_art=line_art, crossed=crossed)
 

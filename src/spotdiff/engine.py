@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from spotdiff import mask as masks
-from spotdiff.decompose import GlobalChange, explain_global
+from spotdiff.decompose import GlobalChange, edge_extent, explain_global
 from spotdiff.errors import InputError
 from spotdiff.geometry import align_for_compare, apply_size_policy
 from spotdiff.geometry.align import Alignment
@@ -158,6 +158,8 @@ class _Pass:
     one_side: tuple[np.ndarray, np.ndarray] | None
     refine: bool
     polygons: bool
+    #: line art: where AFTER crossed BEFORE's mid-level (spotdiff.decompose)
+    crossed: np.ndarray | None = None
 
     def run(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None) -> _Found:
         """Difference map, threshold, anti-aliasing, cleaning (and refinement)
@@ -221,6 +223,8 @@ class _Pass:
         cleaned = masks.remove_small(cleaned, clean.min_area)
         if one_side is not None:  # pad-count: what one image alone covers stays a change
             cleaned |= one_side[1]
+        if self.crossed is not None:  # line art: a change's part within the edge tolerance
+            cleaned = edge_extent(cleaned, self.crossed)
         if selected is not None:
             cleaned &= selected
         if self.refine and cleaned.any():
@@ -353,6 +357,7 @@ def compare(
         clean=clean, lossless=noise_policy and noise < LOSSLESS_NOISE,
         noisy=noise_policy and noise >= LOSSLESS_NOISE, include_aa=opts.include_aa,
         one_side=sel.one_side, refine=opts.refine, polygons=opts.polygons,
+        crossed=sel.crossed,
     )
     windows = None
     if (stage.lossless and not stage.refine and sel.one_side is None and clean.blur == 0
@@ -408,6 +413,7 @@ class _Selection:
     lighting: dict[str, Any] | None = None
     after_aligned: np.ndarray | None = None
     global_change: GlobalChange | None = None
+    crossed: np.ndarray | None = None  # line art (spotdiff.decompose.Explained.crossed)
 
     def identical(self) -> bool:
         """Nothing can differ: the same bytes, or the same pixels everywhere compared."""
@@ -434,7 +440,7 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
             fix="convert one of them so both have the same depth",
         )
     rng = img_b.data_range
-    alignment = lighting = after_aligned = global_change = None
+    alignment = lighting = after_aligned = global_change = crossed = None
     pb = pa = None
     unrestricted = opts.unrestricted
     same_bytes = unrestricted and same_file_contents(img_b, img_a)
@@ -458,6 +464,7 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
                 if explained is not None:  # a lossy pair, its global part explained away
                     pb, pa, valid = explained.before, explained.after, explained.valid
                     alignment, global_change = explained.alignment, explained.change
+                    crossed = explained.crossed
                     resampled = True  # never expected bit-identical (JPEG, relit, warped)
                     if explained.shown is not None:
                         after_aligned = explained.shown
@@ -497,7 +504,8 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
     return _Selection(before=pb, after=pa, height=h, width=w, selected=selected,
                       compared=compared, one_side=one_side, resampled=resampled,
                       same_bytes=same_bytes, alignment=alignment, lighting=lighting,
-                      after_aligned=after_aligned, global_change=global_change)
+                      after_aligned=after_aligned, global_change=global_change,
+                      crossed=crossed)
 
 
 def _score(method: Method, found: _Found, sel: _Selection) -> float:
