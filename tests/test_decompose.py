@@ -154,3 +154,26 @@ def test_cli_says_the_global_part_in_words(tmp_path, photo):
     code = main(["compare", str(before), str(after), "--profile", "photo"],
                 stdout=io.StringIO(), stderr=io.StringIO())
     assert code == 0
+
+
+def test_a_quick_look_at_a_large_pair_sees_light_and_motion():
+    """quick_look on the pair reduced: a JPEG re-encode with a local change
+    is still and equally lit (the full model is skipped); a shift of a third
+    of a pixel moves, 10 % more light changes the light."""
+    from skimage import data
+
+    from spotdiff.decompose import quick_look
+
+    photo = np.ascontiguousarray(data.astronaut())  # 512x512: reduced 2x or more
+    changed = photo.copy()
+    changed[300:340, 200:260] = (250, 40, 40)
+    ok, buf = cv2.imencode(".jpg", changed, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    after = cv2.imdecode(buf, cv2.IMREAD_UNCHANGED)
+    look = quick_look(photo, after, 255)
+    assert look is not None and look.still and look.same_light
+    assert explain_global(photo, after, data_range=255) is None
+    moved = quick_look(photo, _shift(after, 0.33, 0), 255)
+    assert moved is not None and not moved.still
+    lit = quick_look(photo, _light(after, 1.1), 255)
+    assert lit is None or not lit.same_light
+    assert quick_look(photo[::2, ::2], after[::2, ::2], 255) is None  # too small to judge

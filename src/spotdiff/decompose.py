@@ -34,7 +34,10 @@ found against a BEFORE that has been brought to AFTER's geometry and light:
 The stage is skipped, and the pair compared exactly as it is, when half or
 more of the pixels are bit-identical (lossless screenshots and renders,
 which never need a global model: there every differing pixel counts), and
-when nothing global is found (a JPEG re-encode alone).
+when nothing global is found (a JPEG re-encode alone). A large pair is
+first looked at reduced (:func:`quick_look`, a few milliseconds): when it
+shows neither a change of light nor motion the stage ends there, and when
+it shows no motion the registration is skipped.
 
 What was explained is a :class:`GlobalChange`: the result's ``global``
 record. A global change is still a change (``significant``) unless the
@@ -56,6 +59,19 @@ from spotdiff.metrics.absdiff import channel_peak
 
 #: Half or more of the pixels bit-identical: a lossless pair, compared as it is.
 EQUAL_SHARE = 0.5
+#: The quick look (see quick_look): the pair reduced to this side
+#: (pixels); differences beyond QUICK_CHANGE levels (of 255) are local and
+#: may cover at most 1 - QUICK_SHARE of the pixels and of the edges (a
+#: local range of QUICK_EDGE levels); light medians within QUICK_LEVEL
+#: levels; motion under QUICK_SHIFT pixels at full size.
+QUICK_SIDE = 240
+QUICK_CHANGE = 16.0
+QUICK_SHARE = 0.9
+QUICK_EDGE = 32.0
+QUICK_LEVEL = 1.5
+QUICK_SHIFT = 0.25
+#: ...read where BEFORE's luma changes by this many levels per pixel or more.
+QUICK_GRADIENT = 4.0
 #: Rounds of fit -> find changes -> refit, and the level (of 255) above
 #: which a pixel is a change after each: lenient first, while the field is
 #: still wrong (a strong vignette differs by tens of levels in the corners).
@@ -215,6 +231,88 @@ def mostly_equal(before: np.ndarray, after: np.ndarray, data_range: float) -> bo
     if n < 0.01 * textured.size:  # flat: judge on every pixel
         return True
     return bool(np.count_nonzero(textured & same) >= EQUAL_SHARE * n)
+
+
+@dataclass(frozen=True)
+class QuickLook:
+    """What :func:`quick_look` read on a large pair reduced."""
+
+    same_light: bool  # no change of light beyond QUICK_LEVEL
+    still: bool  # no motion of QUICK_SHIFT pixels or more
+
+
+def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> QuickLook | None:
+    """A quick look at a large pair: is there a change of light, a motion?
+
+    The pair is reduced to :data:`QUICK_SIDE` pixels (area averaging, which
+    averages codec and sensor noise away). What differs by more than
+    :data:`QUICK_CHANGE` levels is a local change, left out; it may cover at
+    most a tenth of the pixels and of the edges (more, and None: the full
+    model decides). On the rest:
+
+    * the light is the same when the median signed difference of each
+      channel is within :data:`QUICK_LEVEL` levels in every cell of a 3x3
+      grid (vignetting, gradients) and every quarter of BEFORE's levels
+      (gamma, white balance);
+    * the pair is still when one Lucas-Kanade step for an affine motion
+      (with a gain, an offset and a gradient of light beside it, so that
+      the light does not read as motion) moves no corner of the frame by
+      :data:`QUICK_SHIFT` pixels or more at full size.
+
+    None as well for a pair under twice that size (never reduced enough to
+    judge) and for one with too little texture to see motion in.
+    """
+    h, w = before.shape[:2]
+    f = QUICK_SIDE / max(h, w)
+    if f > 0.5:
+        return None
+    size = (max(8, round(w * f)), max(8, round(h * f)))
+    lb = _levels(cv2.resize(before, size, interpolation=cv2.INTER_AREA
+                            ).reshape(size[1], size[0], -1), data_range)
+    la = _levels(cv2.resize(after, size, interpolation=cv2.INTER_AREA
+                            ).reshape(size[1], size[0], -1), data_range)
+    diff = la - lb
+    gb, ga = lb.mean(axis=2), la.mean(axis=2)
+    n = gb.size
+    big = channel_peak(np.abs(diff)) > QUICK_CHANGE
+    kernel = np.ones((3, 3), np.uint8)
+    edges = cv2.subtract(cv2.dilate(gb, kernel), cv2.erode(gb, kernel)) >= QUICK_EDGE
+    n_edges = np.count_nonzero(edges)
+    if np.count_nonzero(big) > (1 - QUICK_SHARE) * n or (
+            n_edges >= 0.01 * n and np.count_nonzero(big & edges) > (1 - QUICK_SHARE) * n_edges):
+        return None
+    keep = cv2.dilate(big.view(np.uint8), kernel) == 0
+    # light: medians of the signed difference per cell and per band of levels
+    rows, cols = np.indices(gb.shape)
+    cell = (rows * 3 // gb.shape[0]) * 3 + cols * 3 // gb.shape[1]
+    band = np.searchsorted(np.percentile(gb[keep], (25, 50, 75)), gb) + 9
+    same_light = True
+    for label in np.unique(np.concatenate([cell[keep], band[keep]])):
+        where = keep & ((cell if label < 9 else band) == label)
+        if np.count_nonzero(where) >= 0.01 * n and \
+                np.abs(np.median(diff[where], axis=0)).max() > QUICK_LEVEL:
+            same_light = False
+            break
+    # motion: after - before = -grad . u(x, y) + light, u affine, by least squares
+    mean = (gb + ga) / 2
+    gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3) / 8
+    gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3) / 8
+    # read where the texture shows motion; flat pixels hold only noise
+    use = keep & (np.hypot(gx, gy) >= QUICK_GRADIENT)
+    if np.count_nonzero(use) < 0.01 * n:  # too little texture to see motion
+        return None
+    gx, gy = gx[use], gy[use]
+    x = (cols[use] * (2.0 / gb.shape[1]) - 1).astype(np.float32)
+    y = (rows[use] * (2.0 / gb.shape[0]) - 1).astype(np.float32)
+    design = np.stack([gx, gx * x, gx * y, gy, gy * x, gy * y,
+                       np.ones_like(x), gb[use] / 255, x, y], axis=1)
+    normal = design.T @ design
+    if np.linalg.cond(normal) > 1e8:  # texture in one direction only
+        return None
+    p = np.linalg.solve(normal, design.T @ (ga - gb)[use])
+    corners = np.array([[1, cx, cy] for cx in (-1, 1) for cy in (-1, 1)], np.float32)
+    moves = np.hypot(corners @ p[:3], corners @ p[3:6]) / f  # in full-size pixels
+    return QuickLook(same_light=same_light, still=bool(moves.max() < QUICK_SHIFT))
 
 
 def _gray8(pixels: np.ndarray, data_range: float) -> np.ndarray:
@@ -585,11 +683,18 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
             or mostly_equal(before, after, data_range):
         return None  # transparency is compared as it is (see spotdiff.io.alpha)
     h, w = before.shape[:2]
+    # a large pair: a quick look on it reduced may find nothing global, or no motion
+    look = quick_look(before, after, data_range)
+    if look is not None and look.still and look.same_light:
+        return None
+    still = look is not None and look.still
     alignment, shown, pa, given_valid = None, None, after, valid
-    try:
-        found = estimate_alignment(before, after, model="auto", data_range=data_range)
-    except InputError:  # cannot be registered (too small, too few matches): as it is
-        found = None
+    found = None
+    if not still:
+        try:
+            found = estimate_alignment(before, after, model="auto", data_range=data_range)
+        except InputError:  # cannot be registered (too small, too few matches): as it is
+            pass
     if found is not None and not found.is_identity:
         shown, covered = warp_to_before(after, found, (h, w))
         where = covered if valid is None or covered is None else valid & covered
@@ -635,7 +740,7 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         return sb, spa, relit, curves, counts, coefficients, unchanged
 
     sb, spa, relit, curves, counts, coefficients, unchanged = fit_light(pa, valid)
-    if alignment is None or alignment.model == "translation":
+    if not still and (alignment is None or alignment.model == "translation"):
         # refit the shift on the unchanged pixels only, as the light was; a
         # large change can hide a small shift from the tiles, not from this
         start = np.eye(3) if alignment is None else alignment.matrix.copy()
