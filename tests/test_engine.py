@@ -253,3 +253,32 @@ def test_the_method_registry_says_what_the_engine_asks():
     assert {m.name for m in METHODS.values() if m.score_scale is not None} == {
         "color", "absdiff", "pixel"}
     assert [m.name for m in METHODS.values() if m.local_score] == ["ssim"]
+
+
+def test_a_large_noisy_pair_is_compared_at_half_size_with_the_same_answer(monkeypatch):
+    """A noisy pair of 1000 px or more runs its difference -> mask stages at
+    half size (engine._Pass.run_halved): the region and its mask come back
+    at full size, as the full-size pass finds them."""
+    import cv2
+
+    from spotdiff import engine
+
+    rng = np.random.default_rng(3)
+    scene = cv2.GaussianBlur(rng.integers(0, 256, (1100, 1200, 3), np.uint8), (0, 0), 4)
+    before = np.clip(scene + rng.normal(0, 2, scene.shape), 0, 255).astype(np.uint8)
+    after = np.clip(scene + rng.normal(0, 2, scene.shape), 0, 255).astype(np.uint8)
+    after[400:520, 600:760] = (200, 40, 40)
+    halved = spotdiff.compare(before, after)
+    monkeypatch.setattr(engine, "NOISY_HALVED_SIDE", 10**9)
+    full = spotdiff.compare(before, after)
+    assert full.noise > 0.5 and len(full.regions) == 1
+    assert halved.mask.shape == full.mask.shape and len(halved.regions) == 1
+    truth = np.zeros(before.shape[:2], bool)
+    truth[400:520, 600:760] = True
+
+    def iou(mask: np.ndarray) -> float:
+        return float((mask & truth).sum() / (mask | truth).sum())
+
+    assert np.abs(halved.regions.xyxy[0] - [600, 400, 760, 520]).max() <= 3
+    assert iou(halved.mask) > 0.9 and iou(halved.mask) >= iou(full.mask) - 0.02
+    assert halved.changed_pixels == pytest.approx(full.changed_pixels, rel=0.1)

@@ -7,7 +7,7 @@ records the options used.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import cv2
@@ -33,6 +33,7 @@ from spotdiff.result import Diff, Regions
 from spotdiff.threshold import (
     CHROMA_BLUR,
     LOSSLESS_NOISE,
+    NOISY_HALVED_SIDE,
     SHARP_FACTOR,
     Cleaning,
     noise_floor_threshold,
@@ -160,6 +161,8 @@ class _Pass:
     polygons: bool
     #: line art: where AFTER crossed BEFORE's mid-level (spotdiff.decompose)
     crossed: np.ndarray | None = None
+    #: find the regions (run_halved finds them at full size itself)
+    regions: bool = True
 
     def run(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None) -> _Found:
         """Difference map, threshold, anti-aliasing, cleaning (and refinement)
@@ -239,9 +242,41 @@ class _Pass:
             if selected is not None:
                 cleaned &= selected
         regions = find_regions(cleaned, raw_values, merge_gap=clean.merge_gap,
-                               polygons=self.polygons)
+                               polygons=self.polygons) if self.regions else Regions.empty()
         return _Found(dmap=dmap, values=raw_values, changed=changed, cleaned=cleaned,
                       excluded=excluded, t=t, regions=regions, noise_floor=noise_floor)
+
+    def run_halved(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None
+                   ) -> _Found:
+        """:meth:`run` on the pair reduced to half size (area averaging) with
+        the cleaning sizes halved, its mask and map brought back to full
+        size and its regions found there. A noisy pair is compared blurred
+        by :data:`~spotdiff.threshold.NOISY_BLUR` pixels or more, which half
+        the resolution holds (see :func:`_blurred_difference`)."""
+        h, w = pb.shape[:2]
+        half = ((w + 1) // 2, (h + 1) // 2)
+
+        def small(px: np.ndarray) -> np.ndarray:
+            return cv2.resize(px, half, interpolation=cv2.INTER_AREA).reshape(
+                half[1], half[0], px.shape[2])
+
+        c = self.clean
+        clean = replace(c, blur=c.blur / 2, open=(c.open + 1) // 2,
+                        close=(c.close + 1) // 2 | 1 if c.close > 1 else c.close,
+                        min_area=max(1, -(-c.min_area // 4)), merge_gap=(c.merge_gap + 1) // 2)
+        sel = None if selected is None else cv2.resize(
+            selected.view(np.uint8), half, interpolation=cv2.INTER_NEAREST).view(np.bool_)
+        found = replace(self, clean=clean, regions=False).run(small(pb), small(pa), sel)
+        values = cv2.resize(found.values, (w, h), interpolation=cv2.INTER_LINEAR)
+        cleaned = cv2.resize(found.cleaned.view(np.uint8), (w, h),
+                             interpolation=cv2.INTER_NEAREST).view(np.bool_)
+        if selected is not None:
+            cleaned &= selected
+        regions = find_regions(cleaned, values, merge_gap=c.merge_gap, polygons=self.polygons)
+        changed = int(round(found.changed * (h * w) / (half[0] * half[1])))
+        dmap = DiffMap(values=values, score=found.dmap.score, units=found.dmap.units)
+        return _Found(dmap=dmap, values=values, changed=min(changed, h * w), cleaned=cleaned,
+                      excluded=None, t=found.t, regions=regions, noise_floor=found.noise_floor)
 
     def run_windows(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None,
                     windows: list[tuple[int, int, int, int]]) -> _Found:
@@ -363,8 +398,13 @@ def compare(
     if (stage.lossless and not stage.refine and sel.one_side is None and clean.blur == 0
             and max(clean.open, clean.close, clean.merge_gap) <= WINDOW_CELL // 4):
         windows = change_windows(pb, pa)
-    found = stage.run(pb, pa, selected) if windows is None else \
-        stage.run_windows(pb, pa, selected, windows)
+    if windows is not None:
+        found = stage.run_windows(pb, pa, selected, windows)
+    elif (stage.noisy and opts.auto and not stage.refine and sel.one_side is None
+          and max(h, w) >= NOISY_HALVED_SIDE and min(h, w) >= 64):
+        found = stage.run_halved(pb, pa, selected)  # a large noisy pair: at half size
+    else:
+        found = stage.run(pb, pa, selected)
 
     # the decision and the record
     fraction = found.changed / sel.compared if sel.compared else 0.0

@@ -51,6 +51,11 @@ CHROMA_BLUR = 0.75
 #: the ΔE threshold before the noise floor is added.
 NOISY_BLUR = 2.5
 NOISY_BASE_THRESHOLD = 4.0
+#: Noisy pairs whose larger side is this many pixels or more are compared
+#: at half size (area averaging; see engine._Pass.run_halved): the blur
+#: above leaves nothing finer than half the resolution, and the regions are
+#: found on the mask brought back to full size.
+NOISY_HALVED_SIDE = 1000
 #: The unblurred map, noisier, must exceed this many times the threshold to
 #: shape a noisy pair's regions (see mask.sharpen).
 SHARP_FACTOR = 1.0
