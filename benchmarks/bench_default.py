@@ -6,10 +6,11 @@ against its noise floor. Its target is the time to decode the two JPEGs:
 the floor, decoding both files and nothing else (``cv2.imread`` of each, one
 after the other), measured in the same run, alternating run by run.
 
-* ``camera``: two frames of a fixed camera (``examples/watch-bag.mp4``,
-  frame 0 and the bag left behind at frame 230), cropped to 16:9, enlarged
-  to 1920x1080, each with its own sensor grain (sigma 2), saved as JPEG at
-  quality 85;
+* ``camera``: two frames of a fixed camera as the evaluation set makes
+  them (``spotdiff.evalset.pairs``' auto-exposure kind: sensor grain on
+  each, a gain and a gentle tone curve on the second, an object arriving in
+  it) from scikit-image's coffee photo enlarged to 1920x1080, saved as JPEG
+  at quality 85;
 * ``photo``: the 1080p photo pair of ``bench_core.py`` (scikit-image's
   astronaut enlarged, a box and a caption pasted in AFTER), BEFORE saved at
   JPEG quality 92, AFTER at 85.
@@ -35,28 +36,22 @@ sys.path.insert(0, str(HERE))
 from bench_core import INPUTS, REPO, _photo  # noqa: E402
 
 #: Bump when the generated inputs change, so stale files are rebuilt.
-VERSION = "1"
+VERSION = "3"
 
 
 def _camera_frames() -> tuple:
+    """Two frames of a fixed camera made as the evaluation set makes them
+    (``spotdiff.evalset.pairs``' auto-exposure kind) on a 1080p scene."""
     import cv2
     import numpy as np
+    from skimage import data
 
-    video = cv2.VideoCapture(str(REPO / "examples" / "watch-bag.mp4"))
-    frames = []
-    ok, frame = video.read()
-    while ok:
-        frames.append(frame)
-        ok, frame = video.read()
-    video.release()
-    rng = np.random.default_rng(0)
-    out = []
-    for index in (0, 230):
-        f = frames[index][30:210]  # 320x180: 16:9
-        big = cv2.resize(f, (1920, 1080), interpolation=cv2.INTER_CUBIC).astype(np.float32)
-        grain = rng.normal(0.0, 2.0, big.shape).astype(np.float32)
-        out.append(np.clip(np.rint(big + grain), 0, 255).astype(np.uint8))  # BGR
-    return out[0], out[1]
+    from spotdiff.evalset.pairs import _camera
+
+    scene = cv2.resize(data.coffee()[:338], (1920, 1080), interpolation=cv2.INTER_CUBIC)
+    other = cv2.resize(data.chelsea(), (1920, 1080), interpolation=cv2.INTER_CUBIC)
+    first, second, _ = _camera(scene, other, np.random.default_rng(0))
+    return first, second  # RGB, decoded from JPEG at quality 85
 
 
 def make_inputs() -> dict[str, tuple[Path, Path]]:
@@ -70,8 +65,8 @@ def make_inputs() -> dict[str, tuple[Path, Path]]:
         return pairs
     folder.mkdir(parents=True, exist_ok=True)
     before, after = _camera_frames()
-    cv2.imwrite(str(pairs["camera"][0]), before, [cv2.IMWRITE_JPEG_QUALITY, 85])
-    cv2.imwrite(str(pairs["camera"][1]), after, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    for path, rgb in zip(pairs["camera"], (before, after), strict=True):
+        cv2.imwrite(str(path), rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 85])
     for path, changed, quality in ((pairs["photo"][0], False, 92), (pairs["photo"][1], True, 85)):
         rgb = _photo(1920, 1080, changed=changed)
         cv2.imwrite(str(path), rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, quality])

@@ -72,6 +72,7 @@ QUICK_LEVEL = 1.5
 QUICK_SHIFT = 0.25
 #: ...read where BEFORE's luma changes by this many levels per pixel or more.
 QUICK_GRADIENT = 4.0
+_QUICK_GRID = 6
 #: Rounds of fit -> find changes -> refit, and the level (of 255) above
 #: which a pixel is a change after each: lenient first, while the field is
 #: still wrong (a strong vignette differs by tens of levels in the corners).
@@ -238,7 +239,18 @@ class QuickLook:
     """What :func:`quick_look` read on a large pair reduced."""
 
     same_light: bool  # no change of light beyond QUICK_LEVEL
-    still: bool  # no motion of QUICK_SHIFT pixels or more
+    motion: float  # the largest move of a corner of the frame (full-size pixels)
+    turn: float  # the same, of the motion's part that is not a translation
+
+    @property
+    def still(self) -> bool:
+        """No motion of :data:`QUICK_SHIFT` pixels or more."""
+        return self.motion < QUICK_SHIFT
+
+    @property
+    def small_shift(self) -> bool:
+        """At most a small translation, which ECC finds from no shift at all."""
+        return self.motion < _ECC_REACH / 2 and self.turn < QUICK_SHIFT
 
 
 def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> QuickLook | None:
@@ -293,7 +305,19 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
                 np.abs(np.median(diff[where], axis=0)).max() > QUICK_LEVEL:
             same_light = False
             break
-    # motion: after - before = -grad . u(x, y) + light, u affine, by least squares
+    # motion: after - before = -grad . u(x, y) + light, u affine, by least
+    # squares, once the light's smooth field (medians on a coarse grid) is
+    # taken out: it must not read as motion
+    signed = ga - gb
+    grid = np.zeros((_QUICK_GRID, _QUICK_GRID), np.float32)
+    gy_cells = rows * _QUICK_GRID // gb.shape[0]
+    gx_cells = cols * _QUICK_GRID // gb.shape[1]
+    for i in range(_QUICK_GRID):
+        for j in range(_QUICK_GRID):
+            where = keep & (gy_cells == i) & (gx_cells == j)
+            if where.any():
+                grid[i, j] = np.median(signed[where])
+    signed -= cv2.resize(grid, gb.shape[::-1], interpolation=cv2.INTER_LINEAR)
     mean = (gb + ga) / 2
     gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3) / 8
     gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3) / 8
@@ -309,10 +333,11 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
     normal = design.T @ design
     if np.linalg.cond(normal) > 1e8:  # texture in one direction only
         return None
-    p = np.linalg.solve(normal, design.T @ (ga - gb)[use])
+    p = np.linalg.solve(normal, design.T @ signed[use])
     corners = np.array([[1, cx, cy] for cx in (-1, 1) for cy in (-1, 1)], np.float32)
     moves = np.hypot(corners @ p[:3], corners @ p[3:6]) / f  # in full-size pixels
-    return QuickLook(same_light=same_light, still=bool(moves.max() < QUICK_SHIFT))
+    turns = np.hypot(corners[:, 1:] @ p[1:3], corners[:, 1:] @ p[4:6]) / f
+    return QuickLook(same_light=same_light, motion=float(moves.max()), turn=float(turns.max()))
 
 
 def _gray8(pixels: np.ndarray, data_range: float) -> np.ndarray:
@@ -488,11 +513,23 @@ def _apply_tone(before: np.ndarray, curves: np.ndarray) -> np.ndarray:
     return out
 
 
-def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range: float
-              ) -> float:
-    d = cv2.absdiff(_levels(x, data_range), _levels(y, data_range))
-    d = d.reshape(d.shape[0], d.shape[1], -1).mean(axis=2)
-    return float(d.mean() if where is None else (d[where].mean() if where.any() else 0.0))
+def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range: float,
+              step: int = 1) -> float:
+    """The mean absolute difference of the colour channels (levels of 255)
+    over ``where`` (None: all), read on every ``step``-th row and column."""
+    if step > 1:
+        x, y = x[::step, ::step], y[::step, ::step]
+        where = None if where is None else where[::step, ::step]
+    if where is not None and not where.any():
+        return 0.0
+    channels = 3 if x.shape[2] == 4 else x.shape[2]
+    if x.dtype != y.dtype or channels > 4:
+        x, y = _levels(x, data_range), _levels(y, data_range)
+        data_range = 255.0
+    d = cv2.absdiff(np.ascontiguousarray(x[:, :, :channels]),
+                    np.ascontiguousarray(y[:, :, :channels]))
+    mask = None if where is None else np.ascontiguousarray(where).view(np.uint8)
+    return float(np.mean(cv2.mean(d, mask=mask)[:channels])) * 255.0 / data_range
 
 
 def _tile_misfit(x: np.ndarray, y: np.ndarray, data_range: float) -> np.ndarray:
@@ -547,12 +584,14 @@ def _clipped_bound(before: np.ndarray, relit: np.ndarray, after: np.ndarray,
     is explained (a darker exposure shows what the clipping hid)."""
     top = 253.0 * data_range / 255.0
     channels = relit.shape[2] if relit.shape[2] != 4 else 3
-    clipped = (before[:, :, :channels] >= top).any(axis=2).view(np.uint8)
-    if not clipped.any():
+    if channels != relit.shape[2]:  # alpha: compared as it is (never here)
         return relit
-    near = cv2.dilate(clipped, np.ones((2 * _CLIP_GROW + 1,) * 2, np.uint8)).view(np.bool_)
+    clipped = (channel_peak(before) >= top).view(np.uint8)
+    if not cv2.countNonZero(clipped):
+        return relit
+    near = cv2.dilate(clipped, np.ones((2 * _CLIP_GROW + 1,) * 2, np.uint8))
     out = relit.copy()
-    out[near, :channels] = np.maximum(relit[near, :channels], after[near, :channels])
+    cv2.copyTo(cv2.max(relit, after).reshape(relit.shape), near, out)
     return out
 
 
@@ -689,8 +728,30 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         return None
     still = look is not None and look.still
     alignment, shown, pa, given_valid = None, None, after, valid
+    # the light is smooth and global: fitted on the pair reduced to _FIT_SIDE
+    # (the evidence for a registration is read there too)
+    fs = min(1.0, _FIT_SIDE / max(h, w))
+    size = (max(1, round(w * fs)), max(1, round(h * fs)))
+
+    def reduce(x: np.ndarray) -> np.ndarray:
+        if fs == 1.0:
+            return x
+        return cv2.resize(x, size, interpolation=cv2.INTER_AREA).reshape(
+            size[1], size[0], x.shape[2])
+
+    reduced = {id(before): reduce(before), id(after): reduce(after)}
+
+    def small(x: np.ndarray) -> np.ndarray:  # BEFORE and AFTER reduced once
+        return reduced[id(x)] if x is before or x is after else reduce(x)
+
+    def small_mask(m: np.ndarray | None) -> np.ndarray | None:
+        if m is None or fs == 1.0:
+            return m
+        return cv2.resize(m.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).view(np.bool_)
+
     found = None
-    if not still:
+    # a small translation is left to ECC below, which finds it from no shift
+    if look is None or not look.small_shift:
         try:
             found = estimate_alignment(before, after, model="auto", data_range=data_range)
         except InputError:  # cannot be registered (too small, too few matches): as it is
@@ -700,37 +761,14 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
         where = covered if valid is None or covered is None else valid & covered
         # the evidence decides: the warp must bring AFTER clearly closer to BEFORE
         # (phase correlation of a JPEG re-encode alone can read half a pixel)
-        f0 = min(1.0, _FIT_SIDE / max(h, w))
-        size0 = (max(1, round(w * f0)), max(1, round(h * f0)))
-
-        def shrink(x: np.ndarray) -> np.ndarray:
-            return x if f0 == 1.0 else cv2.resize(x, size0, interpolation=cv2.INTER_AREA
-                                                  ).reshape(size0[1], size0[0], x.shape[2])
-
-        where0 = where if where is None or f0 == 1.0 else cv2.resize(
-            where.view(np.uint8), size0, interpolation=cv2.INTER_NEAREST).view(np.bool_)
-        if _warp_helps(shrink(before), shrink(after), shrink(shown), where0, data_range):
+        if _warp_helps(small(before), small(after), small(shown), small_mask(where),
+                       data_range):
             alignment, pa, valid = found, shown, where
             if covered is not None and valid is not None:
                 pa = shown.copy()
                 pa[~valid] = before[~valid]
         else:
             shown = None
-    # the light is smooth and global: fitted on the pair reduced to _FIT_SIDE
-    fs = min(1.0, _FIT_SIDE / max(h, w))
-    size = (max(1, round(w * fs)), max(1, round(h * fs)))
-
-    def small(x: np.ndarray) -> np.ndarray:
-        if fs == 1.0:
-            return x
-        return cv2.resize(x, size, interpolation=cv2.INTER_AREA).reshape(
-            size[1], size[0], x.shape[2])
-
-    def small_mask(m: np.ndarray | None) -> np.ndarray | None:
-        if m is None or fs == 1.0:
-            return m
-        return cv2.resize(m.view(np.uint8), size, interpolation=cv2.INTER_NEAREST).view(np.bool_)
-
     def fit_light(pa: np.ndarray, valid: np.ndarray | None) -> tuple:
         sb, spa, sval = small(before), small(pa), small_mask(valid)
         relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval)
@@ -792,8 +830,9 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
     if line_art:
         crossed = channel_peak(cv2.absdiff(pb, pa)) > data_range / 2
         pb = edge_envelope(pb, pa)
-    before_diff = _mean_abs(before, after, valid, data_range)
-    after_diff = _mean_abs(pb, pa, valid, data_range)
+    step = max(1, int(np.sqrt(h * w / _SAMPLES)))  # a statistic: a sample will do
+    before_diff = _mean_abs(before, after, valid, data_range, step)
+    after_diff = _mean_abs(pb, pa, valid, data_range, step)
     explained = 1.0 - after_diff / before_diff if before_diff > 0 else 0.0
     lines = [_line_and_gamma(curves[c], counts[c]) for c in range(len(curves))]
     fields = [_field(coef[:6], min(h, 33), min(w, 33)) for coef in coefficients]
