@@ -33,7 +33,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_core import INPUTS, REPO, _photo  # noqa: E402
+from bench_core import INPUTS, _photo  # noqa: E402
 
 #: Bump when the generated inputs change, so stale files are rebuilt.
 VERSION = "3"
@@ -87,13 +87,12 @@ def bench(pairs: dict[str, tuple[Path, Path]], runs: int) -> list[dict]:
     for name, (b, a) in pairs.items():
         d = spotdiff.compare(b, a)  # warm up (imports, caches)
         floor(b, a)
-        times: dict[str, list[float]] = {"compare": [], "floor": [], "load_pair": []}
-        calls = {"compare": lambda: spotdiff.compare(b, a), "floor": lambda: floor(b, a),
-                 "load_pair": lambda: load_pair(b, a)}
+        calls = {"compare": spotdiff.compare, "floor": floor, "load_pair": load_pair}
+        times: dict[str, list[float]] = {key: [] for key in calls}
         for _ in range(runs):
             for key, call in calls.items():  # alternate run by run
                 t = time.perf_counter()
-                call()
+                call(b, a)
                 times[key].append(time.perf_counter() - t)
         med = {k: 1000 * statistics.median(v) for k, v in times.items()}
         rows.append({"pair": name, **{f"{k}_ms": v for k, v in med.items()},

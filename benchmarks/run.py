@@ -2,17 +2,19 @@
 user would otherwise pick, medians and ratios, correctness checked in the
 same run.
 
-    .venv/bin/python benchmarks/run.py [--runs 7] [--quick] [--skip ssim,pixel,cli,core]
+    .venv/bin/python benchmarks/run.py [--runs 7] [--quick] [--skip ssim,pixel,default,cli,core]
 
 1. installs the peers when missing (npm ``odiff-bin@4.5.0`` and
    ``pixelmatch@7.2.0`` into ``benchmarks/.peers/``; PyPI ``blazediff``,
    ``scikit-image`` and spotdiff's ``fast`` extra into this environment);
 2. generates the inputs once under ``bench-out/inputs/`` and reads the
    37-Mpx screenshot pair from the shared data (``$SPOTDIFF_DATA``);
-3. runs ``bench_ssim.py`` (SSIM against scikit-image, values compared) and
+3. runs ``bench_ssim.py`` (SSIM against scikit-image, values compared),
    ``bench_pixel.py`` (pixelmatch-compatible counts against pixelmatch and
-   blazediff, counts compared) as they are, then the whole-CLI comparison
-   (``bench_cli.py``) and spotdiff's own targets (``bench_core.py``);
+   blazediff, counts compared) and ``bench_default.py`` (the default on
+   noisy 1080p JPEG pairs against decoding both files) as they are, then
+   the whole-CLI comparison (``bench_cli.py``) and spotdiff's own targets
+   (``bench_core.py``);
 4. prints a summary of the targets; the whole output is also written to
    ``bench-out/benchmarks.txt``.
 
@@ -82,7 +84,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7, help="runs per tool (default 7)")
     parser.add_argument("--quick", action="store_true",
                         help="3 runs, and the CLI comparison without the 37-Mpx pair")
-    parser.add_argument("--skip", default="", help="parts to skip: ssim,pixel,cli,core")
+    parser.add_argument("--skip", default="", help="parts to skip: ssim,pixel,default,cli,core")
     args = parser.parse_args()
     runs = 3 if args.quick else args.runs
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -109,6 +111,8 @@ def main() -> int:
             print("\n## pixelmatch-compatible count (target 2: >= 3x pixelmatch 7.2.0, "
                   "faster than blazediff, equal counts)")
             failures += _run_script("bench_pixel.py", runs) != 0
+        if "default" not in skip:  # prints its own heading
+            failures += _run_script("bench_default.py", runs) != 0
         cli_rows = []
         if "cli" not in skip:
             only = ["photo4k", "ui4k"] if args.quick else None
