@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 
 #: Pixels sampled for the fit (a regular grid).
@@ -141,8 +142,14 @@ def relight(before: np.ndarray, coefficients: np.ndarray, *, data_range: float) 
     out = before.copy()
     for c, coef in enumerate(coefficients):
         gain = _field(coef[:6], h, w)
+        offset = np.float32(coef[6] * data_range)
+        if before.dtype == np.uint8 and data_range == 255:
+            # the same float32 product and sum, rounded and saturated by OpenCV
+            value = cv2.multiply(np.ascontiguousarray(before[:, :, c]), gain, dtype=cv2.CV_32F)
+            out[:, :, c] = cv2.add(value, float(offset), dtype=cv2.CV_8U)
+            continue
         value = before[:, :, c].astype(np.float32) * gain
-        value += np.float32(coef[6] * data_range)
+        value += offset
         if before.dtype.kind in "ui":
             value = np.clip(np.rint(value), 0, data_range)
         out[:, :, c] = value.astype(before.dtype)
