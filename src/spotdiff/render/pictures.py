@@ -46,7 +46,9 @@ def fit_size(shape: tuple[int, int], max_pixels: int | None) -> Size:
     return max(1, int(w * scale)), max(1, int(h * scale))
 
 
-def _scene(image: Image, shape: tuple[int, int], size: Size) -> np.ndarray:
+def scene(image: Image, shape: tuple[int, int], size: Size = None) -> np.ndarray:
+    """``image`` as 8-bit RGB in a diff's (H, W) frame (:func:`display_rgb`),
+    scaled down to ``size`` (area averaging; no full-size copy of 8-bit RGB)."""
     px = image.pixels
     if size is None:
         return display_rgb(image, shape)
@@ -57,14 +59,14 @@ def _scene(image: Image, shape: tuple[int, int], size: Size) -> np.ndarray:
 
 def before_scene(diff: Diff, size: Size = None) -> np.ndarray:
     """BEFORE as 8-bit RGB in the diff's frame (scaled to ``size``)."""
-    return _scene(diff.before, diff.mask.shape, size)
+    return scene(diff.before, diff.mask.shape, size)
 
 
 def after_scene(diff: Diff, size: Size = None) -> np.ndarray:
     """AFTER as 8-bit RGB in the diff's frame (warped when aligned; scaled to ``size``)."""
     if diff.after_aligned is not None:
-        return _scene(Image(diff.after_aligned, diff.after.data_range), diff.mask.shape, size)
-    return _scene(diff.after, diff.mask.shape, size)
+        return scene(Image(diff.after_aligned, diff.after.data_range), diff.mask.shape, size)
+    return scene(diff.after, diff.mask.shape, size)
 
 
 def _mask_at(diff: Diff, size: Size) -> np.ndarray:
