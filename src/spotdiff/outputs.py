@@ -86,11 +86,16 @@ def output_files(
 
     contents: dict[Path, bytes] = {}
     if wanted:
-        # drawn one after the other (small temporaries, in this thread's
-        # heap), each encoded in a thread as soon as it is drawn
-        with ThreadPoolExecutor(max(1, min(len(wanted), _cores()))) as pool:
-            pending = {path: pool.submit(encode_image, picture(name, size), suffix)
-                       for path, (name, size, suffix) in wanted.items()}
+        # drawn one after the other, each encoded in a thread as soon as it
+        # is drawn; at most one picture per thread waits (memory stays bounded)
+        threads = max(1, min(len(wanted), _cores()))
+        with ThreadPoolExecutor(threads) as pool:
+            pending: dict[Path, Any] = {}
+            for path, (name, size, suffix) in wanted.items():
+                if len(pending) >= threads:
+                    first = next(iter(pending))
+                    contents[first] = pending.pop(first).result()
+                pending[path] = pool.submit(encode_image, picture(name, size), suffix)
             contents.update((path, future.result()) for path, future in pending.items())
     if out_dir is not None:
         text = json.dumps(payload, indent=2, allow_nan=False)  # strict JSON: never NaN
