@@ -21,7 +21,11 @@ code on the same pair. With ``--report-items K`` it also opens a K-item
 report (synthetic records sharing one thumbnail) in headless Chromium and
 times the first page and a filter.
 
-    .venv/bin/python benchmarks/bench_batch.py [--pairs 500] [--report-items 10000]
+The batch, odiff and reg-cli take turns for ``--rounds`` rounds (the
+machine may be shared: ratios are taken within a round, then their median);
+the other tools run once.
+
+    .venv/bin/python benchmarks/bench_batch.py [--pairs 500] [--rounds 3] [--report-items 10000]
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -97,22 +102,13 @@ def loop(cmd: list[str], names: list[str], base: Path, cur: Path) -> dict[str, i
             for n in names}
 
 
-def throughput(n: int) -> None:
+def throughput(n: int, rounds: int) -> None:
+    """The batch against odiff per pair and reg-cli, alternating for
+    ``rounds`` rounds (medians, and the median of each round's ratio); the
+    other tools once."""
     base, cur = make_pairs(n)
     names = sorted(p.name for p in base.iterdir())
     out = HERE / "out"
-    shutil.rmtree(out, ignore_errors=True)
-    times: dict[str, float] = {}
-    times["spotdiff batch"] = timed(lambda: subprocess.run(
-        [SPOTDIFF, "batch", str(base), str(cur), "-o", str(out)], env=clean_env(CI="1"),
-        check=False))
-    summary = json.loads((out / "summary.json").read_text())
-    batch = {r["name"]: r["status"] for r in summary["items"]}
-    codes: dict[str, int] = {}
-    times["spotdiff compare per pair"] = timed(
-        lambda: codes.update(loop([SPOTDIFF, "compare"], names, base, cur)))
-    expected = {n: {0: "unchanged", 1: "changed"}.get(c, "error") for n, c in codes.items()}
-    mismatches = [n for n in names if batch[n] != expected[n]]
     try:
         from _peers import ensure_npm
 
@@ -120,33 +116,58 @@ def throughput(n: int) -> None:
     except Exception as exc:  # noqa: BLE001 - the peer is optional here
         print(f"odiff unavailable: {exc}")
         odiff = None
+    reg_cli = ensure_reg_cli()
+    reg_out = HERE / "reg"
+    odiff_codes: dict[str, int] = {}
+
+    def batch() -> None:
+        shutil.rmtree(out, ignore_errors=True)
+        subprocess.run([SPOTDIFF, "batch", str(base), str(cur), "-o", str(out)],
+                       env=clean_env(CI="1"), check=False)
+
+    def reg() -> None:
+        shutil.rmtree(reg_out, ignore_errors=True)
+        (reg_out / "diff").mkdir(parents=True)
+        subprocess.run([str(reg_cli), str(cur), str(base), str(reg_out / "diff"), "-J",
+                        str(reg_out / "reg.json"), "-R", str(reg_out / "index.html")],
+                       env=clean_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    alternating = {"spotdiff batch": batch}
     if odiff is not None:
-        odiff_codes: dict[str, int] = {}
-        times["odiff per pair"] = timed(
-            lambda: odiff_codes.update(loop([str(odiff)], names, base, cur)))
+        alternating["odiff per pair"] = lambda: odiff_codes.update(
+            loop([str(odiff)], names, base, cur))
+    if reg_cli is not None:
+        alternating["reg-cli on the folders"] = reg
+    loads = [os.getloadavg()[0]]
+    rounds_times: dict[str, list[float]] = {k: [] for k in alternating}
+    for _ in range(rounds):
+        for tool, fn in alternating.items():
+            rounds_times[tool].append(timed(fn))
+        loads.append(os.getloadavg()[0])
+    summary = json.loads((out / "summary.json").read_text())
+    batch_states = {r["name"]: r["status"] for r in summary["items"]}
+    if odiff is not None:
         odiff_changed = sum(1 for c in odiff_codes.values() if c != 0)
         print(f"odiff found {odiff_changed} of {n} pairs different")
+    if reg_cli is not None:
+        reg_changed = set(json.loads((reg_out / "reg.json").read_text())["failedItems"])
+        batch_changed = {k for k, st in batch_states.items() if st == "changed"}
+        print(f"reg-cli found {len(reg_changed)} of {n} pairs different"
+              f" ({'the same' if reg_changed == batch_changed else 'not the same'} as the batch)")
+
+    once: dict[str, float] = {}
+    codes: dict[str, int] = {}
+    once["spotdiff compare per pair"] = timed(
+        lambda: codes.update(loop([SPOTDIFF, "compare"], names, base, cur)))
+    expected = {k: {0: "unchanged", 1: "changed"}.get(c, "error") for k, c in codes.items()}
+    mismatches = [k for k in names if batch_states[k] != expected[k]]
+    if odiff is not None:
         diffs = HERE / "odiff-diffs"
         diffs.mkdir(exist_ok=True)
         env = clean_env()
-        times["odiff per pair, with a diff PNG"] = timed(lambda: [subprocess.run(
-            [str(odiff), str(base / n), str(cur / n), str(diffs / n)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for n in names])
-
-    reg_cli = ensure_reg_cli()
-    if reg_cli is not None:
-        reg_out = HERE / "reg"
-        shutil.rmtree(reg_out, ignore_errors=True)
-        (reg_out / "diff").mkdir(parents=True)
-        times["reg-cli on the folders"] = timed(lambda: subprocess.run(
-            [reg_cli, str(cur), str(base), str(reg_out / "diff"), "-J",
-             str(reg_out / "reg.json"), "-R", str(reg_out / "index.html")], env=clean_env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        reg = json.loads((reg_out / "reg.json").read_text())
-        reg_changed = set(reg["failedItems"])
-        batch_changed = {n for n, st in batch.items() if st == "changed"}
-        print(f"reg-cli found {len(reg_changed)} of {n} pairs different"
-              f" ({'the same' if reg_changed == batch_changed else 'not the same'} as the batch)")
+        once["odiff per pair, with a diff PNG"] = timed(lambda: [subprocess.run(
+            [str(odiff), str(base / k), str(cur / k), str(diffs / k)], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) for k in names])
 
     def python_loop() -> None:
         import spotdiff
@@ -154,16 +175,26 @@ def throughput(n: int) -> None:
         for name in names:
             spotdiff.compare(base / name, cur / name)
 
-    times["python loop over spotdiff.compare"] = timed(python_loop)
-    cores = os.cpu_count()
-    print(f"{n} pairs of 1920x1080 PNG, {n // 2} changed; {cores} cores")
+    once["python loop over spotdiff.compare"] = timed(python_loop)
+    loads.append(os.getloadavg()[0])
+    print(f"{n} pairs of 1920x1080 PNG, {n // 2} changed; {os.cpu_count()} cores; "
+          f"load average (1 min) during the run {min(loads):.1f}-{max(loads):.1f}")
     print(f"batch decisions equal to spotdiff compare's: {n - len(mismatches)}/{n}"
           + (f" (differ: {mismatches[:5]})" if mismatches else ""))
     print(f"batch totals: {summary['totals']}")
-    for tool, seconds in times.items():
-        ratio = seconds / times["spotdiff batch"]
+    mine = rounds_times["spotdiff batch"]
+    print(f"alternating, {rounds} round(s); medians (each round's ratio to the batch, "
+          "then their median):")
+    for tool, seconds in rounds_times.items():
+        ratios = [t / b for t, b in zip(seconds, mine, strict=True)]
+        median = statistics.median(seconds)
+        print(f"  {tool:36s} {median:8.2f} s  {n / median:7.1f} pairs/s  "
+              f"{statistics.median(ratios):5.2f}x batch's time  "
+              f"(rounds: {', '.join(f'{t:.1f} s' for t in seconds)})")
+    print("once, after the rounds:")
+    for tool, seconds in once.items():
         print(f"  {tool:36s} {seconds:8.2f} s  {n / seconds:7.1f} pairs/s  "
-              f"{ratio:5.2f}x batch's time")
+              f"{seconds / statistics.median(mine):5.2f}x the batch's median")
 
 
 def report_timing(k: int) -> None:
@@ -222,10 +253,12 @@ def report_timing(k: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=500, help="pairs to compare (default 500)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of batch, odiff and reg-cli, taking turns (default 3)")
     ap.add_argument("--report-items", type=int, default=10000,
                     help="also time a report of this many items in Chromium (0: no)")
     args = ap.parse_args()
-    throughput(args.pairs)
+    throughput(args.pairs, args.rounds)
     if args.report_items:
         report_timing(args.report_items)
 

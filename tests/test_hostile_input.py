@@ -261,9 +261,14 @@ def test_a_signal_during_writing_leaves_all_or_nothing(tmp_path, signum):
         time.sleep(delay)
         proc.send_signal(signum)
         _, err = proc.communicate(timeout=60)
-        assert proc.returncode in (1, 128 + signum), err
         names = {p.name for p in out.iterdir()} if out.exists() else set()
         assert names in (set(), OUTPUTS), names  # never a part, never a hidden temporary
+        if proc.returncode == -signum:
+            # the signal came after the work, while the interpreter was exiting
+            # (Python restores the default action then): everything was written
+            assert names == OUTPUTS and err.decode().startswith("DIFFERENT"), err
+        else:
+            assert proc.returncode in (1, 128 + signum), err
         if proc.returncode == 128 + signum:
             assert err.decode().count("\n") == 1 and "stopped by" in err.decode()
         if out.exists():

@@ -6,6 +6,13 @@ test plugin): every file is rendered and encoded first, then all are written
 together (:func:`spotdiff.io.write.write_files`), so a failed picture never
 leaves the others behind. Importing this module loads neither numpy nor
 OpenCV (the command line reads the names below at start-up).
+
+The pictures are encoded in parallel threads (OpenCV and the PNG encoders
+release the GIL), each as soon as it is drawn. Pictures for the eye (heat map, boxes,
+overlay, extract) of a pair larger than a full-HD screen are drawn at that
+size (each side of boxes too), which keeps a 4K photo pair's pictures a few
+MB and their cost small next to the compare; ``mask.png`` (data for
+scripts), pixelmatch's picture and ``--diff-image`` keep the diff's size.
 """
 
 from __future__ import annotations
@@ -29,6 +36,11 @@ DEFAULT_PICTURES = ("mask", "heatmap", "boxes", "overlay")
 DIFF_IMAGE_PICTURE = "overlay"
 #: Name of the JSON summary in an output folder.
 RESULT_JSON = "result.json"
+#: At most this many pixels in each scene of a picture for the eye in ``-o DIR``
+#: (a full-HD screen's); larger pairs are drawn scaled down (aspect kept).
+PICTURE_PIXELS = 1920 * 1080
+#: The pictures drawn at the diff's own size whatever its size.
+FULL_SIZE_PICTURES = ("mask", "pixelmatch")
 
 
 def output_files(
@@ -44,29 +56,61 @@ def output_files(
     its ending). ``pixelmatch_style`` styles pixelmatch's picture
     (:class:`~spotdiff.render.pixelmatch.PixelmatchDiffAnnotator`'s options).
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     from spotdiff.io import encode_image
     from spotdiff.render import pictures as pics
 
-    def picture(name: str):  # noqa: ANN202 - an ndarray
+    def picture(name: str, size: pics.Size = None):  # noqa: ANN202 - an ndarray
         if name == "pixelmatch":
             from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
 
             return pics.pixelmatch(diff, PixelmatchDiffAnnotator(**(pixelmatch_style or {})))
-        return pics.PICTURES[name](diff)
+        if name == "mask":
+            return pics.mask(diff)
+        return pics.PICTURES[name](diff, size=size)  # type: ignore[call-arg]
 
-    contents: dict[Path, bytes] = {}
+    # path -> (picture, size, file ending): drawn and encoded in parallel
+    wanted: dict[Path, tuple[str, pics.Size, str]] = {}
     if out_dir is not None:
         folder = Path(out_dir)
-        contents.update((folder / f"{name}.png", encode_image(picture(name), ".png"))
-                        for name in pictures)
-        text = json.dumps(payload, indent=2, allow_nan=False)  # strict JSON: never NaN
-        contents[folder / RESULT_JSON] = (text + "\n").encode()
+        small = pics.fit_size(diff.mask.shape, PICTURE_PIXELS)
+        for name in pictures:
+            size = None if name in FULL_SIZE_PICTURES else small
+            wanted[folder / f"{name}.png"] = (name, size, ".png")
     if diff_image is not None:
         target = Path(diff_image)
         # pixelmatch users expect pixelmatch's picture
         name = "pixelmatch" if diff.method == "pixel" else DIFF_IMAGE_PICTURE
-        contents[target] = encode_image(picture(name), target.suffix)
+        wanted[target] = (name, None, target.suffix)
+
+    contents: dict[Path, bytes] = {}
+    if wanted:
+        # drawn one after the other, each encoded in a thread as soon as it
+        # is drawn; at most one picture per thread waits (memory stays bounded)
+        threads = max(1, min(len(wanted), _cores()))
+        with ThreadPoolExecutor(threads) as pool:
+            pending: dict[Path, Any] = {}
+            for path, (name, size, suffix) in wanted.items():
+                if len(pending) >= threads:
+                    first = next(iter(pending))
+                    contents[first] = pending.pop(first).result()
+                pending[path] = pool.submit(encode_image, picture(name, size), suffix)
+            contents.update((path, future.result()) for path, future in pending.items())
+    if out_dir is not None:
+        text = json.dumps(payload, indent=2, allow_nan=False)  # strict JSON: never NaN
+        contents[Path(out_dir) / RESULT_JSON] = (text + "\n").encode()
     return contents
+
+
+def _cores() -> int:
+    """The cores this process may run on."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def write_outputs(diff: Diff, payload: dict[str, Any], **where: Any) -> list[Path]:

@@ -45,10 +45,14 @@ def test_states_exit_code_and_summary(folders):
     assert changed["compare"]["region_count"] == 2
     # every artefact named in the summary exists, relative to OUT, inside items/<id>/
     for record in summary["items"]:
-        assert record["files"]["thumb"] == f"items/{item_id(record['name'])}/thumb.jpg"
+        if record["status"] != "unchanged":
+            assert record["files"]["thumb"] == f"items/{item_id(record['name'])}/thumb.jpg"
         for rel in record["files"].values():
             assert (folders.out / rel).is_file()
     assert set(changed["files"]) == {"thumb", "before", "after", "heatmap", "mask"}
+    # byte-identical files are never decoded: CURRENT's copy, no thumbnail
+    same = next(r for r in summary["items"] if r["status"] == "unchanged")
+    assert same["compare"]["identical"] is True and set(same["files"]) == {"after"}
     assert (folders.out / "index.html").is_file() and (folders.out / "report-data.js").is_file()
 
 

@@ -32,6 +32,7 @@ def test_ray_run_equals_the_local_run(local_ray, broken, tmp_path):
     code, _, err = run_cli("batch", broken.base, broken.cur, "-o", tmp_path / "ray",
                            "--executor", "ray", "--ray-address", "auto")
     assert code == code_local == 2, err
+    assert (tmp_path / "ray" / "summary.json").is_file(), err
     assert comparable(tmp_path / "ray") == comparable(tmp_path / "local")
     summary = json.loads((tmp_path / "ray" / "summary.json").read_text())
     assert summary["executor"] == {"kind": "ray", "address": "auto"}

@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import cv2
 import pytest
 
 from .batch_helpers import Folders, changed_page, page, run_cli, save
@@ -46,7 +47,9 @@ def make_batch(root: Path) -> Folders:
     base, cur = root / "baseline", root / "current"
     for r in (base, cur):
         save(r / "same.png", page(1))
-        save(r / HOSTILE, page(6))
+    save(base / HOSTILE, page(6))
+    # the same pixels in other bytes: decoded, unchanged, with a thumbnail
+    cv2.imwrite(str(cur / HOSTILE), page(6)[:, :, ::-1].copy(), [cv2.IMWRITE_PNG_COMPRESSION, 9])
     save(base / "pages" / "changed.png", page(2))
     save(cur / "pages" / "changed.png", changed_page(2))
     save(cur / "new.png", page(3))
@@ -104,8 +107,12 @@ def test_opens_from_file_after_a_move_with_pictures_as_files(open_report, moved_
     tab.wait_for_function("[...document.querySelectorAll('.item img')]"
                           ".every(i => i.complete && i.naturalWidth > 0)")
     srcs = tab.eval_on_selector_all(".item img", "els => els.map(e => e.src)")
-    assert len(srcs) == 5 and all(s.startswith("file://") and s.endswith("/thumb.jpg")
+    assert len(srcs) == 4 and all(s.startswith("file://") and s.endswith("/thumb.jpg")
                                   for s in srcs)
+    # byte-identical files are not decoded for a thumbnail: the list says so
+    same = tab.locator(".item", has_text="same.png")
+    assert same.locator("img").count() == 0
+    assert same.locator(".thumb-missing").inner_text() == "identical files"
     for name in ("index.html", "report-data.js"):
         text = (moved_report / name).read_text()
         assert "data:image" not in text and "base64" not in text

@@ -147,3 +147,47 @@ def test_pictures_follow_the_mask(diff):
     spread = heat.max(axis=2) - heat.min(axis=2)  # 0 on the gray underlay
     assert (spread[d.diff_map == 0] == 0).all()
     assert np.median(spread[d.mask]) > 60
+
+
+def test_pictures_of_a_large_pair_are_drawn_at_full_hd_the_mask_at_full_size(tmp_path):
+    from spotdiff.outputs import PICTURE_PIXELS, output_files
+
+    h, w = 1200, 2400  # 2.9 Mpx: larger than a full-HD screen
+    y, x = np.mgrid[0:h, 0:w]
+    before = np.stack([x % 256, y % 256, (x + y) % 256], axis=2).astype(np.uint8)
+    after = before.copy()
+    after[500:560, 1000:1300] = (255, 0, 0)
+    d = spotdiff.compare(before, after)
+    files = output_files(d, d.to_dict(), out_dir=tmp_path)
+    pictures = {p.stem: cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+                for p, data in files.items() if p.suffix == ".png"}
+    assert pictures["mask"].shape == (h, w)
+    np.testing.assert_array_equal(pictures["mask"] > 0, d.mask)
+    small = render.pictures.fit_size((h, w), PICTURE_PIXELS)
+    assert small is not None and small[0] * small[1] <= PICTURE_PIXELS
+    assert abs(small[0] / small[1] - w / h) < 0.01
+    for name in ("heatmap", "overlay"):
+        assert pictures[name].shape == (small[1], small[0], 3)
+    assert pictures["boxes"].shape == (small[1], 2 * small[0] + 8, 3)
+    # the box is drawn on both sides, scaled: red pixels around the change
+    red = np.all(pictures["boxes"][:, :, ::-1] == (255, 0, 0), axis=2)
+    assert red[:, : small[0]].any() and red[:, small[0] + 8 :].any()
+
+
+def test_heatmap_table_gives_the_float_blends_pixels():
+    """The heat map is blended through a (value, gray) table: every pixel
+    equals the per-pixel float32 blend it replaced, for every value and gray."""
+    rng = np.random.default_rng(3)
+    values = np.repeat(np.arange(256, dtype=np.float32)[:, None], 256, axis=1)  # every level
+    scene = rng.integers(0, 256, (256, 256, 3), dtype=np.uint8)
+    for fade in (0.5, 0.3):
+        annotator = render.HeatmapAnnotator(vmax=255.0, fade=fade)
+        scaled = cv2.convertScaleAbs(values, alpha=1.0)
+        heat = cv2.cvtColor(cv2.applyColorMap(scaled, annotator.colormap), cv2.COLOR_BGR2RGB)
+        gray = cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY)
+        base = cv2.cvtColor(cv2.addWeighted(gray, 1 - fade, np.full_like(gray, 255), fade, 0),
+                            cv2.COLOR_GRAY2RGB)
+        alpha = np.minimum(scaled.astype(np.float32) * (4.0 / 255.0), 1.0)[:, :, None]
+        expected = (base.astype(np.float32) * (1.0 - alpha)
+                    + heat.astype(np.float32) * alpha).astype(np.uint8)
+        np.testing.assert_array_equal(annotator.annotate(scene, values), expected)

@@ -21,6 +21,9 @@ from spotdiff.batch.pairing import Pair
 STATES = ("error", "changed", "new", "deleted", "unchanged")
 #: Width (pixels) of the thumbnails in the report's list.
 THUMB_WIDTH = 240
+#: At most this many pixels in a changed item's heat map and mask (a 1080p
+#: pair's at half size): pictures for the eye, stretched over the images.
+MAP_PIXELS = 960 * 540
 #: Formats a browser shows as they are: copied into the report unchanged.
 _BROWSER_FORMATS = (".png", ".jpg", ".jpeg", ".webp", ".gif")
 
@@ -65,20 +68,18 @@ def file_stamps(pair: Pair) -> dict[str, list[int] | None]:
     return {"before": stamp(pair.before), "after": stamp(pair.after)}
 
 
-def _thumbnail(rgb: Any, boxes: Any = ()) -> bytes:
-    """A JPEG :data:`THUMB_WIDTH` pixels wide, with ``boxes`` (x0, y0, x1, y1
-    in ``rgb``'s pixels) outlined."""
+def _thumbnail(image: Any, shape: tuple[int, int], boxes: Any = ()) -> bytes:
+    """A JPEG of ``image`` (in a diff's (H, W) frame) :data:`THUMB_WIDTH`
+    pixels wide, with ``boxes`` (x0, y0, x1, y1 in the frame's pixels) outlined."""
     import cv2
 
     from spotdiff.io import encode_image
+    from spotdiff.render.pictures import scene
 
-    h, w = rgb.shape[:2]
+    h, w = shape
     scale = min(1.0, THUMB_WIDTH / w)
-    if scale < 1.0:
-        rgb = cv2.resize(rgb, (THUMB_WIDTH, max(1, round(h * scale))),
-                         interpolation=cv2.INTER_AREA)
-    else:
-        rgb = rgb.copy()
+    size = (THUMB_WIDTH, max(1, round(h * scale))) if scale < 1.0 else None
+    rgb = scene(image, shape, size)
     for x0, y0, x1, y1 in boxes:
         cv2.rectangle(rgb, (int(x0 * scale), int(y0 * scale)),
                       (max(int(x0 * scale) + 1, int(x1 * scale) - 1),
@@ -102,15 +103,19 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
     """Write an item's pictures into ``folder`` (all or nothing); returns
     name -> file name. The one place the batch draws and writes pictures.
 
-    Every item gets a thumbnail. The images themselves are copied (a
-    browser shows the file as it is) so that the report stands alone:
-    both when the pair differs at all, only CURRENT when not a pixel does.
-    A changed item also gets its heat map (the colour map alone, as JPEG: a
-    picture for the eye)
-    and mask (PNG); the viewer draws the region boxes itself.
+    The images themselves are copied (a browser shows the file as it is)
+    so that the report stands alone: both when the pair differs at all,
+    only CURRENT when not a pixel does. Every item whose pixels were
+    decoded gets a thumbnail; byte-identical files are never decoded (the
+    list says "identical", the viewer shows the copy). A changed item also
+    gets its heat map (the colour map alone, as JPEG: a picture for the
+    eye) and mask (PNG), both at most :data:`MAP_PIXELS` (the viewer
+    stretches them over the images); the viewer draws the region boxes
+    itself.
     """
     from spotdiff import render
     from spotdiff.io import encode_image, load_image, write_files
+    from spotdiff.io.image import same_file_contents
 
     files: dict[str, bytes] = {}
     names: dict[str, str] = {}
@@ -123,21 +128,23 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
         key, source = ("after", pair.after) if status == "new" else ("before", pair.before)
         image = load_image(str(source))
         add(key, *_display_copy(str(source), image, key))
-        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(image)))
+        add("thumb", "thumb.jpg", _thumbnail(image, image.pixels.shape[:2]))
+    elif same_file_contents(diff.before, diff.after):
+        add("after", *_display_copy(str(pair.after), diff.after, "after"))
     else:
         if diff.changed_pixels or status == "changed":
             add("before", *_display_copy(str(pair.before), diff.before, "before"))
         add("after", *_display_copy(str(pair.after), diff.after, "after"))
         boxes: Any = ()
         if status == "changed":
-            # the bare colour map: a tenth of the time of one blended over AFTER
-            heat = render.pictures.heatmap(diff, render.HeatmapAnnotator(underlay=False))
+            pics = render.pictures
+            size = pics.fit_size(diff.mask.shape, MAP_PIXELS)
+            heat = pics.heatmap(diff, render.HeatmapAnnotator(underlay=False), size=size)
             add("heatmap", "heatmap.jpg", encode_image(heat, ".jpg"))
-            add("mask", "mask.png", encode_image(render.pictures.mask(diff), ".png"))
+            add("mask", "mask.png", encode_image(pics.mask(diff, size=size), ".png"))
             boxes = diff.regions.xyxy
         # AFTER in BEFORE's frame (the regions' coordinates) when a size policy changed it
-        add("thumb", "thumb.jpg", _thumbnail(render.display_rgb(diff.after, diff.mask.shape),
-                                             boxes))
+        add("thumb", "thumb.jpg", _thumbnail(diff.after, diff.mask.shape, boxes))
     folder.mkdir(parents=True, exist_ok=True)
     write_files({folder / f: data for f, data in files.items()})
     return names
@@ -194,5 +201,5 @@ def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - an item's failure is its record
         record.update(status="error", error=_error_text(exc), compare=None, files={})
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "record.json", record)
+    write_json(folder / "record.json", record, indent=None)  # read by programs only
     return record

@@ -72,6 +72,7 @@ def _report_item(record: dict[str, Any]) -> dict[str, Any]:
         "error": record.get("error"),
         "line": summary_line(compare) if compare else None,
         "global": compare.get("global"),
+        "identical": bool(compare.get("identical")),
         "width": compare.get("width"),
         "height": compare.get("height"),
         "regions": [r["bbox"] for r in compare.get("regions", [])],
@@ -124,6 +125,17 @@ def junit_xml(summary: dict[str, Any]) -> bytes:
     return ET.tostring(suite, encoding="utf-8", xml_declaration=True)
 
 
+def summary_json(summary: dict[str, Any]) -> bytes:
+    """``summary.json``'s bytes: indented, each item on one line (readable and
+    greppable, and written by json's C encoder: a tenth of the time of
+    indenting every item's compare record)."""
+    head = json.dumps({k: v for k, v in summary.items() if k != "items"}, indent=1,
+                      allow_nan=False)
+    items = ",\n  ".join(json.dumps(r, allow_nan=False) for r in summary["items"])
+    body = f'"items": [\n  {items}\n ]' if items else '"items": []'
+    return f"{head[:-2]},\n {body}\n}}\n".encode()
+
+
 def write_outputs(out: str | os.PathLike, summary: dict[str, Any],
                   junit: str | os.PathLike | None = None) -> None:
     """Write ``summary.json``, the report and the JUnit file, all or nothing."""
@@ -131,7 +143,7 @@ def write_outputs(out: str | os.PathLike, summary: dict[str, Any],
 
     out_dir = Path(out)
     contents = {out_dir / name: data for name, data in report_files(summary).items()}
-    contents[out_dir / "summary.json"] = (json.dumps(summary, indent=1) + "\n").encode()
+    contents[out_dir / "summary.json"] = summary_json(summary)
     if junit is not None:
         Path(junit).parent.mkdir(parents=True, exist_ok=True)
         contents[Path(junit)] = junit_xml(summary)

@@ -21,7 +21,7 @@ from spotdiff.batch.pairing import Pair
 
 #: Items submitted per worker at a time (one running, one queued).
 IN_FLIGHT_PER_JOB = 2
-#: Items a Ray actor takes per call.
+#: Items a Ray actor takes per call (Ray Data's batch size).
 RAY_BATCH = 8
 
 Progress = Callable[[dict[str, Any]], None]
@@ -136,48 +136,71 @@ def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iter
     pool.shutdown(wait=True)
 
 
+class _RayWorker:
+    """A Ray Data actor: holds the batch's options and OUT, compares a batch
+    of pairs and returns their records (as JSON text: a record's shape varies
+    with its status, which a columnar block would not keep)."""
+
+    def __init__(self, config: BatchConfig, out: str) -> None:
+        import cv2
+
+        cv2.setNumThreads(1)  # the actors are the parallelism
+        self.config = config
+        self.out = out
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, list[str]]:
+        import json
+
+        records = []
+        for name, before, after, target in zip(batch["name"], batch["before"], batch["after"],
+                                               batch["target"], strict=True):
+            pair = Pair(str(name), _text(before), _text(after), _text(target))
+            record = run_item(pair, self.config.item_options(pair.name), self.out)
+            records.append(json.dumps(record))
+        return {"record": records}
+
+
+def _text(value: Any) -> str | None:
+    """A string column's value from a Ray Data batch (None stays None)."""
+    return None if value is None else str(value)
+
+
 def _ray(work: list[tuple[Pair, dict[str, Any]]], config: BatchConfig, out: str,
          jobs: int | None, address: str) -> Iterator[dict]:
     """The items on a Ray cluster (``address``: ``auto``, ``local`` for a new
-    local instance, or ``ray://host:port``): actors, one per CPU or
-    ``jobs``, each holding the options (``config``) and taking
-    :data:`RAY_BATCH` pairs per call. OUT must be a folder every node can
-    write (a shared file system)."""
+    local instance, or ``ray://host:port``): the pairs as a Ray Data dataset
+    mapped in batches of :data:`RAY_BATCH` by actors (one per CPU, or
+    ``jobs``) that hold the options (``config``). OUT must be a folder every
+    node can write (a shared file system)."""
+    import json
+    import logging
+    import warnings
+
     from spotdiff.errors import require
 
     ray = require("ray", feature="--executor ray", extra="ray")
+    data = require("ray.data", feature="--executor ray", extra="ray")
     if not ray.is_initialized():
         ray.init(address=None if address == "local" else address, include_dashboard=False,
                  log_to_driver=False, configure_logging=False)
-
-    @ray.remote(num_cpus=1)
-    class Worker:
-        def __init__(self, config: BatchConfig, out: str) -> None:
-            _init_worker_ray()
-            self.config = config
-            self.out = out
-
-        def run(self, chunk: list[Pair]) -> list[dict]:
-            return [run_item(pair, self.config.item_options(pair.name), self.out)
-                    for pair in chunk]
-
+    if not work:
+        return
+    with warnings.catch_warnings():  # Ray's context warns of its own defaults
+        warnings.simplefilter("ignore", DeprecationWarning)
+        context = data.DataContext.get_current()
+    context.enable_progress_bars = False  # the command line shows its own
+    context.print_on_execution_start = False
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
     count = jobs or max(1, int(ray.cluster_resources().get("CPU", 1)))
-    actors = [Worker.remote(config, out) for _ in range(count)]  # type: ignore[attr-defined]
-    pairs = [pair for pair, _ in work]
-    chunks = [pairs[i:i + RAY_BATCH] for i in range(0, len(pairs), RAY_BATCH)]
-    pool = ray.util.ActorPool(actors)
-    try:
-        for records in pool.map_unordered(lambda a, c: a.run.remote(c), chunks):
-            yield from records
-    finally:
-        for actor in actors:
-            ray.kill(actor)
-
-
-def _init_worker_ray() -> None:
-    import cv2
-
-    cv2.setNumThreads(1)
+    rows = [{"name": p.name, "before": p.before, "after": p.after, "target": p.target}
+            for p, _ in work]
+    dataset = data.from_items(rows).map_batches(
+        _RayWorker, fn_constructor_args=(config, out), batch_size=RAY_BATCH,
+        batch_format="numpy", compute=data.ActorPoolStrategy(size=min(count, len(work))),
+        num_cpus=1)
+    for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+        for text in batch["record"]:
+            yield json.loads(str(text))
 
 
 def run_batch(pairs: Iterable[Pair], config: BatchConfig, out: str | os.PathLike, *,

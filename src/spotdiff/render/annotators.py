@@ -10,6 +10,7 @@ array. The pictures of a compare are compositions of these
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -66,16 +67,32 @@ class HeatmapAnnotator:
         if top is None:
             top = max(float(values.max()) if values.size else 0.0, 1e-6)
         scaled = cv2.convertScaleAbs(values, alpha=255.0 / top)
-        heat = cv2.cvtColor(cv2.applyColorMap(scaled, self.colormap), cv2.COLOR_BGR2RGB)
         if not self.underlay:
-            return heat
+            return cv2.cvtColor(cv2.applyColorMap(scaled, self.colormap), cv2.COLOR_BGR2RGB)
         gray = cv2.cvtColor(scene, cv2.COLOR_RGB2GRAY)
-        base = cv2.cvtColor(cv2.addWeighted(gray, 1 - self.fade, np.full_like(gray, 255),
-                                            self.fade, 0), cv2.COLOR_GRAY2RGB)
-        # opacity: 0 where nothing differs, full from a quarter of the scale up
-        alpha = np.minimum(scaled.astype(np.float32) * (4.0 / 255.0), 1.0)[:, :, None]
-        out = base.astype(np.float32) * (1.0 - alpha) + heat.astype(np.float32) * alpha
-        return out.astype(np.uint8)
+        base = cv2.addWeighted(gray, 1 - self.fade, np.full_like(gray, 255), self.fade, 0)
+        # each output pixel is a function of (scaled, base) alone: one table
+        # lookup per pixel (remap, nearest) instead of float blending per channel
+        where = np.empty((*base.shape, 2), np.int16)  # remap's (x, y) = (base, scaled)
+        where[:, :, 0] = base
+        where[:, :, 1] = scaled
+        return cv2.remap(_blend_table(self.colormap), where, None, cv2.INTER_NEAREST)
+
+
+@lru_cache(maxsize=8)
+def _blend_table(colormap: int) -> np.ndarray:
+    """The heat map over a faded scene as a (256, 256, 3) table: row = the
+    scaled value, column = the faded gray of the scene. The colour's opacity
+    is 0 where nothing differs and full from a quarter of the scale up; the
+    float32 arithmetic is the per-pixel blend's, so the pixels are the same."""
+    levels = np.arange(256, dtype=np.uint8)
+    heat = cv2.cvtColor(cv2.applyColorMap(levels[None, :], colormap), cv2.COLOR_BGR2RGB)[0]
+    alpha = np.minimum(levels.astype(np.float32) * (4.0 / 255.0), 1.0)[:, None, None]
+    base = levels.astype(np.float32)[None, :, None]
+    out = base * (1.0 - alpha) + heat.astype(np.float32)[:, None, :] * alpha
+    out = out.astype(np.uint8)
+    out.flags.writeable = False
+    return out
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,12 @@ the diff shows them (AFTER warped into BEFORE's frame when aligned, both
 padded or cropped to the diff's frame), the data the diff's regions, mask
 or map. :data:`PICTURES` names them for the command line and the output
 writer (:mod:`spotdiff.outputs`).
+
+Every picture can be drawn smaller than the diff (``size``, see
+:func:`fit_size`): the scenes are scaled down first (area averaging) and the
+data with them (a block of the mask is changed when any of its pixels is;
+the map is averaged; boxes are scaled outwards), so a small picture of a
+large pair costs little time and memory.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
 from spotdiff.io.image import Image
@@ -23,27 +30,78 @@ from spotdiff.render.annotators import (
     OverlayAnnotator,
     display_rgb,
 )
-from spotdiff.result import Diff
+from spotdiff.result import Diff, Regions
+
+#: (width, height) of a picture; None: the diff's own size.
+Size = tuple[int, int] | None
 
 
-def before_scene(diff: Diff) -> np.ndarray:
-    """BEFORE as 8-bit RGB in the diff's frame."""
-    return display_rgb(diff.before, diff.mask.shape)
+def fit_size(shape: tuple[int, int], max_pixels: int | None) -> Size:
+    """The (width, height) of a picture of an (H, W) diff scaled down to at
+    most ``max_pixels`` pixels (aspect kept); None when it fits as it is."""
+    h, w = shape
+    if max_pixels is None or h * w <= max_pixels:
+        return None
+    scale = (max_pixels / (h * w)) ** 0.5
+    return max(1, int(w * scale)), max(1, int(h * scale))
 
 
-def after_scene(diff: Diff) -> np.ndarray:
-    """AFTER as 8-bit RGB in the diff's frame (warped when aligned)."""
+def scene(image: Image, shape: tuple[int, int], size: Size = None) -> np.ndarray:
+    """``image`` as 8-bit RGB in a diff's (H, W) frame (:func:`display_rgb`),
+    scaled down to ``size`` (area averaging; no full-size copy of 8-bit RGB)."""
+    px = image.pixels
+    if size is None:
+        return display_rgb(image, shape)
+    if px.dtype == np.uint8 and px.ndim == 3 and px.shape[2] == 3 and px.shape[:2] == shape:
+        return cv2.resize(px, size, interpolation=cv2.INTER_AREA)  # no full-size copy
+    return cv2.resize(display_rgb(image, shape), size, interpolation=cv2.INTER_AREA)
+
+
+def before_scene(diff: Diff, size: Size = None) -> np.ndarray:
+    """BEFORE as 8-bit RGB in the diff's frame (scaled to ``size``)."""
+    return scene(diff.before, diff.mask.shape, size)
+
+
+def after_scene(diff: Diff, size: Size = None) -> np.ndarray:
+    """AFTER as 8-bit RGB in the diff's frame (warped when aligned; scaled to ``size``)."""
     if diff.after_aligned is not None:
-        return display_rgb(Image(diff.after_aligned, diff.after.data_range), diff.mask.shape)
-    return display_rgb(diff.after, diff.mask.shape)
+        return scene(Image(diff.after_aligned, diff.after.data_range), diff.mask.shape, size)
+    return scene(diff.after, diff.mask.shape, size)
 
 
-def mask(diff: Diff) -> np.ndarray:
+def _mask_at(diff: Diff, size: Size) -> np.ndarray:
+    """The mask (bool) at ``size``: a block is changed when any of its pixels is."""
+    if size is None:
+        return diff.mask
+    return cv2.resize(diff.mask.view(np.uint8), size, interpolation=cv2.INTER_AREA) > 0
+
+
+def _map_at(diff: Diff, size: Size) -> np.ndarray:
+    """The difference map at ``size`` (area averaging)."""
+    if size is None:
+        return diff.diff_map
+    return cv2.resize(diff.diff_map, size, interpolation=cv2.INTER_AREA)
+
+
+def _regions_at(diff: Diff, size: Size) -> Regions:
+    """The regions with their boxes scaled to ``size`` (outwards, never empty)."""
+    if size is None or not len(diff.regions):
+        return diff.regions
+    h, w = diff.mask.shape
+    scale = np.array([size[0] / w, size[1] / h] * 2)
+    xyxy = diff.regions.xyxy * scale
+    lo = np.floor(xyxy[:, :2]).astype(np.int64)
+    hi = np.maximum(np.ceil(xyxy[:, 2:]).astype(np.int64), lo + 1)
+    return replace(diff.regions, xyxy=np.concatenate([lo, hi], axis=1))
+
+
+def mask(diff: Diff, *, size: Size = None) -> np.ndarray:
     """The cleaned mask as a 0/255 gray image."""
-    return diff.mask.view(np.uint8) * np.uint8(255)
+    return _mask_at(diff, size).view(np.uint8) * np.uint8(255)
 
 
-def heatmap(diff: Diff, annotator: HeatmapAnnotator | None = None) -> np.ndarray:
+def heatmap(diff: Diff, annotator: HeatmapAnnotator | None = None, *,
+            size: Size = None) -> np.ndarray:
     """The difference map over a faded AFTER, scaled (unless the annotator
     says ``vmax``) to the map's maximum but at least twice the threshold, so
     that an unchanged pair stays quiet."""
@@ -53,30 +111,39 @@ def heatmap(diff: Diff, annotator: HeatmapAnnotator | None = None) -> np.ndarray
         peak = float(values.max()) if values.size else 0.0
         floor = float(diff.threshold) * 2 if np.isfinite(diff.threshold) else 1.0
         annotator = replace(annotator, vmax=max(peak, floor, 1e-6))
-    scene = after_scene(diff) if annotator.underlay else np.zeros((*diff.mask.shape, 3),
-                                                                  np.uint8)
-    return annotator.annotate(scene, diff.diff_map)
+    values = _map_at(diff, size)
+    scene = after_scene(diff, size) if annotator.underlay else np.zeros((*values.shape, 3),
+                                                                        np.uint8)
+    return annotator.annotate(scene, values)
 
 
-def boxes(diff: Diff, annotator: BoxAnnotator | None = None, *, gap: int = 8) -> np.ndarray:
+def boxes(diff: Diff, annotator: BoxAnnotator | None = None, *, gap: int = 8,
+          size: Size = None) -> np.ndarray:
     """BEFORE and AFTER side by side, ``gap`` white pixels apart, with each
-    region's box on both."""
+    region's box on both (each side ``size``)."""
     annotator = annotator or BoxAnnotator()
-    h, w = diff.mask.shape
+    regions = _regions_at(diff, size)
+    before = annotator.annotate(before_scene(diff, size), regions)
+    h, w = before.shape[:2]
     canvas = np.full((h, 2 * w + gap, 3), 255, np.uint8)
-    canvas[:, :w] = annotator.annotate(before_scene(diff), diff.regions)
-    canvas[:, w + gap :] = annotator.annotate(after_scene(diff), diff.regions)
+    canvas[:, :w] = before
+    del before
+    canvas[:, w + gap :] = annotator.annotate(after_scene(diff, size), regions)
     return canvas
 
 
-def overlay(diff: Diff, annotator: OverlayAnnotator | None = None) -> np.ndarray:
+def overlay(diff: Diff, annotator: OverlayAnnotator | None = None, *,
+            size: Size = None) -> np.ndarray:
     """The changed pixels tinted on AFTER; the rest faded to gray."""
-    return (annotator or OverlayAnnotator()).annotate(after_scene(diff), diff.mask)
+    return (annotator or OverlayAnnotator()).annotate(after_scene(diff, size),
+                                                      _mask_at(diff, size))
 
 
-def extract(diff: Diff, annotator: ExtractAnnotator | None = None) -> np.ndarray:
+def extract(diff: Diff, annotator: ExtractAnnotator | None = None, *,
+            size: Size = None) -> np.ndarray:
     """AFTER's changed pixels on a black background."""
-    return (annotator or ExtractAnnotator()).annotate(after_scene(diff), diff.mask)
+    return (annotator or ExtractAnnotator()).annotate(after_scene(diff, size),
+                                                      _mask_at(diff, size))
 
 
 def pixelmatch(diff: Diff, annotator: object = None) -> np.ndarray:

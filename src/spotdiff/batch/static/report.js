@@ -87,7 +87,7 @@
       if (it.files.thumb) {
         li.appendChild(el("img", { src: it.files.thumb, loading: "lazy", alt: "", decoding: "async" }));
       } else {
-        li.appendChild(el("div", { class: "thumb-missing" }, it.status === "error" ? "error" : "no picture"));
+        li.appendChild(el("div", { class: "thumb-missing" }, it.status === "error" ? "error" : it.identical ? "identical files" : "no picture"));
       }
       const head = el("div");
       if (APPROVABLE.includes(it.status)) {
@@ -250,7 +250,9 @@
       }
     } else {
       const [p, c] = pane(state.mode === "heatmap" ? "heat map" : "mask");
-      c.appendChild(img(f[state.mode])); regionBox(c); stage.appendChild(p);
+      const map = img(f[state.mode]);  // may be smaller than the images: stretched over them
+      map.style.width = view.w + "px"; map.style.height = view.h + "px";
+      c.appendChild(map); regionBox(c); stage.appendChild(p);
     }
     wirePanZoom();
     applyTransform();
