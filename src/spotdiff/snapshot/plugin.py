@@ -156,16 +156,21 @@ class ImageSnapshot:
             of the pictures.
         """
         __tracebackhide__ = True
-        from spotdiff.options import compare_options
+        from spotdiff.errors import InputError
+        from spotdiff.options import CompareOptions, compare_options
         from spotdiff.snapshot.actual import check_name
         from spotdiff.snapshot.check import check_snapshot
 
-        opts = compare_options(options, **overrides)
         settings = self._run.settings
-        baseline = settings.snapshot_dir(Path(self._node.path)) / check_name(name)
-        self._run.use(baseline, self._node.nodeid)
-        outcome = check_snapshot(actual, name, options=opts, settings=settings,
-                                 module=Path(self._node.path), test=self._node.nodeid)
+        module = Path(self._node.path)
+        try:
+            opts = compare_options(options or CompareOptions(), **overrides)
+            baseline = settings.snapshot_dir(module) / check_name(name)
+            self._run.use(baseline, self._node.nodeid)
+            outcome = check_snapshot(actual, name, options=opts, settings=settings,
+                                     module=module, test=self._node.nodeid)
+        except (InputError, TypeError) as exc:  # bad input: its one line, at the test's call
+            raise exc.with_traceback(None) from None
         self._run.add(outcome)
         if not outcome.passed:
             raise AssertionError(outcome.message)
