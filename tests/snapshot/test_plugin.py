@@ -282,3 +282,17 @@ def test_gate(image_snapshot):
         "bytes*got int*",
         "*max_changed_pixels: expected a number >= 0, got -1*"])
     assert not (pytester.path / "__snapshots__").exists()
+
+
+def test_another_plugins_snapshot_update_option_does_not_break_the_run(project, monkeypatch):
+    """syrupy has a --snapshot-update of its own: pytest still starts, and
+    image_snapshot keeps the default policy and says why."""
+    project.makepyfile(other_plugin="""
+def pytest_addoption(parser):
+    parser.getgroup("other").addoption("--snapshot-update", action="store_true")
+""")
+    project.syspathinsert()
+    result = project.runpytest("-p", "other_plugin", "--snapshot-update")
+    assert outcomes(result) == {"failed": 3}  # missing: written, and failing as by default
+    result.stdout.fnmatch_lines(["*--snapshot-update: another plugin's option here*"])
+    assert outcomes(project.runpytest("-p", "other_plugin")) == {"passed": 3}

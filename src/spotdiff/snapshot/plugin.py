@@ -25,19 +25,21 @@ DEFAULT_REPORT = "snapshot-report"
 WORKER_KEY = "spotdiff_snapshots"
 
 _RUN = pytest.StashKey[SnapshotRun]()
+#: The options another plugin had already added (then spotdiff's are not
+#: added, and the run keeps the default update policy and says so).
+_CLASH = pytest.StashKey[list[str]]()
+
+
+def _taken(parser: pytest.Parser, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` another plugin already added (syrupy has a
+    ``--snapshot-update`` of its own)."""
+    groups = [*getattr(parser, "_groups", []), getattr(parser, "_anonymous", None)]
+    added = {n for g in groups if g is not None for opt in getattr(g, "options", [])
+             for n in opt.names()}
+    return [n for n in names if n in added]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("spotdiff", "image snapshots (spotdiff's image_snapshot fixture)")
-    group.addoption(
-        "--snapshot-update", choices=UPDATE_MODES, default=None, metavar="WHICH",
-        help="write baselines and pass: 'none' writes nothing, 'missing' the missing ones, "
-        "'changed' also those that differ, 'all' every one. Default: a missing baseline is "
-        "written and its test fails (never when the CI variable is set)")
-    group.addoption(
-        "--snapshot-prune", action="store_true", default=False,
-        help="delete the unused baselines (reported in the summary) of test modules that "
-        "ran whole and passed")
     parser.addini(INI_BASELINES, default="",
                   help="folder of the image snapshot baselines, relative to the rootdir "
                   "(baselines under <it>/<module path>/); default: __snapshots__/<module>/ "
@@ -48,6 +50,28 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                   f"(default: {DEFAULT_REPORT})")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser,
+                                  args: list[str]) -> None:
+    """The command line options, added once every installed plugin has added
+    its own (so that a plugin with the same option, syrupy's
+    ``--snapshot-update``, is seen here instead of breaking pytest's start)."""
+    taken = _taken(parser, ("--snapshot-update", "--snapshot-prune"))
+    early_config.stash[_CLASH] = taken
+    if taken:
+        return
+    group = parser.getgroup("spotdiff", "image snapshots (spotdiff's image_snapshot fixture)")
+    group.addoption(
+        "--snapshot-update", choices=UPDATE_MODES, default=None, metavar="WHICH",
+        help="write baselines and pass: 'none' writes nothing, 'missing' the missing ones, "
+        "'changed' also those that differ, 'all' every one. Default: a missing baseline is "
+        "written and its test fails (never when the CI variable is set)")
+    group.addoption(
+        "--snapshot-prune", action="store_true", default=False,
+        help="delete the unused baselines (reported in the summary) of test modules that "
+        "ran whole and passed")
+
+
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -56,9 +80,10 @@ def _settings(config: pytest.Config) -> SnapshotSettings:
     root = Path(config.rootpath)
     baselines = config.getini(INI_BASELINES)
     report = config.getini(INI_REPORT) or DEFAULT_REPORT
+    clash = bool(config.stash.get(_CLASH, []))  # another plugin's options: the defaults here
     return SnapshotSettings(
-        update=config.getoption("snapshot_update"), ci=in_ci(),
-        prune=bool(config.getoption("snapshot_prune")), root=root,
+        update=None if clash else config.getoption("snapshot_update"), ci=in_ci(),
+        prune=False if clash else bool(config.getoption("snapshot_prune")), root=root,
         report_dir=(root / report).resolve(),
         baseline_dir=(root / baselines).resolve() if baselines else None)
 
@@ -118,6 +143,11 @@ class _RunHooks:
 
         run = self.run
         lines = summary_lines(run, unused=[] if run.settings.prune else run.unused())
+        clash = terminalreporter.config.stash.get(_CLASH, [])
+        if lines and clash:
+            lines.append(f"{', '.join(clash)}: another plugin's option here (syrupy's?), so "
+                         "image_snapshot ran with the default update policy; disable that "
+                         "plugin (-p no:syrupy) to use spotdiff's")
         if lines:
             terminalreporter.section("image snapshots")
             for line in lines:
