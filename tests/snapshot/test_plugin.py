@@ -296,3 +296,41 @@ def pytest_addoption(parser):
     assert outcomes(result) == {"failed": 3}  # missing: written, and failing as by default
     result.stdout.fnmatch_lines(["*--snapshot-update: another plugin's option here*"])
     assert outcomes(project.runpytest("-p", "other_plugin")) == {"passed": 3}
+
+
+def test_a_new_size_fails_and_can_be_approved(pytester, monkeypatch):
+    pytester.makepyfile(test_size='''
+import os
+import numpy as np
+
+def test_page(image_snapshot):
+    img = np.full((int(os.environ.get("HEIGHT", "40")), 60, 3), 230, np.uint8)
+    img[5:15, 5:25] = (200, 30, 30)
+    image_snapshot(img, "page.png")
+''')
+    pytester.runpytest()
+    monkeypatch.setenv("HEIGHT", "50")
+    result = pytester.runpytest()
+    assert outcomes(result) == {"failed": 1}
+    result.stdout.fnmatch_lines([
+        "*the size changed: baseline 60x40, actual 60x50 (report compared with size='pad-count')"])
+    [item] = report_summary(pytester.path)["items"]
+    assert item["status"] == "changed" and item["compare"]["changed_pixels"] == 600
+    code, _, err = spotdiff("approve", pytester.path / "snapshot-report", "--all")
+    assert code == 0, err
+    assert outcomes(pytester.runpytest()) == {"passed": 1}
+
+
+def test_one_baseline_belongs_to_one_test(pytester):
+    pytester.makepyfile(test_twice='''
+import numpy as np
+
+def test_a(image_snapshot):
+    image_snapshot(np.zeros((8, 8, 3), np.uint8), "same.png")
+
+def test_b(image_snapshot):
+    image_snapshot(np.zeros((8, 8, 3), np.uint8), "same.png")
+''')
+    result = pytester.runpytest()
+    result.stdout.fnmatch_lines(["*image snapshot 'same.png': expected one test per baseline, "
+                                 "got also used by test_twice.py::test_a*"])
