@@ -1,6 +1,6 @@
 """Real Playwright bytes: a test that screenshots a tiny local page in
 Debian's Chromium and asserts it with image_snapshot passes run after run,
-and fails when the page changes."""
+and fails when the page changes; the run's report opens in the browser."""
 
 from __future__ import annotations
 
@@ -57,3 +57,16 @@ def test_a_screenshot_passes_twice_and_fails_when_the_page_changes(pytester, mon
     changed.stdout.fnmatch_lines([
         "*image snapshot 'orders.png' differs from its baseline (test_orders.py::test_page)",
         "*DIFFERENT: * changed pixels (*), 1 region(s), score *, 320x160"])
+
+    # the run's report: the batch report's page, with the failure in it
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=FLAGS)
+        tab = browser.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda exc: errors.append(str(exc)))
+        tab.goto((pytester.path / "snapshot-report" / "index.html").as_uri())
+        text = tab.locator("body").inner_text()
+        browser.close()
+    assert not errors
+    assert "__snapshots__/test_orders/orders.png" in text and "changed (1)" in text
