@@ -47,3 +47,16 @@ def test_snapshot_folders():
     assert configured.snapshot_dir(Path("/r/tests/ui/test_ui.py")) == Path(
         "/r/baselines/tests/ui/test_ui")
     assert configured.snapshot_dir(Path("/elsewhere/test_x.py")) == Path("/r/baselines/test_x")
+
+
+def test_the_plugin_loads_without_numpy_or_opencv():
+    """pytest loads the plugin in every run where spotdiff is installed: it
+    costs nothing until a test asks for image_snapshot."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nimport spotdiff.snapshot.plugin\n"
+             "print(*[m for m in ('numpy', 'cv2', 'spotdiff.engine') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.split() == []

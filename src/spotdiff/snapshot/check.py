@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spotdiff.snapshot.actual import check_name, read_actual
 from spotdiff.snapshot.settings import SnapshotSettings
 
 #: The folder of the failures' actual images inside the report folder.
@@ -96,6 +95,8 @@ def check_snapshot(actual: Any, name: str, *, options: Any, settings: SnapshotSe
     (its node id) in ``module``, write what ``settings`` say, and return
     the :class:`Outcome` (never raises for a difference; raises
     :class:`~spotdiff.errors.InputError` for unusable input)."""
+    from spotdiff.snapshot.actual import check_name, read_actual
+
     name = check_name(name)
     baseline = settings.snapshot_dir(module) / name
     image = read_actual(actual, data_range=options.data_range)

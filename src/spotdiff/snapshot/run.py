@@ -18,11 +18,13 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spotdiff.errors import InputError
-from spotdiff.snapshot.check import Outcome
 from spotdiff.snapshot.settings import SnapshotSettings
+
+if TYPE_CHECKING:
+    from spotdiff.snapshot.check import Outcome
 
 #: The file endings counted as baselines in a snapshot folder.
 BASELINE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff")
