@@ -74,3 +74,18 @@ def describe_global(record: dict[str, Any]) -> str:
         return ""
     return "AFTER is BEFORE " + " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1
                                              else parts)
+
+
+def verdict_line(payload: dict[str, Any]) -> str:
+    """The one-line verdict ``spotdiff compare`` prints, from the JSON
+    summary: DIFFERENT or same, the global part in words when there is one,
+    changed pixels, regions, score, method and size (the image snapshot's
+    failure message starts with the same line)."""
+    verdict = "DIFFERENT" if payload["different"] else "same"
+    words = describe_global(payload["global"]) if "global" in payload else ""
+    if words:
+        verdict += f" ({words}; after that, {payload['region_count']} region(s) changed)"
+    return (f"{verdict}: {payload['changed_pixels']} changed pixels "
+            f"({100 * payload['changed_fraction']:.4f}%), {payload['region_count']} region(s), "
+            f"score {payload['score']:.6f} [{payload['method']}], "
+            f"{payload['width']}x{payload['height']}")

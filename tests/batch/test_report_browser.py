@@ -16,17 +16,14 @@ from pathlib import Path
 import cv2
 import pytest
 
+from browser import CHROMIUM, FLAGS, NO_CHROMIUM
+
 from .batch_helpers import Folders, changed_page, page, run_cli, save
 
-CHROMIUM = Path(os.environ.get("SPOTDIFF_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 HOSTILE = "<img src=x onerror=window.__xss=1>&amp;'\".png"
 REPO = Path(__file__).resolve().parents[2]
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"no Chromium at {CHROMIUM}: install Debian's chromium (bash .ci/setup-system)")
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
 
 @pytest.fixture(scope="module")

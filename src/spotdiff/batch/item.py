@@ -160,10 +160,16 @@ def _error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
+def run_item(pair: Pair, options: dict[str, Any], out: str, *,
+             compared: Any = None) -> dict[str, Any]:
     """Compare one pair with ``options``, write its pictures under
     ``out/items/<id>/`` and return its record (never raises for a bad
-    item: the record says ``error`` and why)."""
+    item: the record says ``error`` and why).
+
+    ``compared``: the pair's compare with ``options`` (a Diff), when the caller already
+    ran it (the image snapshot plugin, which compared the pixels it was
+    given before writing them to ``pair.after``); it is not run again.
+    """
     from spotdiff.io.write import write_json
 
     ident = item_id(pair.name)
@@ -184,9 +190,11 @@ def run_item(pair: Pair, options: dict[str, Any], out: str) -> dict[str, Any]:
         elif pair.after is None:
             status = "deleted"
         else:
-            from spotdiff.engine import compare
+            diff = compared
+            if diff is None:
+                from spotdiff.engine import compare
 
-            diff = compare(pair.before, pair.after, **options)
+                diff = compare(pair.before, pair.after, **options)
             record["after_sha256"] = file_sha256(pair.after)
             record["compare"] = diff.to_dict()
             status = "changed" if diff.different else "unchanged"

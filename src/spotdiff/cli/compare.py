@@ -15,7 +15,7 @@ import os
 from spotdiff.cli._common import ExitCode, Streams, fraction, positive_int, reuse_freed_memory
 from spotdiff.cli._compare_options import add_compare_options, compare_options
 from spotdiff.outputs import DEFAULT_PICTURES, DIFF_IMAGE_PICTURE, PICTURES
-from spotdiff.summary import describe_global
+from spotdiff.summary import verdict_line
 
 #: The environment variable that, set to anything but 0, turns off the
 #: answer for byte-identical files (:func:`same_bytes_payload`): every
@@ -126,15 +126,7 @@ def _inputs(args: argparse.Namespace) -> tuple[str, str]:
 
 def _summary(payload: dict[str, Any], before: str, after: str) -> str:
     """The plain-text verdict (on stderr without --json), from the JSON summary."""
-    verdict = "DIFFERENT" if payload["different"] else "same"
-    words = describe_global(payload["global"]) if "global" in payload else ""
-    if words:
-        verdict += f" ({words}; after that, {payload['region_count']} region(s) changed)"
-    line = (f"{verdict}: {payload['changed_pixels']} changed pixels "
-            f"({100 * payload['changed_fraction']:.4f}%), {payload['region_count']} region(s), "
-            f"score {payload['score']:.6f} [{payload['method']}], "
-            f"{payload['width']}x{payload['height']}")
-    return f"{line}\n  before: {before}\n  after:  {after}\n"
+    return f"{verdict_line(payload)}\n  before: {before}\n  after:  {after}\n"
 
 
 def _identical_png_size(before: str, after: str) -> tuple[int, int] | None:
