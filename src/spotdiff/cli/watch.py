@@ -170,7 +170,8 @@ def _alerts(args: argparse.Namespace) -> Any:
     from spotdiff.errors import InputError
     from spotdiff.watch.alerts import SECRET_ENV, AlertOptions
 
-    if not (args.webhook or args.mqtt or args.exec):
+    if not (args.webhook or args.mqtt or args.exec or args.webhook_secret
+            or args.webhook_snapshot or args.snapshot_url):
         return None
     if args.out is None:
         raise InputError("--webhook, --mqtt and --exec", expected="-o DIR with them (the "

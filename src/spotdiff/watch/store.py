@@ -114,7 +114,7 @@ class Store:
             self.db.execute("BEGIN IMMEDIATE")
             yield self.db
             self.db.execute("COMMIT")
-        except (sqlite3.OperationalError, OSError) as exc:  # disk full, read-only, locked
+        except (sqlite3.DatabaseError, OSError) as exc:  # disk full, read-only, locked
             if self.db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
                     self.db.execute("ROLLBACK")
