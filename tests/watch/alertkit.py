@@ -172,7 +172,9 @@ class Subscriber:
         self.messages: list[tuple[str, bytes, bool]] = []
         self._lock = threading.Lock()
         ready = threading.Event()
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"test-{port}")
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
+                                  client_id=f"test-{port}-{id(self)}")  # unique: the broker
+        # drops the older of two clients with one id
 
         def connected(client, userdata, flags, reason, properties) -> None:  # noqa: ANN001
             client.subscribe(topic, qos=1)

@@ -49,7 +49,7 @@ class MqttAddress:
                          got="no host" if url.startswith("mqtt://") else "another form",
                          fix="e.g. mqtt://127.0.0.1:1883/spotdiff")
         parts = urlsplit(url)
-        if parts.scheme != "mqtt" or not parts.hostname or parts.query or parts.fragment:
+        if parts.scheme != "mqtt" or not parts.hostname or parts.query:
             raise bad
         try:
             port = parts.port or 1883
@@ -57,7 +57,8 @@ class MqttAddress:
             raise InputError(f"mqtt '{url}'", expected="a port from 1 to 65535",
                              got=repr(parts.netloc.rpartition(":")[2]),
                              fix="e.g. mqtt://127.0.0.1:1883/spotdiff") from None
-        prefix = parts.path.strip("/") or "spotdiff"
+        prefix = (parts.path + url[url.index("#"):] if "#" in url else parts.path
+                  ).strip("/") or "spotdiff"
         if any(c in prefix for c in "+#") or "//" in prefix:
             raise InputError(f"mqtt '{url}'", expected="a topic prefix without +, # or //",
                              got=repr(prefix), fix="e.g. mqtt://127.0.0.1:1883/home/spotdiff")
