@@ -7,6 +7,7 @@ import email.parser
 import io
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -185,3 +186,36 @@ def test_alerts_need_an_output_folder(walk_video):  # noqa: F811
     assert main(["watch", walk_video, "--webhook", "http://127.0.0.1:9/"],
                 stdout=io.StringIO(), stderr=err) == 2
     assert "expected -o DIR with them" in err.getvalue()
+
+
+def test_a_receiver_that_never_answers_does_not_hold_the_loop(walk_video, tmp_path):  # noqa: F811
+    """A server that takes the connection and never answers: watch still sees
+    every event, and the messages wait in the outbox."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)  # connections are taken by the kernel, never answered
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/hook"
+        result = watch(walk_video, WatchConfig(clips=False), out_dir=tmp_path,
+                       alerts=AlertOptions(webhooks=(url,), timeout=0.5, retry=0.1, drain=0.5))
+    assert [e["reason"] for e in result.events] == ["gone"]
+    db = sqlite3.connect(tmp_path / "events.db")
+    pending, error = db.execute("SELECT count(*), max(last_error) FROM delivery "
+                                "WHERE delivered_at IS NULL").fetchone()
+    db.close()
+    assert pending == len(_keys(tmp_path)) > 0 and "timed out" in error
+
+
+def test_several_cameras_one_outbox(walk_video, tmp_path):  # noqa: F811
+    (tmp_path / "cams.toml").write_text(f'[cameras.door]\nsource = "{walk_video}"\n'
+                                        f'[cameras.yard]\nsource = "{walk_video}"\n')
+    receiver = Receiver().start()
+    try:
+        code = main(["watch", "--config", str(tmp_path / "cams.toml"), "-o",
+                     str(tmp_path / "ev"), "--no-clips", "--json", "--webhook", receiver.url],
+                    stdout=io.StringIO(), stderr=io.StringIO())
+    finally:
+        receiver.stop()
+    assert code == 1
+    assert set(receiver.taken) == set(_keys(tmp_path / "ev"))
+    ends = [r for r in receiver.taken.values() if r["type"] == "end"]
+    assert sorted(r["camera"] for r in ends) == ["door", "yard"]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sqlite3
 import threading
 import time as wallclock
@@ -184,7 +185,7 @@ def senders(options: AlertOptions) -> list[Sender]:
 
 
 def alert_targets(options: AlertOptions | None,
-                  out_dir: str | Path | None) -> dict[str, frozenset[str]]:
+                  out_dir: str | os.PathLike | None) -> dict[str, frozenset[str]]:
     """The store's targets for ``options`` (which need an output folder)."""
     if options is None:
         return {}
@@ -197,7 +198,7 @@ def alert_targets(options: AlertOptions | None,
 
 
 @contextlib.contextmanager
-def delivering(options: AlertOptions | None, root: str | Path | None) -> Iterator[
+def delivering(options: AlertOptions | None, root: str | os.PathLike | None) -> Iterator[
         list[Deliverer]]:
     """Deliverers running beside the ``with`` block; on leaving it they send
     what is left for up to ``options.drain`` seconds."""

@@ -26,6 +26,7 @@ import json
 import os
 import secrets
 import threading
+from typing import Any
 
 from spotdiff.errors import require
 from spotdiff.watch.alerts.options import AlertOptions, MqttAddress
@@ -47,7 +48,7 @@ class MqttSender:
         self.timeout = options.timeout
         self.available = f"{self.address.prefix}/available"
         self._connected = threading.Event()
-        self.client = None
+        self.client: Any = None
 
     def open(self) -> None:
         mqtt = self.mqtt

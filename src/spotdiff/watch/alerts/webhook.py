@@ -18,6 +18,7 @@ import secrets
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 from spotdiff.watch.alerts.options import AlertOptions
 from spotdiff.watch.alerts.outbox import Message
@@ -93,4 +94,4 @@ class WebhookSender:
         if base is None:
             return snapshot.as_uri()
         relative = snapshot.relative_to(root.resolve()).as_posix()
-        return base.rstrip("/") + "/" + urllib.request.quote(relative)
+        return base.rstrip("/") + "/" + quote(relative)
