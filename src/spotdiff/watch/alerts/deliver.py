@@ -213,7 +213,7 @@ def delivering(options: AlertOptions | None, root: str | os.PathLike | None) -> 
     finally:
         for t in threads:
             t.stop(options.drain)
-        deadline = wallclock.monotonic() + options.drain + max(options.timeout,
-                                                                options.exec_timeout) + 1
+        attempt = max(options.timeout, options.exec_timeout if options.command else 0.0)
+        deadline = wallclock.monotonic() + options.drain + attempt + 1  # the last attempt
         for t in threads:
             t.join(max(deadline - wallclock.monotonic(), 0.0))
