@@ -35,6 +35,8 @@ def test_topics_retained_snapshot_and_last_will(mosquitto, walk_video, tmp_path)
         with _spawn(walk_video, tmp_path, url) as proc:
             assert proc.wait(timeout=120) == 1, proc.stderr.read()
             records = [json.loads(line) for line in proc.stdout]
+        # 'offline' is published last; a subscriber gets one client's messages in order
+        assert seen.wait(lambda: seen.on("home/spot/available")[-1:] == [b"offline"])
         events = [json.loads(p) for p in seen.on("home/spot/events")]
         expected = [r for r in records if r["type"] != "camera"]
         assert [{k: v for k, v in e.items() if k != "idempotency_key"} for e in events] \
