@@ -155,8 +155,8 @@ def _alert_flags(p: argparse.ArgumentParser) -> None:
                    "a failure is logged and retried")
     a.add_argument("--exec-timeout", type=number_type(float, low=0.1, high=86400),
                    default=30.0, metavar="SEC",
-                   help="kill the --exec command after this many seconds, a failure "
-                   "(default 30)")
+                   help="seconds the --exec command may run; then it is killed and counts "
+                   "as a failure (default 30)")
     a.add_argument("--alert-retry", type=number_type(float, low=0.01, high=3600),
                    default=1.0, metavar="SEC",
                    help="first wait before retrying a failed alert, doubled after each "

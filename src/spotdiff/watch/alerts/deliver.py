@@ -81,7 +81,6 @@ class Deliverer(threading.Thread):
         self.sender = sender
         self.root = Path(root)
         self.options = options
-        self.sent = 0
         self._wake = threading.Event()
         self._stop_at: float | None = None
 
@@ -142,7 +141,6 @@ class Deliverer(threading.Thread):
                     self._sleep(wait)
                     break
                 self._save(db, outbox.delivered, message)
-                self.sent += 1
                 if failures:
                     log.warning("spotdiff watch: alerts to %s delivered again after %d failed "
                                 "attempt(s)", self.sender.name, failures)
