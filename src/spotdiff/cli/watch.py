@@ -126,7 +126,69 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="keep the snapshots and clips under this total (e.g. 20G)")
     m.add_argument("--free-reserve", type=_size, default=0, metavar="SIZE",
                    help="delete the oldest events while the disk has less free space")
+    _alert_flags(p)
     p.set_defaults(run=run)
+
+
+def _alert_flags(p: argparse.ArgumentParser) -> None:
+    a = p.add_argument_group("alerts (sent from the outbox in DIR/events.db; need -o)")
+    a.add_argument("--webhook", action="append", default=[], metavar="URL",
+                   help="POST each event start, update and end (the --json record with an "
+                   "idempotency_key) to this URL; retried until it answers 2xx (repeatable)")
+    a.add_argument("--webhook-secret", metavar="SECRET",
+                   help="sign each POST with HMAC-SHA256 (header X-Spotdiff-Signature); "
+                   "default: the environment variable SPOTDIFF_WEBHOOK_SECRET, which "
+                   "keeps it out of the process list")
+    a.add_argument("--webhook-snapshot", choices=["attach", "link"],
+                   help="attach the event's snapshot to each POST (multipart/form-data: parts "
+                   "'event' and 'snapshot'), or add its address as snapshot_url")
+    a.add_argument("--snapshot-url", metavar="URL",
+                   help="with --webhook-snapshot link: the address DIR is served at, e.g. "
+                   "http://192.168.1.2:8080/ (default: a file:// URL)")
+    a.add_argument("--mqtt", metavar="mqtt://HOST[:PORT]/PREFIX",
+                   help="publish to an MQTT broker: PREFIX/events (JSON), PREFIX/CAMERA/motion "
+                   "(ON/OFF), PREFIX/CAMERA/snapshot (JPEG, retained), PREFIX/available "
+                   "(online/offline, last will); needs the 'mqtt' extra")
+    a.add_argument("--exec", metavar="'COMMAND {event_id} {snapshot}'",
+                   help="run this command at each event end (no shell; {event_id}, {camera}, "
+                   "{reason}, {snapshot}, {clip} replaced; the end record on stdin); "
+                   "a failure is logged and retried")
+    a.add_argument("--exec-timeout", type=number_type(float, low=0.1, high=86400),
+                   default=30.0, metavar="SEC",
+                   help="seconds the --exec command may run; then it is killed and counts "
+                   "as a failure (default 30)")
+    a.add_argument("--alert-retry", type=number_type(float, low=0.01, high=3600),
+                   default=1.0, metavar="SEC",
+                   help="first wait before retrying a failed alert, doubled after each "
+                   "failure up to 60 s (default 1)")
+
+
+def _alerts(args: argparse.Namespace) -> Any:
+    """The AlertOptions of the alert flags (None: no alerts)."""
+    import os
+
+    from spotdiff.errors import InputError
+    from spotdiff.watch.alerts import SECRET_ENV, AlertOptions
+
+    if not (args.webhook or args.mqtt or args.exec or args.webhook_secret
+            or args.webhook_snapshot or args.snapshot_url):
+        return None
+    if args.out is None:
+        raise InputError("--webhook, --mqtt and --exec", expected="-o DIR with them (the "
+                         "outbox that keeps alerts until they are delivered is DIR/events.db)",
+                         got="no -o", fix="add -o DIR")
+    options = AlertOptions(
+        webhooks=tuple(args.webhook),
+        webhook_secret=(args.webhook_secret or os.environ.get(SECRET_ENV) or None)
+        if args.webhook else args.webhook_secret,
+        webhook_snapshot=args.webhook_snapshot, snapshot_url=args.snapshot_url,
+        mqtt=args.mqtt, command=args.exec, exec_timeout=args.exec_timeout,
+        retry=args.alert_retry, retry_max=max(60.0, args.alert_retry))
+    if args.mqtt:  # fail now, not when watching has begun
+        from spotdiff.errors import require
+
+        require("paho.mqtt.client", feature="--mqtt alerts", extra="mqtt")
+    return options
 
 
 def _human(record: dict[str, Any], streams: Streams) -> None:
@@ -174,6 +236,7 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         global_fraction=args.global_fraction, scale=args.scale,
         clip_format=args.clip_format, clip_height=args.clip_height,
         clips=not args.no_clips and args.out is not None, snapshots=not args.no_snapshots)
+    alerts = _alerts(args)
     if config.clips:  # fail now, not at the first event
         from spotdiff.errors import require
 
@@ -193,11 +256,11 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         if args.out is None:
             cameras = [(s, dataclasses.replace(c, clips=False)) for s, c in cameras]
         results = watch_cameras(cameras, out_dir=args.out, emit=emit,
-                                signals=streams.own_process)
+                                signals=streams.own_process, alerts=alerts)
     else:
         results = [watch(args.source, config, out_dir=args.out, emit=emit,
                          retention=Retention(args.keep_days, args.max_size, args.free_reserve),
-                         signals=streams.own_process)]
+                         signals=streams.own_process, alerts=alerts)]
     events = sum(len(r.events) for r in results)
     if not args.json:
         frames = sum(r.frames for r in results)

@@ -114,8 +114,10 @@ def load_cameras(path: str | os.PathLike) -> list[tuple[str, WatchConfig]]:
 
 def watch_cameras(cameras: list[tuple[str, WatchConfig]], *, out_dir: str | os.PathLike | None,
                   emit: Callable[[dict[str, Any]], None] | None = None,
-                  signals: bool = False) -> list[Any]:
-    """Watch several cameras at once (a thread each, one store); returns their results."""
+                  signals: bool = False, alerts: Any = None) -> list[Any]:
+    """Watch several cameras at once (a thread each, one store); returns their results.
+    ``alerts`` (an :class:`~spotdiff.watch.alerts.AlertOptions`): where events are sent."""
+    from spotdiff.watch.alerts.deliver import alert_targets, delivering
     from spotdiff.watch.service import Watcher, _stopped_by_signals
     from spotdiff.watch.source import open_source
     from spotdiff.watch.store import Store
@@ -130,7 +132,7 @@ def watch_cameras(cameras: list[tuple[str, WatchConfig]], *, out_dir: str | os.P
     stores, watchers = [], []
     try:
         for source, config in cameras:
-            store = Store(out_dir)
+            store = Store(out_dir, targets=alert_targets(alerts, out_dir))
             stores.append(store)
             src = open_source(source, name=config.camera, fps=config.fps,
                               realtime=config.realtime)
@@ -155,7 +157,8 @@ def watch_cameras(cameras: list[tuple[str, WatchConfig]], *, out_dir: str | os.P
                 for w in watchers:
                     w.stop()
 
-        with _stopped_by_signals(_All(), signals):  # type: ignore[arg-type]
+        with delivering(alerts, out_dir), \
+                _stopped_by_signals(_All(), signals):  # type: ignore[arg-type]
             for t in threads:
                 t.start()
             for t in threads:

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from spotdiff.watch.alerts import AlertOptions
+from spotdiff.watch.alerts.deliver import alert_targets, delivering
 from spotdiff.watch.config import WatchConfig
 from spotdiff.watch.detect import Detection, Detector
 from spotdiff.watch.media import ClipWriter, clip_size, write_snapshot
@@ -186,9 +188,11 @@ class Watcher:
                 self._write_snapshot(entry)
                 self.result.events.append({"event_id": event.id})
             if change.kind in ("start", "update") and frame is not None:
-                self.store.record(change.kind, event, frame.index, frame.time, entry.regions)
-                self.emit(self._record(change.kind, event, frame.index, frame.time,
-                                       entry.regions))
+                record = self._record(change.kind, event, frame.index, frame.time,
+                                      entry.regions)
+                self.store.record(change.kind, event, frame.index, frame.time, entry.regions,
+                                  record)
+                self.emit(record)
             elif change.kind == "end":
                 if frame is None or entry.clip is None or frame.index >= self._clip_end(entry):
                     self._finish(entry)
@@ -208,7 +212,6 @@ class Watcher:
             except Exception as exc:  # noqa: BLE001 - disk full, encoder failure
                 entry.clip.abandon()
                 self.store.warn("a clip", exc)
-        self.store.close(event)
         record = self._record("end", event, event.end_frame or 0, event.end_time or 0.0,
                               entry.regions)
         root = self.store.root
@@ -218,6 +221,7 @@ class Watcher:
                       snapshot=None if root is None or event.snapshot is None
                       else str(root / event.snapshot),
                       clip=None if root is None or event.clip is None else str(root / event.clip))
+        self.store.close(event, record)
         for summary in self.result.events:
             if summary["event_id"] == event.id:
                 summary.clear()
@@ -347,7 +351,8 @@ def _prefetched(source: Any, stopped: threading.Event) -> Iterator[Any]:
 def watch(source: Any, config: WatchConfig | None = None, *,
           out_dir: str | Path | None = None,
           emit: Callable[[dict[str, Any]], None] | None = None,
-          retention: Retention | None = None, signals: bool = False) -> WatchResult:
+          retention: Retention | None = None, signals: bool = False,
+          alerts: AlertOptions | None = None) -> WatchResult:
     """Watch a camera or a video until it ends; returns what happened.
 
     Parameters
@@ -366,6 +371,9 @@ def watch(source: Any, config: WatchConfig | None = None, *,
     signals : bool
         Stop cleanly on SIGINT and SIGTERM (open events end as ``shutdown``);
         only from the main thread.
+    alerts : AlertOptions, optional
+        Where each start, update and end is sent (webhooks, MQTT, a command),
+        from the outbox in ``out_dir`` (required with it).
 
     Examples
     --------
@@ -378,11 +386,11 @@ def watch(source: Any, config: WatchConfig | None = None, *,
     if isinstance(source, (str, int)) or hasattr(source, "__fspath__"):
         source = open_source(source, name=config.camera, fps=config.fps,
                              realtime=config.realtime)
-    store = Store(out_dir)
+    store = Store(out_dir, targets=alert_targets(alerts, out_dir))
     try:
         store.recover()
         watcher = Watcher(source, config, store, emit, retention)
-        with _stopped_by_signals(watcher, signals):
+        with delivering(alerts, out_dir), _stopped_by_signals(watcher, signals):
             return watcher.run()
     finally:
         store.close_db()

@@ -4,22 +4,29 @@
 (camera events and the global-change guard's decisions); ``DIR/snapshots``
 and ``DIR/clips`` hold the pictures and videos the rows point at (paths
 relative to ``DIR``), and ``DIR/events/<id>.json`` a sidecar per event from
-which the database can be rebuilt. The schema is versioned
+which the database can be rebuilt. Each start, update and end of an event
+also writes a message to the ``outbox`` (one ``delivery`` row per alert
+target that wants it) in the same transaction as the event's row, so the
+deliverers (:mod:`spotdiff.watch.alerts`) lose nothing when a receiver is
+down or the process stops. The schema is versioned
 (``PRAGMA user_version``) and migrated forward on open. Events left open by a
 killed process are closed as ``interrupted`` the next time the store opens.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import sqlite3
 import time as wallclock
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from spotdiff.watch.alerts import outbox
 from spotdiff.watch.track import Event
 
 log = logging.getLogger("spotdiff.watch")
@@ -50,6 +57,7 @@ MIGRATIONS: list[str] = [
         frame INTEGER, time REAL, detail TEXT NOT NULL DEFAULT '', wall REAL NOT NULL
     );
     """,
+    outbox.SCHEMA,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -75,9 +83,15 @@ def connect(path: str | os.PathLike) -> sqlite3.Connection:
 
 
 class Store:
-    """Events of one or more cameras in ``out_dir`` (None: in memory, no files)."""
+    """Events of one or more cameras in ``out_dir`` (None: in memory, no files).
 
-    def __init__(self, out_dir: str | os.PathLike | None) -> None:
+    ``targets`` maps each alert target's name to the message kinds it takes
+    (``start``, ``update``, ``end``); their messages go to the outbox.
+    """
+
+    def __init__(self, out_dir: str | os.PathLike | None,
+                 targets: Mapping[str, frozenset[str]] | None = None) -> None:
+        self.targets = dict(targets or {})
         self.root = None if out_dir is None else Path(out_dir)
         if self.root is not None:
             for sub in ("snapshots", "clips", "events"):
@@ -92,6 +106,19 @@ class Store:
         except (sqlite3.OperationalError, OSError) as exc:  # disk full, read-only, locked
             self.warn(what, exc)
             return None
+
+    @contextlib.contextmanager
+    def _atomic(self, what: str) -> Iterator[sqlite3.Connection]:
+        """One transaction: everything written inside it is saved, or nothing."""
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            yield self.db
+            self.db.execute("COMMIT")
+        except (sqlite3.DatabaseError, OSError) as exc:  # disk full, read-only, locked
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            self.warn(what, exc)
 
     def warn(self, what: str, exc: BaseException) -> None:
         """One log line per kind of failure; detection goes on."""
@@ -108,28 +135,36 @@ class Store:
         return int(cur.lastrowid)  # type: ignore[arg-type]
 
     def record(self, kind: str, event: Event, frame: int, time: float,
-               regions: list[dict[str, Any]]) -> None:
-        """A start or update of an open event (its row and a timeline entry)."""
-        self._write("an event", "UPDATE events SET start_frame=?, start_time=?, last_frame=?, "
-                    "last_time=?, zones=?, peak_area=?, best_frame=?, snapshot=?, "
-                    "frame_image=?, crop=? WHERE id=?",
-                    (event.start_frame, event.start_time, event.last_frame, event.last_time,
-                     json.dumps(sorted(event.zones)), event.peak_area, event.best_frame,
-                     event.snapshot, event.frame_image, event.crop, event.id))
-        self._write("the timeline", "INSERT INTO timeline VALUES (?, ?, ?, ?, ?)",
-                    (event.id, kind, frame, time, json.dumps(regions)))
+               regions: list[dict[str, Any]], message: dict[str, Any] | None = None) -> None:
+        """A start or update of an open event: its row, a timeline entry and
+        ``message`` (the record sent to the alert targets), in one transaction."""
+        with self._atomic("an event") as db:
+            db.execute("UPDATE events SET start_frame=?, start_time=?, last_frame=?, "
+                       "last_time=?, zones=?, peak_area=?, best_frame=?, snapshot=?, "
+                       "frame_image=?, crop=? WHERE id=?",
+                       (event.start_frame, event.start_time, event.last_frame, event.last_time,
+                        json.dumps(sorted(event.zones)), event.peak_area, event.best_frame,
+                        event.snapshot, event.frame_image, event.crop, event.id))
+            db.execute("INSERT INTO timeline VALUES (?, ?, ?, ?, ?)",
+                       (event.id, kind, frame, time, json.dumps(regions)))
+            if message is not None:
+                outbox.add(db, self.targets, message)
 
-    def close(self, event: Event) -> None:
-        """An ended event: its final row and its sidecar."""
-        self._write("an event", "UPDATE events SET start_frame=?, start_time=?, last_frame=?, "
-                    "last_time=?, end_frame=?, end_time=?, reason=?, zones=?, peak_area=?, "
-                    "best_frame=?, snapshot=?, frame_image=?, crop=?, clip=?, ended_at=? "
-                    "WHERE id=?",
-                    (event.start_frame, event.start_time, event.last_frame, event.last_time,
-                     event.end_frame, event.end_time, event.reason,
-                     json.dumps(sorted(event.zones)), event.peak_area, event.best_frame,
-                     event.snapshot, event.frame_image, event.crop, event.clip,
-                     wallclock.time(), event.id))
+    def close(self, event: Event, message: dict[str, Any] | None = None) -> None:
+        """An ended event: its final row and ``message`` (the end record sent to
+        the alert targets) in one transaction, then its sidecar."""
+        with self._atomic("an event") as db:
+            db.execute("UPDATE events SET start_frame=?, start_time=?, last_frame=?, "
+                       "last_time=?, end_frame=?, end_time=?, reason=?, zones=?, peak_area=?, "
+                       "best_frame=?, snapshot=?, frame_image=?, crop=?, clip=?, ended_at=? "
+                       "WHERE id=?",
+                       (event.start_frame, event.start_time, event.last_frame, event.last_time,
+                        event.end_frame, event.end_time, event.reason,
+                        json.dumps(sorted(event.zones)), event.peak_area, event.best_frame,
+                        event.snapshot, event.frame_image, event.crop, event.clip,
+                        wallclock.time(), event.id))
+            if message is not None:
+                outbox.add(db, self.targets, message)
         self.write_sidecar(event.id)
 
     def camera(self, camera: str, kind: str, frame: int | None, time: float | None,
@@ -157,9 +192,12 @@ class Store:
         ids = [r[0] for r in self.db.execute(
             "SELECT id FROM events WHERE reason IS NULL AND start_frame IS NOT NULL")]
         for event_id in ids:
-            self._write("an event", "UPDATE events SET reason='interrupted', "
-                        "end_frame=last_frame, end_time=last_time, ended_at=? WHERE id=?",
-                        (wallclock.time(), event_id))
+            with self._atomic("an event") as db:
+                db.execute("UPDATE events SET reason='interrupted', "
+                           "end_frame=last_frame, end_time=last_time, ended_at=? WHERE id=?",
+                           (wallclock.time(), event_id))
+                if self.targets:  # the end the killed process could not send
+                    outbox.add(db, self.targets, self.end_record(event_id))
             self.write_sidecar(event_id)
         # an id taken by a process killed before its event started is no event
         self._write("an event", "DELETE FROM events WHERE start_frame IS NULL")
@@ -241,6 +279,23 @@ class Store:
         return added
 
     # -- reading -----------------------------------------------------------------------------
+    def end_record(self, event_id: int) -> dict[str, Any]:
+        """The ``end`` record (the ``--json`` line) of an ended event, from its row."""
+        row = self.db.execute("SELECT * FROM events WHERE id=?", (event_id,)).fetchone()
+        last = self.db.execute("SELECT regions FROM timeline WHERE event_id=? "
+                               "ORDER BY rowid DESC LIMIT 1", (event_id,)).fetchone()
+
+        def path(name: str | None) -> str | None:
+            return None if self.root is None or name is None else str(self.root / name)
+
+        return {"type": "end", "event_id": event_id, "camera": row["camera"],
+                "frame": row["end_frame"], "time": round(row["end_time"], 3),
+                "regions": json.loads(last[0]) if last else [],
+                "start_frame": row["start_frame"], "end_frame": row["end_frame"],
+                "start_time": round(row["start_time"], 3), "reason": row["reason"],
+                "zones": json.loads(row["zones"]), "peak_area": row["peak_area"],
+                "snapshot": path(row["snapshot"]), "clip": path(row["clip"])}
+
     def event(self, event_id: int) -> dict[str, Any] | None:
         row = self.db.execute("SELECT * FROM events WHERE id=?", (event_id,)).fetchone()
         if row is None:
