@@ -120,12 +120,12 @@ class Publisher:
         if now - self._last < PUBLISH_EVERY or self._broken:
             return
         self._last = now
-        self._take_tuning()
-        try:
+        try:  # the status of this frame, with the tuning that detected it
             self._publish(frame, detection)
         except OSError as exc:  # disk full: the page goes stale, detection goes on
             log.error("spotdiff watch: cannot write the live view (%s); detection goes on", exc)
             self._broken = True
+        self._take_tuning()  # from the next frame on
 
     # -- tuning from the page ----------------------------------------------------------------
     def _take_tuning(self) -> None:
