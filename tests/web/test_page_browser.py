@@ -8,16 +8,15 @@ from users stay text. Writes docs/web-*.png when SPOTDIFF_UPDATE_DOCS=1."""
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import zipfile
 from pathlib import Path
 
 import pytest
+from web_servers import MjpegServer, Process, scene_frame
 
 from spotdiff.watch.cameras import load_cameras
-from web_servers import MjpegServer, Process, scene_frame
 
 CHROMIUM = Path(os.environ.get("SPOTDIFF_CHROMIUM", "/usr/bin/chromium"))
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
