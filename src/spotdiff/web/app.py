@@ -118,7 +118,7 @@ def create_app(out_dir: str | Path, *, token: str | None = None) -> Starlette:
     async def index(request: Request) -> Response:
         return FileResponse(STATIC / "index.html", headers=NO_CACHE)
 
-    async def cameras(request: Request) -> Response:
+    def cameras(request: Request) -> Response:  # SQLite: in the thread pool
         live.touch_viewer(root)
         statuses = live.cameras(root)
         s = store()
@@ -165,7 +165,7 @@ def create_app(out_dir: str | Path, *, token: str | None = None) -> Starlette:
             return JSONResponse({"error": "expected a JSON body"}, status_code=400)
         return JSONResponse({"ok": True, "tuning": wanted.to_dict()})
 
-    async def events(request: Request) -> Response:
+    def events(request: Request) -> Response:  # SQLite: in the thread pool
         from spotdiff.web.events import query
 
         try:
@@ -174,7 +174,7 @@ def create_app(out_dir: str | Path, *, token: str | None = None) -> Starlette:
             return error(exc)
         return JSONResponse(rows, headers=NO_CACHE)
 
-    async def delete(request: Request) -> Response:
+    def delete(request: Request) -> Response:  # SQLite: in the thread pool
         event_id = request.path_params["id"]
         s = store()
         try:
@@ -189,7 +189,7 @@ def create_app(out_dir: str | Path, *, token: str | None = None) -> Starlette:
             s.close_db()
         return JSONResponse({"ok": True})
 
-    async def export(request: Request) -> Response:
+    def export(request: Request) -> Response:  # SQLite: in the thread pool
         event_id = request.path_params["id"]
         s = store()
         try:

@@ -143,6 +143,7 @@ function renderTune() {
     if (cam.pictures) showPicture(document.getElementById(`tune-${name}`),
                                   pictureUrl(cam, `${name}.${ext}`), cam.seq);
   }
+  drawOverlay(document.getElementById("tune-svg"), cam);
   document.getElementById("fraction").textContent =
     `${(100 * cam.fraction).toFixed(1)} % of the frame`;
   document.getElementById("fraction").dataset.fraction = cam.fraction;
