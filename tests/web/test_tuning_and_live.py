@@ -150,3 +150,19 @@ def test_tuning_written_by_the_server_reaches_the_running_watch(tmp_path, monkey
     (status,) = live.cameras(tmp_path)
     assert status["tuning"]["min_area"] == 7 and "'min_area'" in status["tuning_error"]
     store.close_db()
+
+
+def test_every_watch_with_an_output_folder_keeps_the_live_status(cli, tmp_path):
+    """So that ``spotdiff serve -o DIR`` started later shows the running camera."""
+    import cv2
+
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    for frame in _frames(12):
+        cv2.imwrite(str(frames / f"{frame.index:03d}.png"), frame.pixels)
+    code, _, err = cli("watch", frames, "-o", tmp_path / "out", "--camera", HOSTILE,
+                       "--no-clips")
+    assert code in (0, 1), err
+    (status,) = live.cameras(tmp_path / "out")
+    assert status["camera"] == HOSTILE and status["pictures"] is False
+    assert status["config_file"] is None and status["width"] == 64

@@ -152,11 +152,10 @@ def _human(record: dict[str, Any], streams: Streams) -> None:
                           f"clip {record['clip']}\n")
 
 
-def _serve(args: argparse.Namespace, streams: Streams) -> tuple[Any, Any]:
-    """The web page of ``--serve``, started, and the ``attach`` that publishes each camera."""
+def _serve(args: argparse.Namespace, streams: Streams) -> Any:
+    """The web page of ``--serve``, started."""
     from spotdiff.cli.serve import announce
     from spotdiff.errors import InputError
-    from spotdiff.web.live import Publisher
     from spotdiff.web.server import WebServer
 
     if args.out is None:
@@ -168,7 +167,7 @@ def _serve(args: argparse.Namespace, streams: Streams) -> tuple[Any, Any]:
     server = WebServer(args.out, args.serve, args.token)
     server.start()
     announce(server, streams)
-    return server, Publisher.attach(args.out, args.config)
+    return server
 
 
 def run(args: argparse.Namespace, streams: Streams) -> int:
@@ -205,9 +204,12 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
         require("av", feature="writing video clips (or pass --no-clips)", extra="video")
 
-    server = attach = None
-    if args.serve is not None:
-        server, attach = _serve(args, streams)
+    server = _serve(args, streams) if args.serve is not None else None
+    attach = None
+    if args.out is not None:  # the live folder of the page (spotdiff serve -o DIR, --serve)
+        from spotdiff.web.live import Publisher
+
+        attach = Publisher.attach(args.out, args.config)
 
     def emit(record: dict[str, Any]) -> None:
         if args.json:
