@@ -44,7 +44,7 @@ def main() -> None:
     watcher = Watcher(_NoFrames(), WatchConfig(clips=False), Store(folder))
     pixels = np.clip(background(1920, 1080), 0, 255).astype(np.uint8)
     detect = []
-    for i in range(args.repeats):
+    for _ in range(args.repeats):
         start = time.perf_counter()
         detection = watcher.detector.detect(pixels)
         detect.append(time.perf_counter() - start)
