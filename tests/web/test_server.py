@@ -110,3 +110,50 @@ def test_a_busy_port_is_one_line(cli, server, tmp_path):
     code, _, err = cli("serve", "-o", str(tmp_path), "--bind",
                        f"127.0.0.1:{web.socket.getsockname()[1]}")
     assert code == 2 and "Address already in use" in err and err.count("\n") == 1
+
+
+def test_an_open_event_is_not_deleted_and_an_ended_one_goes_with_its_files(server, folder):
+    from spotdiff.watch.track import Event
+
+    store = Store(folder)
+    event = Event(store.new_event_id("door"), "door", 5, 0.2, 9, 0.36)
+    store.record("start", event, 9, 0.36, [{"bbox": [0, 0, 4, 4], "area": 16}])
+    web = server()
+    headers = {"X-Requested-With": "spotdiff"}
+    url = f"{base(web)}/api/events/{event.id}"
+    status, _, body = get(url, headers, method="DELETE")
+    assert status == 409 and b"still open" in body
+    snapshot = folder / "snapshots" / f"{event.id}.jpg"
+    snapshot.write_bytes(b"\xff\xd8picture")
+    event.snapshot, event.end_frame, event.end_time, event.reason = \
+        f"snapshots/{event.id}.jpg", 9, 0.36, "gone"
+    store.close(event)
+    store.close_db()
+    (listed,) = json.loads(get(f"{base(web)}/api/events?camera=door")[2])["events"]
+    assert listed["regions"] == [{"bbox": [0, 0, 4, 4], "area": 16}]
+    assert get(f"{base(web)}/media/snapshots/{event.id}.jpg")[2] == b"\xff\xd8picture"
+    assert get(url, headers, method="DELETE")[0] == 200
+    assert not snapshot.exists() and not (folder / "events" / f"{event.id}.json").exists()
+    assert json.loads(get(f"{base(web)}/api/events")[2])["events"] == []
+    assert get(url, headers, method="DELETE")[0] == 404
+
+
+def test_settings_of_a_watch_without_config_apply_but_are_not_saved(server, folder):
+    from spotdiff.web import live
+
+    key = live.camera_key("door")
+    (folder / "live" / key).mkdir(parents=True)
+    (folder / "live" / key / "status.json").write_text(json.dumps(
+        {"camera": "door", "wall": 0, "config_file": None, "threshold_option": None}))
+    web = server()
+    headers = {"X-Requested-With": "spotdiff", "Content-Type": "application/json"}
+    body = json.dumps({"min_area": 30, "threshold": None, "zones": []}).encode()
+    status, _, answer = get(f"{base(web)}/api/cameras/{key}/save", headers, "POST", body)
+    assert status == 409 and b"without --config" in answer
+    assert not (folder / "live" / key / "tuning.json").exists()
+    status, _, _ = get(f"{base(web)}/api/cameras/{key}/tuning", headers, "POST", body)
+    assert status == 200
+    assert json.loads((folder / "live" / key / "tuning.json").read_text())["min_area"] == 30
+    bad = json.dumps({"min_area": 0, "zones": []}).encode()
+    status, _, answer = get(f"{base(web)}/api/cameras/{key}/tuning", headers, "POST", bad)
+    assert status == 400 and b"'min_area'" in answer
