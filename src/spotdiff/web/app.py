@@ -163,6 +163,9 @@ def create_app(out_dir: str | Path, *, token: str | None = None) -> Starlette:
             return error(exc)
         except ValueError:
             return JSONResponse({"error": "expected a JSON body"}, status_code=400)
+        except OSError as exc:  # the config file or the live folder cannot be written
+            return JSONResponse({"error": f"cannot write {exc.filename or 'a file'}: "
+                                 f"{exc.strerror or exc}"}, status_code=500)
         return JSONResponse({"ok": True, "tuning": wanted.to_dict()})
 
     def events(request: Request) -> Response:  # SQLite: in the thread pool
