@@ -159,6 +159,10 @@ class BackgroundModel:
     name = "model"
     #: the shared stages this model runs when not told otherwise
     default_stages = Stages()
+    #: the keyword option (and attribute) that sets how different a pixel must be to be
+    #: foreground, read on every frame so it may be changed while the model runs
+    #: (a camera tuned live); None: the model has no such single threshold
+    threshold_option: str | None = None
 
     def __init__(self, *, stages: Stages | None = None, **stage_options: Any) -> None:
         """``stages`` replaces the model's :attr:`default_stages`; single

@@ -75,6 +75,7 @@ class ConsensusModel(BackgroundModel):
 
     name = "consensus"
     default_stages = Stages(scale="auto", jitter=True, lighting=True, shadows=True)
+    threshold_option = "color_threshold"
 
     def __init__(
         self,
@@ -134,8 +135,14 @@ class ConsensusModel(BackgroundModel):
         self.mean = frame.astype(np.float32)
         self.prev_luma = st.gray(frame)
         self.still = np.zeros(shape, np.uint8)
-        # colour distances are summed over channels: scale the threshold for gray frames
-        self.color_unit = self.color_threshold * c / 3.0
+        self.channels = c
+
+    @property
+    def color_unit(self) -> float:
+        """The colour threshold for this frame's channels (distances are summed over
+        channels: scaled for gray frames); read per frame, so a new
+        ``color_threshold`` applies at once."""
+        return self.color_threshold * self.channels / 3.0
 
     def _background(self) -> np.ndarray:
         return cv2.convertScaleAbs(self.mean).reshape(self.mean.shape)

@@ -53,6 +53,7 @@ class ReferenceModel(BackgroundModel):
 
     name = "reference"
     default_stages = Stages(scale="auto", jitter=True, lighting=True, shadows=True)
+    threshold_option = "color_threshold"
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ class RunningAverageModel(BackgroundModel):
 
     name = "running"
     default_stages = Stages(scale="auto", jitter=False, lighting=True, shadows=True)
+    threshold_option = "threshold"
 
     def __init__(
         self,

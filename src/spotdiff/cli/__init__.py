@@ -26,6 +26,7 @@ COMMANDS = {
     "eval": "spotdiff.cli.eval",
     "watch": "spotdiff.cli.watch",
     "events": "spotdiff.cli.events",
+    "serve": "spotdiff.cli.serve",
 }
 
 

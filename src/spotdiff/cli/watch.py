@@ -73,6 +73,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true",
                    help="print one JSON object per line (start, update, end, camera) on stdout")
     p.add_argument("--camera", metavar="NAME", help="camera name (default: from the source)")
+    p.add_argument("--serve", metavar="HOST:PORT",
+                   help="serve the web page (live view, tuning, events, zones) while watching, "
+                   "as 'spotdiff serve' does; needs -o and the 'web' extra; 127.0.0.1:8765 "
+                   "for this machine only, any other address needs a token")
+    p.add_argument("--token", metavar="TOKEN",
+                   help="the token the page of --serve requires (default: $SPOTDIFF_TOKEN; "
+                   "on a non-loopback address without one, a random one is printed)")
     d = p.add_argument_group("detection")
     d.add_argument("--model", default="consensus", metavar="NAME",
                    help="background model, a name of spotdiff.background.MODELS: consensus "
@@ -207,6 +214,24 @@ def _human(record: dict[str, Any], streams: Streams) -> None:
                           f"clip {record['clip']}\n")
 
 
+def _serve(args: argparse.Namespace, streams: Streams) -> Any:
+    """The web page of ``--serve``, started."""
+    from spotdiff.cli.serve import announce
+    from spotdiff.errors import InputError
+    from spotdiff.web.server import WebServer
+
+    if args.out is None:
+        raise InputError("--serve", expected="an output folder (-o DIR) to serve",
+                         got="no -o", fix="add -o DIR")
+    from pathlib import Path
+
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    server = WebServer(args.out, args.serve, args.token)
+    server.start()
+    announce(server, streams)
+    return server
+
+
 def run(args: argparse.Namespace, streams: Streams) -> int:
     import dataclasses
     import json
@@ -242,6 +267,13 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
 
         require("av", feature="writing video clips (or pass --no-clips)", extra="video")
 
+    server = _serve(args, streams) if args.serve is not None else None
+    attach = None
+    if args.out is not None:  # the live folder of the page (spotdiff serve -o DIR, --serve)
+        from spotdiff.web.live import Publisher
+
+        attach = Publisher.attach(args.out, args.config)
+
     def emit(record: dict[str, Any]) -> None:
         if args.json:
             streams.out.write(json.dumps(record) + "\n")
@@ -255,12 +287,21 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
         cameras = load_cameras(args.config)
         if args.out is None:
             cameras = [(s, dataclasses.replace(c, clips=False)) for s, c in cameras]
-        results = watch_cameras(cameras, out_dir=args.out, emit=emit,
-                                signals=streams.own_process, alerts=alerts)
+        try:
+            results = watch_cameras(cameras, out_dir=args.out, emit=emit,
+                                    signals=streams.own_process, alerts=alerts, attach=attach)
+        finally:
+            if server is not None:
+                server.stop()
     else:
-        results = [watch(args.source, config, out_dir=args.out, emit=emit,
-                         retention=Retention(args.keep_days, args.max_size, args.free_reserve),
-                         signals=streams.own_process, alerts=alerts)]
+        try:
+            results = [watch(args.source, config, out_dir=args.out, emit=emit,
+                             retention=Retention(args.keep_days, args.max_size,
+                                                 args.free_reserve),
+                             signals=streams.own_process, alerts=alerts, attach=attach)]
+        finally:
+            if server is not None:
+                server.stop()
     events = sum(len(r.events) for r in results)
     if not args.json:
         frames = sum(r.frames for r in results)

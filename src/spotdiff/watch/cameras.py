@@ -114,9 +114,11 @@ def load_cameras(path: str | os.PathLike) -> list[tuple[str, WatchConfig]]:
 
 def watch_cameras(cameras: list[tuple[str, WatchConfig]], *, out_dir: str | os.PathLike | None,
                   emit: Callable[[dict[str, Any]], None] | None = None,
-                  signals: bool = False, alerts: Any = None) -> list[Any]:
+                  signals: bool = False, alerts: Any = None,
+                  attach: Callable[[Any], None] | None = None) -> list[Any]:
     """Watch several cameras at once (a thread each, one store); returns their results.
-    ``alerts`` (an :class:`~spotdiff.watch.alerts.AlertOptions`): where events are sent."""
+    ``alerts`` (an :class:`~spotdiff.watch.alerts.AlertOptions`): where events are sent;
+    ``attach`` is called with each ``Watcher`` before it runs."""
     from spotdiff.watch.alerts.deliver import alert_targets, delivering
     from spotdiff.watch.service import Watcher, _stopped_by_signals
     from spotdiff.watch.source import open_source
@@ -137,6 +139,8 @@ def watch_cameras(cameras: list[tuple[str, WatchConfig]], *, out_dir: str | os.P
             src = open_source(source, name=config.camera, fps=config.fps,
                               realtime=config.realtime)
             watchers.append(Watcher(src, config, store, locked))
+            if attach is not None:
+                attach(watchers[-1])
         stores[0].recover()
         results: list[Any] = [None] * len(watchers)
         errors: list[BaseException] = []

@@ -76,6 +76,8 @@ class Detector:
         self._sudden = False
         self._last_fraction = 0.0
         self._relit: np.ndarray | None = None
+        self._last_mask: np.ndarray | None = None
+        self._last_difference: np.ndarray | None = None
 
     # -- setup -------------------------------------------------------------------------------
     def _start(self, frame: np.ndarray) -> None:
@@ -84,20 +86,7 @@ class Detector:
         self._shape = (h, w)
         self.scale = cfg.scale or min(1.0, WORK_SIDE / max(h, w))
         self.work = (max(4, round(w * self.scale)), max(4, round(h * self.scale)))
-        sx, sy = self.work[0] / w, self.work[1] / h
-        wh = (self.work[1], self.work[0])
-        ignored = scaled_polygon_mask(wh, cfg.masks, self.scale) if cfg.masks else \
-            np.zeros(wh, np.bool_)
-        if cfg.mask_image:
-            full = load_mask_image(cfg.mask_image, (h, w))
-            ignored |= cv2.resize(full.view(np.uint8), self.work,
-                                  interpolation=cv2.INTER_AREA) > 0
-        self._keep = None if not ignored.any() else ~ignored
-        self._zones = [(z.name, scaled_polygon_mask(wh, [z.points], self.scale))
-                       for z in cfg.zones]
-        self._to_frame = np.array([1 / sx, 1 / sy, 1 / sx, 1 / sy])
-        self._min_area = max(1, math.ceil(cfg.min_area * sx * sy))
-        self._merge_gap = round(cfg.merge_gap * self.scale)
+        self._areas()
         if cfg.background is not None:
             from spotdiff.io.image import load_image
 
@@ -116,6 +105,49 @@ class Detector:
             from spotdiff.background import create
 
             self._model = create(cfg.model, scale=1.0, **cfg.model_options)
+
+    def _areas(self) -> None:
+        """The masks, zones and sizes of the config at the working size."""
+        cfg, (h, w) = self.config, self._shape  # type: ignore[misc]
+        sx, sy = self.work[0] / w, self.work[1] / h
+        wh = (self.work[1], self.work[0])
+        ignored = scaled_polygon_mask(wh, cfg.masks, self.scale) if cfg.masks else \
+            np.zeros(wh, np.bool_)
+        if cfg.mask_image:
+            full = load_mask_image(cfg.mask_image, (h, w))
+            ignored |= cv2.resize(full.view(np.uint8), self.work,
+                                  interpolation=cv2.INTER_AREA) > 0
+        self._keep = None if not ignored.any() else ~ignored
+        self._zones = [(z.name, scaled_polygon_mask(wh, [z.points], self.scale))
+                       for z in cfg.zones]
+        self._to_frame = np.array([1 / sx, 1 / sy, 1 / sx, 1 / sy])
+        self._min_area = max(1, math.ceil(cfg.min_area * sx * sy))
+        self._merge_gap = round(cfg.merge_gap * self.scale)
+
+    def retune(self, config: WatchConfig) -> None:
+        """Take a new config while running, without re-learning the background:
+        its zones, masks, sizes and the model's threshold option (see
+        ``BackgroundModel.threshold_option``) apply from the next frame."""
+        self.config = config
+        if self._shape is None:  # not started: the next frame starts with it
+            return
+        self._areas()
+        option = None if self._model is None else type(self._model).threshold_option
+        if option is not None and option in config.model_options:
+            from spotdiff.background import create
+
+            fresh = create(config.model, scale=1.0, **config.model_options)  # checks values
+            setattr(self._model, option, getattr(fresh, option))
+
+    def view(self) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """What the detector sees, at the working size: the background (RGB
+        uint8), the last difference map (float32, 0 = background) and the last
+        foreground mask after the masks (bool); None where not known yet."""
+        if self._model is not None and self._model.frames:
+            background, difference = self._model.background(), self._model.difference()
+        else:
+            background, difference = self._relit, self._last_difference
+        return background, difference, self._last_mask
 
     def reset(self) -> None:
         """Start over on the next frame (after a reconnect: the scene is re-learnt)."""
@@ -172,6 +204,7 @@ class Detector:
             mask, difference, decision = diff.mask, diff.diff_map, None
         if self._keep is not None:
             mask = mask & self._keep
+        self._last_mask, self._last_difference = mask, difference
         fraction = float(np.count_nonzero(mask)) / mask.size
         if decision is None and self._frames > self.config.learn_frames:  # a settled model
             decision = self._guard(fraction, small, hold)

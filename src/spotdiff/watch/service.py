@@ -95,6 +95,13 @@ class Watcher:
         self._last: Frame | None = None
         self._purged = 0.0
 
+    def retune(self, config: WatchConfig) -> None:
+        """Use a config changed while running (zones, masks, min area, the
+        model's threshold) from the next frame on, without re-learning; call it
+        from ``on_frame`` (the loop's thread)."""
+        self.config = config
+        self.detector.retune(config)
+
     def stop(self) -> None:
         """Make ``run()`` end soon; open events end as ``shutdown``."""
         self._stopped.set()
@@ -352,7 +359,8 @@ def watch(source: Any, config: WatchConfig | None = None, *,
           out_dir: str | Path | None = None,
           emit: Callable[[dict[str, Any]], None] | None = None,
           retention: Retention | None = None, signals: bool = False,
-          alerts: AlertOptions | None = None) -> WatchResult:
+          alerts: AlertOptions | None = None,
+          attach: Callable[[Watcher], None] | None = None) -> WatchResult:
     """Watch a camera or a video until it ends; returns what happened.
 
     Parameters
@@ -374,6 +382,9 @@ def watch(source: Any, config: WatchConfig | None = None, *,
     alerts : AlertOptions, optional
         Where each start, update and end is sent (webhooks, MQTT, a command),
         from the outbox in ``out_dir`` (required with it).
+    attach : callable, optional
+        Called with the :class:`Watcher` before it runs (e.g. to set its
+        ``on_frame``, as the web page's live view does).
 
     Examples
     --------
@@ -390,6 +401,8 @@ def watch(source: Any, config: WatchConfig | None = None, *,
     try:
         store.recover()
         watcher = Watcher(source, config, store, emit, retention)
+        if attach is not None:
+            attach(watcher)
         with delivering(alerts, out_dir), _stopped_by_signals(watcher, signals):
             return watcher.run()
     finally:

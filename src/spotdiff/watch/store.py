@@ -224,14 +224,18 @@ class Store:
             short = free < free_reserve
             if not (old or big or short):
                 continue
-            for path in self.files(r["id"]):
-                path.unlink(missing_ok=True)
+            self.delete(r["id"])
             total -= sizes[r["id"]]
             free += sizes[r["id"]]
-            self._write("an event", "DELETE FROM timeline WHERE event_id=?", (r["id"],))
-            self._write("an event", "DELETE FROM events WHERE id=?", (r["id"],))
             gone.append(r["id"])
         return gone
+
+    def delete(self, event_id: int) -> None:
+        """Delete one event: its files, then its rows."""
+        for path in self.files(event_id):
+            path.unlink(missing_ok=True)
+        self._write("an event", "DELETE FROM timeline WHERE event_id=?", (event_id,))
+        self._write("an event", "DELETE FROM events WHERE id=?", (event_id,))
 
     @staticmethod
     def _size(path: Path) -> int:
