@@ -16,7 +16,7 @@ from pathlib import Path
 import cv2
 import pytest
 
-from browser import CHROMIUM, FLAGS, NO_CHROMIUM
+from browser import CHROMIUM, NO_CHROMIUM, chromium_context
 
 from .batch_helpers import Folders, changed_page, page, run_cli, save
 
@@ -28,16 +28,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM)
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright's Python package is not installed "
-        "(pip install -e '.[test]')")
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM),
-            headless=True, args=FLAGS, accept_downloads=True,
-            viewport={"width": 1280, "height": 900})
+    with chromium_context(tmp_path_factory.mktemp("profile"), height=900) as context:
         yield context
-        context.close()
 
 
 def make_batch(root: Path) -> Folders:

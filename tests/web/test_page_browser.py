@@ -16,19 +16,16 @@ from pathlib import Path
 import pytest
 from web_servers import MjpegServer, Process, scene_frame
 
+from browser import CHROMIUM, NO_CHROMIUM, chromium_context
 from spotdiff.watch.cameras import load_cameras
 
-CHROMIUM = Path(os.environ.get("SPOTDIFF_CHROMIUM", "/usr/bin/chromium"))
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--autoplay-policy=no-user-gesture-required"]
+AUTOPLAY = ("--autoplay-policy=no-user-gesture-required",)
 REPO = Path(__file__).resolve().parents[2]
 CAMERA = "door <img src=x onerror=window.__xss=1> & \"q\"'"
 ZONE = "<b>hall</b> & 'z'"
 
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}: install "
-                       "Debian's chromium (bash .ci/setup-system)"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=NO_CHROMIUM),
     pytest.mark.slow,
 ]
 
@@ -61,16 +58,9 @@ def site(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="Playwright's Python package is not installed "
-        "(pip install -e '.[test]')")
-    with sync_api.sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("profile")), executable_path=str(CHROMIUM),
-            headless=True, args=FLAGS, accept_downloads=True,
-            viewport={"width": 1280, "height": 860})
+    with chromium_context(tmp_path_factory.mktemp("profile"), height=860,
+                          extra_args=AUTOPLAY) as context:
         yield context
-        context.close()
 
 
 @pytest.fixture
