@@ -1,8 +1,10 @@
-"""Build the optional compiled kernel of the pixelmatch-compatible method.
+"""Build the optional compiled parts: the kernel of the pixelmatch-compatible
+method and the PNG un-filter.
 
 Everything else about the package is in pyproject.toml. The extension is
-optional: without a C compiler the install still succeeds and
-``spotdiff.metrics.pixel`` uses its numpy implementation.
+optional: without a C compiler the install still succeeds,
+``spotdiff.metrics.pixel`` uses its numpy implementation and PNG files are
+decoded by libpng.
 """
 
 import sys
@@ -23,6 +25,12 @@ setup(
             ["src/spotdiff/_pixelmatch.c"],
             extra_compile_args=ARGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "spotdiff._pngfilter",
+            ["src/spotdiff/_pngfilter.c"],
+            extra_compile_args=["-O3"] if sys.platform != "win32" else [],
+            optional=True,
+        ),
     ]
 )
