@@ -207,3 +207,27 @@ def test_every_shared_fixture_png_decodes_as_libpng_does() -> None:
         reference = imagecodecs.png_decode(data)
         np.testing.assert_array_equal(decoded, reference.reshape(decoded.shape), err_msg=str(path))
     assert taken > len(files) // 2
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork")
+def test_a_forked_process_decodes_pairs(tmp_path: Path) -> None:
+    """The decoding thread is the process's own: a child forked after the
+    parent decoded a pair decodes pairs too (no wait on the parent's thread)."""
+    import multiprocessing
+
+    from spotdiff.io.image import load_pair
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(_png(_pixels(20, 20, 3, seed=1)))
+    b.write_bytes(_png(_pixels(20, 20, 3, seed=2)))
+    load_pair(str(a), str(b))  # the parent's thread exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        shapes = pool.apply_async(_decoded_shapes, (str(a), str(b))).get(timeout=30)
+    assert shapes == [(20, 20, 3), (20, 20, 3)]
+
+
+def _decoded_shapes(a: str, b: str) -> list[tuple[int, ...]]:
+    from spotdiff.io.image import load_pair
+
+    return [im.pixels.shape for im in load_pair(a, b)]

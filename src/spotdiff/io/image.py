@@ -635,15 +635,39 @@ def _identical_pair(data: bytes, before: str, after: str) -> tuple[Image, Image]
 def _decode_both(data_b: bytes, fmt_b: str, subject_b: str, name_b: str,
                  data_a: bytes, fmt_a: str, subject_a: str, name_a: str) -> tuple[Image, Image]:
     """Decode two checked files in two threads (the decoders release the GIL)."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(1) as pool:
-        pending = pool.submit(_decode_checked, data_b, fmt_b, name_b, subject_b)
-        try:
-            img_a = _decode_checked(data_a, fmt_a, name_a, subject_a)
-        finally:
-            img_b = pending.result()  # before's error, if any, wins
+    pending = _decoder().submit(_decode_checked, data_b, fmt_b, name_b, subject_b)
+    try:
+        img_a = _decode_checked(data_a, fmt_a, name_a, subject_a)
+    finally:
+        img_b = pending.result()  # before's error, if any, wins
     return img_b, img_a
+
+
+_DECODER: Any = None
+_DECODER_LOCK = threading.Lock()
+
+
+def _decoder() -> Any:
+    """The thread that decodes BEFORE while the caller decodes AFTER: one,
+    kept for the process (a new thread per pair would also start the
+    decoders' per-thread buffers afresh; see spotdiff.io.png)."""
+    global _DECODER
+    with _DECODER_LOCK:
+        if _DECODER is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            _DECODER = ThreadPoolExecutor(1, thread_name_prefix="spotdiff-decode")
+        return _DECODER
+
+
+def _forget_decoder() -> None:
+    """In a forked child: the parent's thread is not there; start a new one."""
+    global _DECODER, _DECODER_LOCK
+    _DECODER, _DECODER_LOCK = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_decoder)
 
 
 def load_pair(

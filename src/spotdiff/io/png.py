@@ -48,7 +48,7 @@ def _scratch(size: int) -> bytearray | int:
         return size
     buf = getattr(_SCRATCH, "buf", None)
     if buf is None or len(buf) < size:
-        buf = _SCRATCH.buf = bytearray(size)
+        buf = _SCRATCH.buf = np.empty(size, np.uint8)  # not zeroed: inflated over
     return memoryview(buf)[:size]
 
 
