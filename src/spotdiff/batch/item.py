@@ -87,12 +87,12 @@ def _thumbnail(image: Any, shape: tuple[int, int], boxes: Any = ()) -> bytes:
     return encode_image(rgb, ".jpg")
 
 
-def _display_copy(source: str, image: Any, stem: str) -> tuple[str, bytes]:
-    """The file name and bytes of ``source`` as the report shows it: the
-    file's own bytes when a browser can show them, else a PNG."""
+def _display_copy(source: str, image: Any, stem: str) -> tuple[str, bytes | Path]:
+    """The file name and contents of ``source`` as the report shows it: the
+    file itself (copied) when a browser can show it, else a PNG's bytes."""
     suffix = Path(source).suffix.lower()
     if suffix in _BROWSER_FORMATS:
-        return stem + suffix, Path(source).read_bytes()
+        return stem + suffix, Path(source)
     from spotdiff.io import encode_image
     from spotdiff.render import display_rgb
 
@@ -117,10 +117,10 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
     from spotdiff.io import encode_image, load_image, write_files
     from spotdiff.io.image import same_file_contents
 
-    files: dict[str, bytes] = {}
+    files: dict[str, bytes | Path] = {}
     names: dict[str, str] = {}
 
-    def add(key: str, file: str, data: bytes) -> None:
+    def add(key: str, file: str, data: bytes | Path) -> None:
         files[file] = data
         names[key] = file
 

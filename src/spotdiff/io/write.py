@@ -206,12 +206,20 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, *, compression: int
     return Path(path)
 
 
-def write_files(contents: dict[Path, bytes]) -> None:
-    """Write several files all-or-nothing (see :func:`written_together`)."""
+def write_files(contents: dict[Path, bytes | Path]) -> None:
+    """Write several files all-or-nothing (see :func:`written_together`); a
+    value that is a path is copied (by the kernel where it can, without
+    reading the file into memory)."""
+    import shutil
+
     paths = list(contents)
     with written_together(paths) as temps:
         for tmp, path in zip(temps, paths, strict=True):
-            tmp.write_bytes(contents[path])
+            value = contents[path]
+            if isinstance(value, Path):
+                shutil.copyfile(value, tmp)
+            else:
+                tmp.write_bytes(value)
 
 
 def write_json(path: str | os.PathLike, payload: Any, *, indent: int | None = 2) -> Path:
