@@ -184,6 +184,14 @@ class Regions:
         return out
 
 
+def _count(mask: np.ndarray) -> int:
+    """Changed pixels of a mask; an unchanged pair's mask is one value
+    broadcast, counted without visiting every element."""
+    if mask.size and not any(mask.strides):
+        return int(mask.size) if mask.flat[0] else 0
+    return int(np.count_nonzero(mask))
+
+
 @dataclass(frozen=True, eq=False)
 class Diff:
     """What changed between two images: the decision, the numbers, the where.
@@ -303,7 +311,7 @@ class Diff:
             different=self.different, changed_pixels=self.changed_pixels,
             changed_fraction=self.changed_fraction, score=self.score, method=self.method,
             threshold=self.threshold, units=self.units, width=self.width, height=self.height,
-            mask_pixels=np.count_nonzero(self.mask),
+            mask_pixels=_count(self.mask),
             regions=self.regions.to_list(polygons=polygons), options=self.options,
             info=self.info,
         )

@@ -484,6 +484,8 @@ def _os_error(exc: OSError, subject: str) -> InputError:
 
 #: Bytes read first, for the format and the header's size.
 _HEAD_BYTES = 1 << 16
+#: Files up to this size are read with one system call (one read may stop at 2 GiB).
+_ONE_READ = 1 << 30
 
 
 def _read(path: Path, name: str) -> bytes:
@@ -523,7 +525,17 @@ def _read(path: Path, name: str) -> bytes:
                 raise InputError(subject, expected=f"an image file of at most {cap} bytes",
                                  got=f"{info.st_size} bytes",
                                  fix="check the file: it is larger than any image of its size")
-            return head + handle.read(cap + 1 - len(head))
+            if len(head) < _HEAD_BYTES:
+                return head  # the whole file
+            if info.st_size >= _ONE_READ:
+                return head + handle.read(cap + 1 - len(head))
+            # the whole file in one read, not two parts joined (a copy), and
+            # a byte more than it had: one that grew since is read to its cap
+            data = os.pread(handle.fileno(), info.st_size + 1, 0)
+            if len(data) > info.st_size:
+                handle.seek(len(data))
+                data += handle.read(cap + 1 - len(data))
+            return data
     except OSError as exc:
         raise _os_error(exc, subject) from None
     finally:
