@@ -12,9 +12,9 @@ import imagecodecs
 import numpy as np
 import pytest
 
+from shared_data import shared_data_dir
 from spotdiff.io import load_image, png
 from spotdiff.io.image import PNG_SIGNATURE
-from shared_data import shared_data_dir
 
 pytestmark = pytest.mark.skipif(not png.available(), reason="the PNG un-filter is not built")
 
@@ -61,7 +61,7 @@ def _png(pixels: np.ndarray, types: list[int] | None = None, *, colour: int | No
     rows = np.frombuffer(raw, np.uint8).reshape(h, w * bpp)
     stream = zlib.compress(_filtered(rows, types or [4] * h, bpp), 6)
     cut = np.linspace(0, len(stream), idat_parts + 1).astype(int)
-    idats = b"".join(_chunk(b"IDAT", stream[s:e]) for s, e in zip(cut[:-1], cut[1:]))
+    idats = b"".join(_chunk(b"IDAT", stream[s:e]) for s, e in zip(cut[:-1], cut[1:], strict=True))
     ihdr = struct.pack(">IIBBBBB", w, h, depth, colour, 0, 0, interlace)
     return PNG_SIGNATURE + _chunk(b"IHDR", ihdr) + extra + idats + _chunk(b"IEND", b"")
 

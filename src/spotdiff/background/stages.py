@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 
 from spotdiff.mask import as_u8
+from spotdiff.sampling import every_nth
 
 _windows: dict[tuple[int, int], np.ndarray] = {}
 _ECC_STOP = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 10, 1e-3)
@@ -160,8 +161,8 @@ def estimate_gain(frame: np.ndarray, background: np.ndarray, *, step: int = 4,
     are usable.
     """
     # luma is per pixel: take the grid first, convert the few pixels after
-    a = gray(np.ascontiguousarray(background[::step, ::step])).astype(np.float32)
-    b = gray(np.ascontiguousarray(frame[::step, ::step])).astype(np.float32)
+    a = gray(every_nth(background, step)).astype(np.float32)
+    b = gray(every_nth(frame, step)).astype(np.float32)
     ok = (a > 16) & (a < 240)
     if exclude is not None:
         rest = ok & ~exclude[::step, ::step]
