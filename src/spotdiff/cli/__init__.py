@@ -133,6 +133,9 @@ def main(
     try:
         return int(args.run(args, streams))
     except _Terminated as exc:
+        from spotdiff.io.native import NativeMessages
+
+        NativeMessages.give_back_stderr()  # the signal may have come while a decoder spoke
         streams.err.write(f"spotdiff: stopped by {exc.name}; nothing was left half-written\n")
         return _stopped(streams, 128 + exc.signum)
     except KeyboardInterrupt:

@@ -50,6 +50,8 @@ class NativeMessages:
 
     _lock = threading.Lock()
     _window_open = False
+    #: The descriptor that holds stderr while a capture runs (-1: none).
+    _saved_stderr = -1
 
     def __init__(self, *, window: bool = False) -> None:
         self.window = window
@@ -69,12 +71,12 @@ class NativeMessages:
             sys.stderr.flush()
             self._file = tempfile.TemporaryFile()
             self._saved = os.dup(2)
+            NativeMessages._saved_stderr = self._saved
             os.dup2(self._file.fileno(), 2)
         except (OSError, ValueError, AttributeError):  # no descriptor 2: leave it be
-            if self._saved >= 0:
-                os.close(self._saved)
-            self._saved = -1
+            self._restore()
         except BaseException:  # interrupted: never leave the lock held
+            self._restore()
             self._release()
             raise
         return self
@@ -84,13 +86,35 @@ class NativeMessages:
             return
         try:
             if self._saved >= 0:
-                os.dup2(self._saved, 2)
-                os.close(self._saved)
+                self._restore()
                 self._file.seek(0)
                 text = self._file.read(_READ_BYTES).decode("utf-8", "replace")
                 self.lines = [line.strip() for line in text.splitlines() if line.strip()]
         finally:
+            self._restore()  # when a signal came first
             self._release()
+
+    def _restore(self) -> None:
+        """Point descriptor 2 back where it was (also after an exception, a
+        signal's included, came between)."""
+        if self._saved >= 0:
+            saved, self._saved = self._saved, -1
+            try:
+                os.dup2(saved, 2)
+            finally:
+                NativeMessages._saved_stderr = -1
+                os.close(saved)
+
+    @classmethod
+    def give_back_stderr(cls) -> None:
+        """Point descriptor 2 back at the process's own stderr if a capture
+        holds it: for a process that stops on a signal, which may have come
+        anywhere in a capture, and must still say so."""
+        if cls._saved_stderr >= 0:
+            try:
+                os.dup2(cls._saved_stderr, 2)
+            except OSError:
+                pass
 
     def _release(self) -> None:
         if self._file is not None:
