@@ -34,13 +34,14 @@ _CHANNELS = {0: 1, 2: 3, 6: 4}
 _CRITICAL = (b"IHDR", b"PLTE", b"IDAT", b"IEND")
 
 _PARTS: Any = None
-#: Inflated data up to this size goes into a buffer kept per thread (a
-#: fresh one costs as much in page faults as the un-filter itself).
-_KEEP_BYTES = 64 << 20
+#: Inflated data up to this size (a 1080p RGBA image's) goes into a buffer
+#: kept per thread (a fresh one costs as much in page faults as the
+#: un-filter); larger images get a fresh one, so none stays allocated.
+_KEEP_BYTES = 16 << 20
 _SCRATCH = threading.local()
 
 
-def _scratch(size: int) -> bytearray | int:
+def _scratch(size: int) -> memoryview | int:
     """A buffer of ``size`` bytes for the inflated data: this thread's kept
     one when ``size`` is not above :data:`_KEEP_BYTES`, else just the size
     (the inflate allocates it)."""
