@@ -7,8 +7,11 @@
  * byte followed by ``stride`` bytes; each row is reconstructed into ``dst``
  * (height * stride bytes, rows without their filter byte) as the PNG
  * specification (section 9) defines the five filter types, on bytes, with
- * ``bpp`` bytes per complete pixel (at least 1). The GIL is released while
- * it runs. Returns None, or raises ValueError naming the first row whose
+ * ``bpp`` bytes per complete pixel (at least 1). ``dst`` may be ``src``
+ * itself: row y is written at y * stride, before the bytes it reads (from
+ * y * (stride + 1) + 1 on) in the same forward pass, so the image is
+ * rebuilt in the buffer it was inflated into. The GIL is released while it
+ * runs. Returns None, or raises ValueError naming the first row whose
  * filter type is not 0-4.
  */
 
@@ -32,9 +35,11 @@ static inline uint8_t paeth(int a, int b, int c)
 
 /* Sub and Paeth for a fixed ``BPP``: the bytes of one pixel are
  * independent chains, kept in locals so that the compiler keeps them in
- * registers and overlaps them (the byte-wise loop waits on memory). */
+ * registers and overlaps them (the byte-wise loop waits on memory).
+ * ``f`` and ``out`` may overlap (``out`` before ``f``: see above), so they
+ * are not ``restrict``; the row above never overlaps either. */
 #define DEFINE_PIXEL_LOOPS(BPP)                                                        \
-    static void sub_##BPP(const uint8_t *restrict f, uint8_t *restrict out,            \
+    static void sub_##BPP(const uint8_t *f, uint8_t *out,                              \
                           Py_ssize_t stride)                                           \
     {                                                                                  \
         uint8_t a[BPP] = {0};                                                          \
@@ -42,7 +47,7 @@ static inline uint8_t paeth(int a, int b, int c)
             for (int k = 0; k < BPP; k++)                                              \
                 out[i + k] = a[k] = (uint8_t)(f[i + k] + a[k]);                        \
     }                                                                                  \
-    static void paeth_##BPP(const uint8_t *restrict f, uint8_t *restrict out,          \
+    static void paeth_##BPP(const uint8_t *f, uint8_t *out,                            \
                             const uint8_t *restrict up, Py_ssize_t stride)             \
     {                                                                                  \
         uint8_t a[BPP] = {0}, c[BPP] = {0};                                            \
@@ -79,14 +84,15 @@ static void sub(const uint8_t *f, uint8_t *out, Py_ssize_t stride, Py_ssize_t bp
         case 8: sub_8(f, out, stride); return;
         }
     }
-    memcpy(out, f, (size_t)(bpp < stride ? bpp : stride));
-    for (i = bpp; i < stride; i++)
+    for (i = 0; i < bpp && i < stride; i++)
+        out[i] = f[i];
+    for (; i < stride; i++)
         out[i] = (uint8_t)(f[i] + out[i - bpp]);
 }
 
 /* Row ``y`` of ``dst`` from its filtered bytes ``f``; ``up`` is the row
  * above (NULL for the first row, which has zeros above it). */
-static int unfilter_row(int type, const uint8_t *restrict f, uint8_t *restrict out,
+static int unfilter_row(int type, const uint8_t *f, uint8_t *out,
                         const uint8_t *restrict up, Py_ssize_t stride, Py_ssize_t bpp)
 {
     Py_ssize_t i;
@@ -97,7 +103,7 @@ static int unfilter_row(int type, const uint8_t *restrict f, uint8_t *restrict o
     }
     switch (type) {
     case 0:
-        memcpy(out, f, (size_t)stride);
+        memmove(out, f, (size_t)stride);
         return 0;
     case 1:
         sub(f, out, stride, bpp);

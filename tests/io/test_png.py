@@ -183,12 +183,6 @@ def test_without_the_compiled_part_libpng_decodes(monkeypatch, tmp_path: Path) -
     np.testing.assert_array_equal(load_image(str(path)).pixels, image)
 
 
-def test_large_images_are_inflated_into_their_own_buffer(monkeypatch) -> None:
-    """Above the kept size, a fresh buffer: same pixels, none kept."""
-    image = _pixels(64, 64, 3)
-    monkeypatch.setattr(png, "_KEEP_BYTES", 100)
-    np.testing.assert_array_equal(png.decode_png(_png(image)), image)
-
 
 def test_every_shared_fixture_png_decodes_as_libpng_does() -> None:
     """Real files from other tools' suites: where this decoder takes a file,

@@ -6,7 +6,7 @@ imagecodecs wraps, inflates the same stream 3-5x faster when the output
 size is known - and for a PNG it is: ``(1 + row bytes) x height``. This
 module walks the chunks, checks their CRCs, inflates the joined IDAT data
 into one buffer and reconstructs the rows with the compiled un-filter
-(``spotdiff._pngfilter``).
+(``spotdiff._pngfilter``) in the same buffer.
 
 It takes what screenshots and renders are: 8 or 16-bit gray, RGB and
 RGBA, not interlaced, without ``tRNS``; :func:`decode_png` returns None
@@ -21,7 +21,6 @@ type, depth and colour type).
 from __future__ import annotations
 
 import struct
-import threading
 from typing import Any
 
 import numpy as np
@@ -34,25 +33,6 @@ _CHANNELS = {0: 1, 2: 3, 6: 4}
 _CRITICAL = (b"IHDR", b"PLTE", b"IDAT", b"IEND")
 
 _PARTS: Any = None
-#: Inflated data up to this size (a 1080p RGBA image's) goes into a buffer
-#: kept per thread (a fresh one costs as much in page faults as the
-#: un-filter); larger images get a fresh one, so none stays allocated.
-_KEEP_BYTES = 16 << 20
-_SCRATCH = threading.local()
-
-
-def _scratch(size: int) -> memoryview | int:
-    """A buffer of ``size`` bytes for the inflated data: this thread's kept
-    one when ``size`` is not above :data:`_KEEP_BYTES`, else just the size
-    (the inflate allocates it)."""
-    if size > _KEEP_BYTES:
-        return size
-    buf = getattr(_SCRATCH, "buf", None)
-    if buf is None or len(buf) < size:
-        buf = _SCRATCH.buf = np.empty(size, np.uint8)  # not zeroed: inflated over
-    return memoryview(buf)[:size]
-
-
 def _parts() -> Any:
     """(inflate, crc32, unfilter), or False when one of them is missing."""
     global _PARTS
@@ -122,17 +102,19 @@ def decode_png(data: bytes) -> np.ndarray | None:
         return None
     bpp = channels * depth // 8
     stride = width * bpp
+    size = (stride + 1) * height
+    # one buffer: inflated into, then rebuilt in place (row y moves to
+    # y * stride), so decoding takes no more memory than the pixels
+    buf = np.empty(size, np.uint8)
     try:
-        # out= sizes the buffer exactly: a stream longer or shorter than
-        # the image fails here, as libpng would refuse it
-        size = (stride + 1) * height
-        filtered = inflate(stream, out=_scratch(size))
-        if len(filtered) != size:
+        # sized exactly: a stream longer or shorter than the image fails
+        # here, as libpng would refuse it
+        if len(inflate(stream, out=memoryview(buf))) != size:
             return None
-        pixels = np.empty((height, width, channels), np.uint8 if depth == 8 else ">u2")
-        unfilter(filtered, pixels, height, stride, bpp)
+        unfilter(buf, buf, height, stride, bpp)
     except Exception:  # noqa: BLE001 - libpng decodes it again and names the problem
         return None
+    pixels = buf[: height * stride]
     if depth == 16:
-        return pixels.astype(np.uint16)  # big-endian samples to native order
-    return pixels
+        pixels = pixels.view(">u2").astype(np.uint16)  # big-endian samples to native order
+    return pixels.reshape(height, width, channels)
