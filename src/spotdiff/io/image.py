@@ -10,7 +10,7 @@ Speed paths (same pixels either way):
 
 * PNG files: 8/16-bit gray, RGB and RGBA, not interlaced and without a
   ``tRNS`` chunk, are inflated by libdeflate and un-filtered by a compiled
-  loop (:mod:`spotdiff.io.png`, 3x faster than libpng), else decoded by
+  loop (:mod:`spotdiff.io.png`, 2-3.5x faster than libpng), else decoded by
   imagecodecs' libpng (both release the GIL; imagecodecs is a dependency,
   though spotdiff still runs where it cannot be imported). Anything else,
   and any file they refuse, goes to OpenCV, which also writes the error
@@ -661,8 +661,8 @@ _DECODER_LOCK = threading.Lock()
 
 def _decoder() -> Any:
     """The thread that decodes BEFORE while the caller decodes AFTER: one,
-    kept for the process (a new thread per pair would also start the
-    decoders' per-thread buffers afresh; see spotdiff.io.png)."""
+    kept for the process (starting a thread per pair costs more than a
+    small pair's decode; callers in several threads take turns on it)."""
     global _DECODER
     with _DECODER_LOCK:
         if _DECODER is None:
