@@ -282,3 +282,40 @@ def test_a_large_noisy_pair_is_compared_at_half_size_with_the_same_answer(monkey
     assert np.abs(halved.regions.xyxy[0] - [600, 400, 760, 520]).max() <= 3
     assert iou(halved.mask) > 0.9 and iou(halved.mask) >= iou(full.mask) - 0.02
     assert halved.changed_pixels == pytest.approx(full.changed_pixels, rel=0.1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_pixel_method_without_cleaning_skips_the_map_and_changes_nothing(seed, monkeypatch):
+    # the pixel method thresholds as it goes and leaves the map for later: the
+    # same Diff as the ordinary pass (map, mask, regions, JSON)
+    import pickle
+
+    from spotdiff import engine
+
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(20, 120, 2))
+    a = np.repeat(np.repeat(rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3), np.uint8),
+                            4, 0), 4, 1)[:h, :w].copy()
+    b = a.copy()
+    for _ in range(int(rng.integers(0, 6))):
+        y, x = int(rng.integers(0, h - 5)), int(rng.integers(0, w - 5))
+        b[y:y + int(rng.integers(1, 6)), x:x + int(rng.integers(1, 6))] = rng.integers(0, 256, 3)
+    if seed % 2:
+        a, b = (np.dstack([x, np.full((h, w), 255, np.uint8)]) for x in (a, b))
+    kw = dict(method="pixel", include_aa=seed % 3 == 2)
+    fast = spotdiff.compare(a, b, **kw)
+    assert fast.identical or "diff_map" not in vars(fast)  # not computed yet
+    with monkeypatch.context() as m:
+        m.setattr(engine._Pass, "thresholds_only", lambda self, selected: False)
+        slow = spotdiff.compare(a, b, **kw)
+    again = pickle.loads(pickle.dumps(fast))
+    for diff in (fast, again):
+        assert diff.to_dict() == slow.to_dict()
+        assert diff.regions == slow.regions
+        assert np.array_equal(diff.mask, slow.mask)
+        assert np.array_equal(diff.diff_map, slow.diff_map)
+        assert diff.score == slow.score and diff.changed_pixels == slow.changed_pixels
+        assert (diff.excluded is None) == (slow.excluded is None)
+    # a cleaning option takes the ordinary pass
+    cleaned = spotdiff.compare(a, b, method="pixel", close=3)
+    assert "diff_map" in vars(cleaned)

@@ -53,8 +53,10 @@
 
 typedef struct {
     const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
-    float *values;          /* (h, w) float32 map, written where computed */
+    float *values;          /* (h, w) float32 map, written where computed; or NULL */
     uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
+    uint8_t *mask;          /* (h, w) bool, set at counted pixels; or NULL */
+    int32_t *rows;          /* (h,) counted pixels per row (with mask) */
     Py_ssize_t w, h;
     int c;
     int odiff;              /* odiff 4.5's arithmetic and detector */
@@ -405,6 +407,10 @@ ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
         }
     }
     (*count)++;
+    if (j->mask) {
+        j->mask[y * j->w + x] = 1;
+        j->rows[y]++;
+    }
 }
 
 /* Candidates only (bound >= 0): the pixels where a colour channel differs
@@ -444,7 +450,8 @@ ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uin
         int k = idx[t];
         double d = delta_at(j, pa, pb, k, row + k, c);
         float v = value_of(j, d);
-        j->values[row + k] = v;
+        if (j->values)
+            j->values[row + k] = v;
         part += v;
         if (d > j->max_delta)
             count_above(j, x0 + k, y, c, count);
@@ -490,7 +497,8 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
             }
         }
     }
-    float *values = j->values + row;
+    float local[BLOCK]; /* without a map: the values for the sum only */
+    float *values = j->values ? j->values + row : local;
     for (int k = 0; k < n; k++)
         values[k] = value_of(j, delta[k]);
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
@@ -560,22 +568,43 @@ CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_
 
 PyDoc_STRVAR(scan_doc,
 "scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
-"     test_aa, has_threshold, max_delta, low, high, bound) -> (count, value_sum)\n"
+"     test_aa, has_threshold, max_delta, low, high, bound[, mask, rows])\n"
+"     -> (count, value_sum)\n"
 "\n"
 "Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
 "channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
-"width float32, zero-initialised by the caller) at differing pixels (with\n"
-"bound >= 0: only where a colour channel differs by more than bound or the\n"
-"alpha differs, or the delta exceeds max_delta); with has_threshold the\n"
-"value is raised to at least ``high`` above max_delta and lowered to at\n"
-"most ``low`` otherwise. Sets ``aa`` (height * width bytes, zeroed) at\n"
-"pixels above max_delta that are anti-aliased in either image when\n"
-"test_aa. Returns the number of pixels above max_delta and not\n"
-"anti-aliased, and the sum of the values written. Releases the GIL.");
+"width float32, zero-initialised by the caller; None: no map, the sum\n"
+"only) at differing pixels (with bound >= 0: only where a colour channel\n"
+"differs by more than bound or the alpha differs, or the delta exceeds\n"
+"max_delta); with has_threshold the value is raised to at least ``high``\n"
+"above max_delta and lowered to at most ``low`` otherwise. Sets ``aa``\n"
+"(height * width bytes, zeroed) at pixels above max_delta that are\n"
+"anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
+"bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
+"counted pixels and adds them up per row. Returns the number of pixels\n"
+"above max_delta and not anti-aliased, and the sum of the values written.\n"
+"Releases the GIL.");
+
+/* A writable buffer of exactly `size` bytes, or none for None. */
+static int optional_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *what)
+{
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len != size) {
+        PyErr_Format(PyExc_ValueError, "scan: %s does not match the image size", what);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
-    Py_buffer a = {0}, b = {0}, values = {0}, aa = {0};
+    Py_buffer a = {0}, b = {0}, values = {0}, aa = {0}, mask = {0}, rows = {0};
+    PyObject *values_obj, *mask_obj = Py_None, *rows_obj = Py_None;
     Py_ssize_t w, h, y0, y1;
     int c, odiff, checker, test_aa, has_threshold, bound;
     double max_delta;
@@ -583,25 +612,34 @@ static PyObject *scan(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "y*y*w*w*nninnppppdffi:scan", &a, &b, &values, &aa, &w, &h,
-                          &c, &y0, &y1, &odiff, &checker, &test_aa, &has_threshold,
-                          &max_delta, &low, &high, &bound))
+    if (!PyArg_ParseTuple(args, "y*y*Ow*nninnppppdffi|OO:scan", &a, &b, &values_obj, &aa, &w,
+                          &h, &c, &y0, &y1, &odiff, &checker, &test_aa, &has_threshold,
+                          &max_delta, &low, &high, &bound, &mask_obj, &rows_obj))
         return NULL;
     if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || y0 < 0 || y1 > h || y0 > y1) {
         PyErr_SetString(PyExc_ValueError, "scan: bad size, channels or rows");
         goto done;
     }
-    if (a.len != w * h * c || b.len != a.len || values.len != w * h * (Py_ssize_t)sizeof(float) ||
-        aa.len != w * h) {
+    if (a.len != w * h * c || b.len != a.len || aa.len != w * h) {
         PyErr_SetString(PyExc_ValueError, "scan: buffer sizes do not match the image size");
+        goto done;
+    }
+    if (optional_buffer(values_obj, &values, w * h * (Py_ssize_t)sizeof(float), "values") < 0 ||
+        optional_buffer(mask_obj, &mask, w * h, "mask") < 0 ||
+        optional_buffer(rows_obj, &rows, h * (Py_ssize_t)sizeof(int32_t), "rows") < 0)
+        goto done;
+    if ((mask.obj == NULL) != (rows.obj == NULL)) {
+        PyErr_SetString(PyExc_ValueError, "scan: give both mask and rows, or neither");
         goto done;
     }
     {
         Job j;
         j.a = (const uint8_t *)a.buf;
         j.b = (const uint8_t *)b.buf;
-        j.values = (float *)values.buf;
+        j.values = values.obj ? (float *)values.buf : NULL;
         j.aa = (uint8_t *)aa.buf;
+        j.mask = mask.obj ? (uint8_t *)mask.buf : NULL;
+        j.rows = rows.obj ? (int32_t *)rows.buf : NULL;
         j.w = w;
         j.h = h;
         j.c = c;
@@ -630,13 +668,88 @@ static PyObject *scan(PyObject *self, PyObject *args)
 done:
     PyBuffer_Release(&a);
     PyBuffer_Release(&b);
-    PyBuffer_Release(&values);
     PyBuffer_Release(&aa);
+    if (values.obj)
+        PyBuffer_Release(&values);
+    if (mask.obj)
+        PyBuffer_Release(&mask);
+    if (rows.obj)
+        PyBuffer_Release(&rows);
+    return result;
+}
+
+PyDoc_STRVAR(values_at_doc,
+"values_at(before, after, index, out, width, height, channels, odiff, checkerboard,\n"
+"          has_threshold, max_delta, low, high) -> None\n"
+"\n"
+"The values scan() writes into its map, at the flat pixel indices\n"
+"``index`` (int64) only, into ``out`` (float32, one per index).");
+
+static PyObject *values_at(PyObject *self, PyObject *args)
+{
+    Py_buffer a = {0}, b = {0}, index = {0}, out = {0};
+    Py_ssize_t w, h;
+    int c, odiff, checker, has_threshold;
+    double max_delta;
+    float low, high;
+    PyObject *result = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTuple(args, "y*y*y*w*nnipppdff:values_at", &a, &b, &index, &out, &w, &h,
+                          &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+        return NULL;
+    Py_ssize_t n = index.len / (Py_ssize_t)sizeof(int64_t);
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
+        b.len != a.len || index.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        out.len != n * (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "values_at: bad sizes");
+        goto done;
+    }
+    {
+        Job j;
+        memset(&j, 0, sizeof(j));
+        j.a = (const uint8_t *)a.buf;
+        j.b = (const uint8_t *)b.buf;
+        j.w = w;
+        j.h = h;
+        j.c = c;
+        j.odiff = odiff != 0;
+        j.checker = checker;
+        j.has_threshold = has_threshold;
+        j.max_delta = max_delta;
+        j.low = low;
+        j.high = high;
+        const int64_t *idx = (const int64_t *)index.buf;
+        float *dst = (float *)out.buf;
+        int bad = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < n; t++) {
+            int64_t i = idx[t];
+            if (i < 0 || i >= w * h) {
+                bad = 1;
+                break;
+            }
+            dst[t] = value_of(&j, delta_at(&j, j.a + i * c, j.b + i * c, 0, (Py_ssize_t)i, c));
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_IndexError, "values_at: index out of the image");
+            goto done;
+        }
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&index);
+    PyBuffer_Release(&out);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
+    {"values_at", values_at, METH_VARARGS, values_at_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,6 +7,7 @@ records the options used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -28,7 +29,7 @@ from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DiffMap, Method, get_method
 from spotdiff.noise import estimate_noise
 from spotdiff.options import CLEANING, CompareOptions, compare_options, record
-from spotdiff.regions import find_regions
+from spotdiff.regions import find_regions, find_regions_in_rows
 from spotdiff.result import Diff, Regions
 from spotdiff.threshold import (
     CHROMA_BLUR,
@@ -133,6 +134,8 @@ class _Found:
     regions: Regions
     #: the median noise floor of a noisy pair (None when not read)
     noise_floor: float | None = None
+    #: computes ``values`` when they were left for later (``values`` None)
+    deferred_map: Callable[[], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,31 @@ class _Pass:
     crossed: np.ndarray | None = None
     #: find the regions (run_halved finds them at full size itself)
     regions: bool = True
+
+    def thresholds_only(self, selected: np.ndarray | None) -> bool:
+        """The mask is the map above a fixed threshold and nothing more (no
+        cleaning, selection or refinement), and the method can find it
+        without the map: :meth:`run_changes` applies."""
+        c = self.clean
+        return (bool(self.method.changes) and np.isfinite(self.t) and not self.otsu
+                and not (self.lossless or self.noisy or self.refine) and self.regions
+                and selected is None and self.one_side is None and self.crossed is None
+                and c.blur == 0 and c.open <= 1 and c.close <= 1 and not c.fill_holes
+                and c.min_area <= 1 and c.merge_gap == 0 and c.contrast_area <= 0)
+
+    def run_changes(self, pb: np.ndarray, pa: np.ndarray) -> _Found:
+        """:meth:`run` when :meth:`thresholds_only`: the method thresholds as it
+        goes (writing the mask and its count per row), the regions are found in
+        windows around the changed rows, and the map is left for later."""
+        mopts = {**self.method_options, "threshold": self.t}
+        changes = self.method.load_changes()(pb, pa, data_range=self.data_range, **mopts)
+        regions = find_regions_in_rows(changes.mask, changes.rows, changes.values_at,
+                                       polygons=self.polygons)
+        dmap = DiffMap(values=None, score=changes.score,  # type: ignore[arg-type]
+                       excluded=changes.excluded, units=changes.units, counted=changes.counted)
+        return _Found(dmap=dmap, values=None, changed=changes.counted,  # type: ignore[arg-type]
+                      cleaned=changes.mask, excluded=changes.excluded, t=self.t,
+                      regions=regions, deferred_map=changes.diff_map)
 
     def run(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None) -> _Found:
         """Difference map, threshold, anti-aliasing, cleaning (and refinement)
@@ -398,7 +426,9 @@ def compare(
     if (stage.lossless and not stage.refine and sel.one_side is None and clean.blur == 0
             and max(clean.open, clean.close, clean.merge_gap) <= WINDOW_CELL // 4):
         windows = change_windows(pb, pa)
-    if windows is not None:
+    if stage.thresholds_only(selected):
+        found = stage.run_changes(pb, pa)
+    elif windows is not None:
         found = stage.run_windows(pb, pa, selected, windows)
     elif (stage.noisy and opts.auto and not stage.refine and sel.one_side is None
           and max(h, w) >= NOISY_HALVED_SIDE and min(h, w) >= 64):
@@ -413,12 +443,11 @@ def compare(
     g = sel.global_change
     if g is not None and g.significant and not g.accepted(opts.allow_shift, opts.allow_lighting):
         different = True  # a global change is a change too, unless the options accept it
-    return Diff(
+    fields: dict[str, Any] = dict(
         different=different,
         changed_pixels=found.changed,
         changed_fraction=fraction,
         score=_score(m, found, sel),
-        diff_map=found.values,
         mask=found.cleaned,
         regions=found.regions,
         method=opts.method,
@@ -434,6 +463,9 @@ def compare(
         compared_pixels=sel.compared if selected is not None else None,
         **found_by_stages,
     )
+    if found.deferred_map is not None:
+        return Diff.with_deferred_map(found.deferred_map, **fields)
+    return Diff(diff_map=found.values, **fields)
 
 
 @dataclass
