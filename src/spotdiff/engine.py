@@ -23,7 +23,13 @@ from spotdiff.geometry.size import one_sided
 from spotdiff.identical import identical_answer
 from spotdiff.io.alpha import match_channels, opaque_views
 from spotdiff.io.display import display_rgb
-from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
+from spotdiff.io.image import (
+    Image,
+    ImageLike,
+    load_image,
+    pixels_with_alpha,
+    same_file_contents,
+)
 from spotdiff.io.image import load_pair as _load_pair
 from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DiffMap, Method, get_method
@@ -521,7 +527,8 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
         valid = one_side = None
         h, w = img_b.height, img_b.width
     else:
-        pb, pa = match_channels(img_b.pixels, img_a.pixels)
+        pixels = _pixels_for(opts, img_b, img_a)
+        pb, pa = match_channels(pixels(img_b), pixels(img_a))
         if pb.dtype != pa.dtype:
             pa = pa.astype(pb.dtype)
         # pad-count: pixels only one image covers count as changed (odiff)
@@ -578,6 +585,19 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
                       same_bytes=same_bytes, alignment=alignment, lighting=lighting,
                       after_aligned=after_aligned, global_change=global_change,
                       crossed=crossed)
+
+
+def _pixels_for(opts: CompareOptions, img_b: Image, img_a: Image
+                ) -> Callable[[Image], np.ndarray]:
+    """How to read the pixels: a method that reads alpha itself takes RGBA
+    arrays as given, an opaque alpha kept (no copy; the same answers), when
+    nothing but the method looks at them (same sizes, no alignment or
+    relighting); otherwise with an opaque alpha dropped."""
+    if (get_method(opts.method).takes_alpha and opts.align == "none"
+            and not opts.ignore_lighting and opts.size != "pad-count"
+            and (img_b.height, img_b.width) == (img_a.height, img_a.width)):
+        return pixels_with_alpha
+    return lambda image: image.pixels
 
 
 def _score(method: Method, found: _Found, sel: _Selection) -> float:
