@@ -150,26 +150,15 @@ def find_regions_in_rows(
     if not windows:
         return Regions.empty()
     point_parts, label_parts = [], []
-    contours_found: list[np.ndarray] = []
-    contour_labels = []
     n = 1  # label 0 is the background
     for y0, y1, x0, x1 in windows:
-        # one pixel of margin where the frame allows (contours see the window's edge)
-        wy0, wy1, wx0, wx1 = max(0, y0 - 1), min(h, y1 + 1), max(0, x0 - 1), min(w, x1 + 1)
-        crop = u8[wy0:wy1, wx0:wx1]
+        crop = u8[y0:y1, x0:x1]
         count, labels = cv2.connectedComponents(crop, connectivity=8, ltype=cv2.CV_32S)
         points = cv2.findNonZero(crop).reshape(-1, 2).astype(np.int64)
         local = labels[points[:, 1], points[:, 0]]
-        points += (wx0, wy0)
+        points += (x0, y0)
         point_parts.append(points)
         label_parts.append(local + (n - 1))
-        if polygons:
-            contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
-                                           offset=(wx0, wy0))
-            if contours:
-                starts = np.array([c[0, 0] for c in contours]) - (wx0, wy0)
-                contour_labels.append(labels[starts[:, 1], starts[:, 0]] + (n - 1))
-                contours_found.extend(contours)
         n += count - 1
     points = np.concatenate(point_parts)
     lab = np.concatenate(label_parts)
@@ -195,20 +184,46 @@ def find_regions_in_rows(
     sx = np.bincount(lab, weights=cols, minlength=n)
     sy = np.bincount(lab, weights=rows_, minlength=n)
 
-    polys: list[list[np.ndarray]] = [[] for _ in order]
-    if polygons:
-        slot = np.full(n, -1)
-        slot[order] = np.arange(len(order))
-        slots = slot[np.concatenate(contour_labels)] if contour_labels else []
-        for i in np.flatnonzero(np.asarray(slots) >= 0).tolist():
-            polys[slots[i]].append(contours_found[i].reshape(-1, 2))
-
     a = area[order]
-    return Regions(
+    fields = dict(
         xyxy=np.stack([x0[order], y0[order], x1[order] + 1, y1[order] + 1], axis=1),
         area=a.astype(np.int64),
         centroid=np.stack([sx[order] / a, sy[order] / a], axis=1),
         strength=total[order] / a,
         peak=peak[order],
-        polygons=polys,
     )
+    if not polygons:
+        return Regions(polygons=[[] for _ in order], **fields)
+    # a component's outer contour starts at its first pixel in raster order
+    start = np.full(n, np.iinfo(np.int64).max)
+    np.minimum.at(start, lab, rows_ * w + cols)
+    return Regions.with_deferred_polygons(_Outlines(u8, windows, start[order]), **fields)
+
+
+class _Outlines:
+    """The outer contours of regions found in windows, traced when asked
+    (a copy of the windows' pixels is kept)."""
+
+    def __init__(self, u8: np.ndarray, windows: list[tuple[int, int, int, int]],
+                 starts: np.ndarray) -> None:
+        h, w = u8.shape
+        self.width = w
+        self.crops = []
+        for y0, y1, x0, x1 in windows:
+            # one pixel of margin where the frame allows: a contour sees its window's edge
+            wy0, wy1, wx0, wx1 = max(0, y0 - 1), min(h, y1 + 1), max(0, x0 - 1), min(w, x1 + 1)
+            self.crops.append((wx0, wy0, u8[wy0:wy1, wx0:wx1].copy()))
+        self.starts = starts  # per region (in order), the flat index of its first pixel
+
+    def __call__(self) -> list[list[np.ndarray]]:
+        slot = {int(s): i for i, s in enumerate(self.starts.tolist())}
+        polys: list[list[np.ndarray]] = [[] for _ in range(len(self.starts))]
+        for x0, y0, crop in self.crops:
+            contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                           offset=(x0, y0))
+            for contour in contours:
+                x, y = contour[0, 0].tolist()
+                i = slot.get(y * self.width + x)
+                if i is not None:
+                    polys[i].append(contour.reshape(-1, 2))
+        return polys

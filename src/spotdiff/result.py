@@ -32,7 +32,9 @@ class Regions:
     peak : ndarray
         float64 (n,): maximum of the difference map in the region.
     polygons : list of ndarray
-        Per region, a list of outer contours, each int32 (k, 2) ``x, y``.
+        Per region, a list of outer contours, each int32 (k, 2) ``x, y``
+        (traced on first access when the regions were found in windows,
+        see :func:`spotdiff.regions.find_regions_in_rows`).
     extra : dict of str to ndarray
         Further columns, one value per region (a track id, a zone name), each
         an (n,) array; carried through indexing and concatenation and
@@ -57,6 +59,25 @@ class Regions:
             if not isinstance(column, np.ndarray) or len(column) != n:
                 raise ValueError(f"extra column {name!r}: expected an array of {n} values, got "
                                  f"{getattr(column, 'shape', type(column).__name__)}")
+
+    @classmethod
+    def with_deferred_polygons(cls, compute: Callable[[], list[list[np.ndarray]]],
+                               **fields: Any) -> Regions:
+        """Regions whose ``polygons`` are ``compute()``, called on first access
+        (``compute`` must be picklable for the Regions to be)."""
+        regions = cls(polygons=[[] for _ in range(len(fields["area"]))], **fields)
+        object.__delattr__(regions, "polygons")
+        object.__setattr__(regions, "_polygon_source", compute)
+        return regions
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for attributes that are not set: deferred polygons.
+        source = self.__dict__.get("_polygon_source")
+        if attr != "polygons" or source is None:
+            raise AttributeError(f"'Regions' object has no attribute {attr!r}")
+        polygons = source()
+        object.__setattr__(self, "polygons", polygons)
+        return polygons
 
     @classmethod
     def empty(cls) -> Regions:
