@@ -319,3 +319,21 @@ def test_pixel_method_without_cleaning_skips_the_map_and_changes_nothing(seed, m
     # a cleaning option takes the ordinary pass
     cleaned = spotdiff.compare(a, b, method="pixel", close=3)
     assert "diff_map" in vars(cleaned)
+
+
+def test_pixel_method_identical_and_transparent_only_differences(monkeypatch):
+    # the pass that thresholds as it goes also tells an identical pair (no
+    # separate look at the pixels): the same answers as before
+    from spotdiff import engine
+
+    a = np.zeros((40, 50, 4), np.uint8)
+    b = a.copy()
+    b[5, 5, :3] = 9  # differs only under full transparency: no change, not identical
+    for x, y in ((a, a.copy()), (a, b)):
+        fast = spotdiff.compare(x, y, method="pixel")
+        with monkeypatch.context() as m:
+            m.setattr(engine._Pass, "thresholds_only", lambda self, selected: False)
+            slow = spotdiff.compare(x, y, method="pixel")
+        assert (fast.identical, fast.to_dict()) == (slow.identical, slow.to_dict())
+    assert spotdiff.compare(a, a.copy(), method="pixel").identical
+    assert not spotdiff.compare(a, b, method="pixel").identical

@@ -63,6 +63,7 @@ typedef struct {
     uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
     uint8_t *mask;          /* (h, w) bool, set at counted pixels; or NULL */
     int32_t *rows;          /* (h,) counted pixels per row (with mask) */
+    Py_ssize_t *differing;  /* rows that differ at all, counted by the scan */
     Py_ssize_t w, h;
     int c;
     int odiff;              /* odiff 4.5's arithmetic and detector */
@@ -602,6 +603,7 @@ ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
         const uint8_t *ra = j->a + y * row, *rb = j->b + y * row;
         if (memcmp(ra, rb, (size_t)row) == 0)
             continue;
+        (*j->differing)++;
         for (Py_ssize_t x0 = 0; x0 < w; x0 += BLOCK) {
             int n = (int)(w - x0 < BLOCK ? w - x0 : BLOCK);
             const uint8_t *pa = ra + x0 * c, *pb = rb + x0 * c;
@@ -644,7 +646,7 @@ CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_
 PyDoc_STRVAR(scan_doc,
 "scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
 "     test_aa, has_threshold, max_delta, low, high, bound[, mask, rows])\n"
-"     -> (count, value_sum)\n"
+"     -> (count, value_sum, differing_rows)\n"
 "\n"
 "Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
 "channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
@@ -657,7 +659,8 @@ PyDoc_STRVAR(scan_doc,
 "anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
 "bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
 "counted pixels and adds them up per row. Returns the number of pixels\n"
-"above max_delta and not anti-aliased, and the sum of the values written.\n"
+"above max_delta and not anti-aliased, the sum of the values written and\n"
+"the number of rows where the images differ at all.\n"
 "Releases the GIL.");
 
 /* A writable buffer of exactly `size` bytes, or none for None. */
@@ -729,8 +732,9 @@ static PyObject *scan(PyObject *self, PyObject *args)
         j.low = low;
         j.high = high;
         fill_table(&j);
-        Py_ssize_t count = 0;
+        Py_ssize_t count = 0, differing = 0;
         double sum = 0.0;
+        j.differing = &differing;
         Py_BEGIN_ALLOW_THREADS
         if (c == 4)
             scan_c4(&j, y0, y1, &count, &sum);
@@ -739,7 +743,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
         else
             scan_c1(&j, y0, y1, &count, &sum);
         Py_END_ALLOW_THREADS
-        result = Py_BuildValue("nd", count, sum);
+        result = Py_BuildValue("ndn", count, sum, differing);
     }
 done:
     PyBuffer_Release(&a);

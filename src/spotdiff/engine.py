@@ -142,6 +142,8 @@ class _Found:
     noise_floor: float | None = None
     #: computes ``values`` when they were left for later (``values`` None)
     deferred_map: Callable[[], np.ndarray] | None = None
+    #: whether the pair differs at all (known from :meth:`_Pass.run_changes`)
+    differs: bool = True
 
 
 @dataclass(frozen=True)
@@ -196,7 +198,7 @@ class _Pass:
                        excluded=changes.excluded, units=changes.units, counted=changes.counted)
         return _Found(dmap=dmap, values=None, changed=changes.counted,  # type: ignore[arg-type]
                       cleaned=changes.mask, excluded=changes.excluded, t=self.t,
-                      regions=regions, deferred_map=changes.diff_map)
+                      regions=regions, deferred_map=changes.diff_map, differs=changes.differs)
 
     def run(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None) -> _Found:
         """Difference map, threshold, anti-aliasing, cleaning (and refinement)
@@ -387,7 +389,8 @@ def compare(
     found_by_stages: dict[str, Any] = dict(
         alignment=sel.alignment, lighting=sel.lighting, after_aligned=sel.after_aligned,
         global_change=sel.global_change)
-    if sel.identical():
+
+    def identical() -> Diff:
         return Diff(
             **identical_answer(opts),
             # read-only zero views: nothing to allocate (or clear) for a full frame
@@ -396,6 +399,13 @@ def compare(
             regions=Regions.empty(), before=img_b, after=img_a,
             identical=True, **found_by_stages,
         )
+
+    # a method that finds the mask without the map (see _Pass.run_changes)
+    # tells whether the pixels differ on the way: no separate look at them
+    changes_may_apply = (bool(m.changes) and m.auto_policy != "noise" and selected is None
+                         and sel.one_side is None and sel.crossed is None and not opts.refine)
+    if sel.identical(compare_pixels=not changes_may_apply):
+        return identical()
     pb, pa = sel.before, sel.after
     assert pb is not None and pa is not None  # decoded: not byte-identical files
     rng = img_b.data_range
@@ -434,6 +444,10 @@ def compare(
         windows = change_windows(pb, pa)
     if stage.thresholds_only(selected):
         found = stage.run_changes(pb, pa)
+        if not found.differs:
+            return identical()
+    elif changes_may_apply and sel.identical():  # the look left for the pass, after all
+        return identical()
     elif windows is not None:
         found = stage.run_windows(pb, pa, selected, windows)
     elif (stage.noisy and opts.auto and not stage.refine and sel.one_side is None
@@ -493,14 +507,15 @@ class _Selection:
     global_change: GlobalChange | None = None
     crossed: np.ndarray | None = None  # line art (spotdiff.decompose.Explained.crossed)
 
-    def identical(self) -> bool:
-        """Nothing can differ: the same bytes, or the same pixels everywhere compared."""
+    def identical(self, *, compare_pixels: bool = True) -> bool:
+        """Nothing can differ: the same bytes, or the same pixels everywhere
+        compared (looked at only with ``compare_pixels``)."""
         pb, pa = self.before, self.after
         g = self.global_change
         if g is not None and g.significant:  # the global part is the difference
             return False
         return self.same_bytes or (
-            pb is not None and pa is not None and pb.shape == pa.shape
+            compare_pixels and pb is not None and pa is not None and pb.shape == pa.shape
             and self.selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
             and (self.one_side is None or not self.one_side[1].any())  # pad-count: padding
         )

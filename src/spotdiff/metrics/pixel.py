@@ -972,7 +972,8 @@ def _pixel_compiled(
     With ``keep_map=False`` (a threshold given) no map is written: the
     values are summed for the score only, and the kernel marks the counted
     pixels in a mask and adds them up per row instead. Returns the DiffMap
-    (``values`` None then), the mask and the per-row counts (None with a map).
+    (``values`` None then), the mask and the per-row counts (None with a
+    map), and whether any byte of the images differs.
     """
     h, w, c = before.shape
     a, b = np.ascontiguousarray(before), np.ascontiguousarray(after)
@@ -1002,7 +1003,7 @@ def _pixel_compiled(
     kernel = _kernel
     assert kernel is not None  # checked by the caller
 
-    def scan(band: tuple[int, int]) -> tuple[int, float]:
+    def scan(band: tuple[int, int]) -> tuple[int, float, int]:
         return kernel.scan(a, b, values, flags, w, h, c, band[0], band[1], *options)
 
     workers = _workers() if h * w >= _SERIAL_PIXELS else 1
@@ -1015,7 +1016,8 @@ def _pixel_compiled(
     counted = sum(part[0] for part in parts) if threshold is not None else None
     dmap = DiffMap(values=values, score=1.0 - total / (h * w),  # type: ignore[arg-type]
                    excluded=None if include_aa else flags, units=UNITS, counted=counted)
-    return dmap, mask, rows
+    differs = any(part[2] for part in parts)
+    return dmap, mask, rows, differs
 
 
 class PixelChanges:
@@ -1036,10 +1038,12 @@ class PixelChanges:
     score : float
         :func:`pixel`'s score (1 - mean of the map).
     units : str
+    differs : bool
+        Whether the two arrays differ at all (in any byte, alpha included).
     """
 
     def __init__(self, before: np.ndarray, after: np.ndarray, options: dict, dmap: DiffMap,
-                 mask: np.ndarray, rows: np.ndarray) -> None:
+                 mask: np.ndarray, rows: np.ndarray, differs: bool) -> None:
         self._pair = (before, after)
         self._options = options
         self._map = dmap.values
@@ -1049,6 +1053,7 @@ class PixelChanges:
         self.counted = int(dmap.counted or 0)
         self.score = dmap.score
         self.units = dmap.units
+        self.differs = differs
 
     def diff_map(self) -> np.ndarray:
         """The full map, as :func:`pixel` gives it (computed on the first call)."""
@@ -1104,14 +1109,15 @@ def pixel_changes(
                          got=repr(threshold))
     if (_kernel is not None and before.dtype == np.uint8 and after.dtype == np.uint8
             and float(data_range) == 255.0 and before.size > 0):
-        dmap, mask, rows = _pixel_compiled(
+        dmap, mask, rows, differs = _pixel_compiled(
             before, after, options["threshold"], include_aa, options["alpha_blend"], variant,
             True, keep_map=False)
         assert mask is not None and rows is not None
-        return PixelChanges(before, after, options, dmap, mask, rows)
+        return PixelChanges(before, after, options, dmap, mask, rows, differs)
     dmap = pixel(before, after, **options)
     mask = dmap.values > np.float32(options["threshold"])
     if dmap.excluded is not None:
         mask &= ~dmap.excluded
     rows = np.count_nonzero(mask, axis=1).astype(np.int32)
-    return PixelChanges(before, after, options, dmap, mask, rows)
+    differs = cv2.norm(before, after, cv2.NORM_INF) > 0
+    return PixelChanges(before, after, options, dmap, mask, rows, differs)
