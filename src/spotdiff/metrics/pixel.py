@@ -29,6 +29,9 @@ into bands of rows scanned on several threads. Without the kernel, and for
 the few *candidate* pixels whose delta can exceed the threshold, the exact
 delta is computed for those only, and the anti-aliasing test runs vectorised
 over the candidates above the threshold, gathering 3x3 neighbourhoods.
+:func:`pixel_changes` gives the pixels above a threshold as a mask, with the
+score, and leaves the map for later (what :func:`spotdiff.compare` uses when
+no cleaning follows).
 
 References
 ----------
