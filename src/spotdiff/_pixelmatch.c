@@ -827,9 +827,195 @@ done:
     return result;
 }
 
+/* ---- regions of a sparse mask ------------------------------------------ */
+
+/* Union-find root with path halving. */
+static int32_t root_of(int32_t *parent, int32_t r)
+{
+    while (parent[r] != r) {
+        parent[r] = parent[parent[r]];
+        r = parent[r];
+    }
+    return r;
+}
+
+PyDoc_STRVAR(regions_doc,
+"regions(before, after, mask, rows, out, width, height, channels, odiff, checkerboard,\n"
+"        has_threshold, max_delta, low, high) -> n\n"
+"\n"
+"The 8-connected components of ``mask`` (height * width bytes, nonzero =\n"
+"set) found from its runs of set pixels, only on the rows where ``rows``\n"
+"(height int32) is nonzero. For each component, in the order their first\n"
+"runs are met (raster order), writes into ``out`` (float64, 11 rows of\n"
+"``capacity`` = len(out) / 11 >= the number of set pixels): the pixel count,\n"
+"x0, y0, x1, y1 (inclusive), the sums of x and of y, the sum of the values\n"
+"scan() computes at its pixels (visited in raster order) and their maximum,\n"
+"min((y // 2) * width + x) and the flat index of its first pixel. Returns\n"
+"the number of components. Releases the GIL.");
+
+static PyObject *regions(PyObject *self, PyObject *args)
+{
+    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0};
+    Py_ssize_t w, h;
+    int c, odiff, checker, has_threshold;
+    double max_delta;
+    float low, high;
+    PyObject *result = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff:regions", &a, &b, &mask, &rows, &out, &w,
+                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+        return NULL;
+    Py_ssize_t cap = out.len / (Py_ssize_t)(11 * sizeof(double));
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
+        b.len != a.len || mask.len != w * h || rows.len != h * (Py_ssize_t)sizeof(int32_t) ||
+        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "regions: bad sizes");
+        goto done;
+    }
+    {
+        Job j;
+        memset(&j, 0, sizeof(j));
+        j.a = (const uint8_t *)a.buf;
+        j.b = (const uint8_t *)b.buf;
+        j.w = w;
+        j.h = h;
+        j.c = c;
+        j.odiff = odiff != 0;
+        j.checker = checker;
+        j.has_threshold = has_threshold;
+        j.max_delta = max_delta;
+        j.low = low;
+        j.high = high;
+        const uint8_t *m = (const uint8_t *)mask.buf;
+        const int32_t *count = (const int32_t *)rows.buf;
+        double *o = (double *)out.buf;
+        /* runs: row, start, end (exclusive); at most one per set pixel */
+        int32_t *ry = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *rs = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *re = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *parent = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *slot = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        Py_ssize_t n = 0, overflow = 0;
+        if (!ry || !rs || !re || !parent || !slot) {
+            free(ry), free(rs), free(re), free(parent), free(slot);
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t nruns = 0, prev_lo = 0, prev_hi = 0; /* runs of the row above */
+        Py_ssize_t prev_y = -2;
+        for (Py_ssize_t y = 0; y < h && !overflow; y++) {
+            if (count[y] == 0)
+                continue;
+            const uint8_t *row = m + y * w;
+            Py_ssize_t lo = nruns, x = 0;
+            while (x < w) {
+                /* skip unset bytes, eight at a time where aligned enough */
+                while (x + 8 <= w) {
+                    uint64_t word;
+                    memcpy(&word, row + x, 8);
+                    if (word)
+                        break;
+                    x += 8;
+                }
+                while (x < w && !row[x])
+                    x++;
+                if (x >= w)
+                    break;
+                Py_ssize_t x0 = x;
+                while (x < w && row[x])
+                    x++;
+                if (nruns >= cap) {
+                    overflow = 1;
+                    break;
+                }
+                ry[nruns] = (int32_t)y, rs[nruns] = (int32_t)x0, re[nruns] = (int32_t)x;
+                parent[nruns] = (int32_t)nruns;
+                nruns++;
+            }
+            if (prev_y == y - 1) { /* join runs touching the row above (8-connected) */
+                Py_ssize_t q = prev_lo;
+                for (Py_ssize_t r = lo; r < nruns; r++) {
+                    while (q < prev_hi && re[q] < rs[r]) /* ends before r starts - 1 */
+                        q++;
+                    for (Py_ssize_t k = q; k < prev_hi && rs[k] <= re[r]; k++) {
+                        int32_t u = root_of(parent, (int32_t)r), v = root_of(parent, (int32_t)k);
+                        if (u != v) { /* the earlier run stays the root */
+                            if (u < v)
+                                parent[v] = u;
+                            else
+                                parent[u] = v;
+                        }
+                    }
+                }
+            }
+            prev_lo = lo, prev_hi = nruns, prev_y = y;
+        }
+        if (!overflow) {
+            for (Py_ssize_t r = 0; r < nruns; r++) {
+                int32_t root = root_of(parent, (int32_t)r);
+                Py_ssize_t i;
+                if (root == r) { /* a new component, met at its first run */
+                    i = n++;
+                    slot[r] = (int32_t)i;
+                    o[i] = 0.0;                                 /* area */
+                    o[cap + i] = rs[r];                         /* x0 */
+                    o[2 * cap + i] = ry[r];                     /* y0 */
+                    o[3 * cap + i] = re[r] - 1;                 /* x1 */
+                    o[4 * cap + i] = ry[r];                     /* y1 */
+                    o[5 * cap + i] = 0.0;                       /* sum x */
+                    o[6 * cap + i] = 0.0;                       /* sum y */
+                    o[7 * cap + i] = 0.0;                       /* sum of values */
+                    o[8 * cap + i] = 0.0;                       /* peak */
+                    o[9 * cap + i] = (double)((ry[r] / 2) * w + rs[r]); /* block key */
+                    o[10 * cap + i] = (double)(ry[r] * w + rs[r]);     /* first pixel */
+                } else {
+                    i = slot[root];
+                }
+                Py_ssize_t y = ry[r], x0 = rs[r], x1 = re[r], len = x1 - x0;
+                o[i] += (double)len;
+                if (x0 < o[cap + i])
+                    o[cap + i] = (double)x0;
+                if (x1 - 1 > o[3 * cap + i])
+                    o[3 * cap + i] = (double)(x1 - 1);
+                o[4 * cap + i] = (double)y; /* runs come in row order */
+                o[6 * cap + i] += (double)(len * y);
+                double key = (double)((y / 2) * w + x0);
+                if (key < o[9 * cap + i])
+                    o[9 * cap + i] = key;
+                const uint8_t *pa = j.a, *pb = j.b;
+                for (Py_ssize_t x = x0; x < x1; x++) {
+                    Py_ssize_t idx = y * w + x;
+                    float v = value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0, idx, c));
+                    o[5 * cap + i] += (double)x;
+                    o[7 * cap + i] += (double)v;
+                    if ((double)v > o[8 * cap + i])
+                        o[8 * cap + i] = (double)v;
+                }
+            }
+        }
+        Py_END_ALLOW_THREADS
+        free(ry), free(rs), free(re), free(parent), free(slot);
+        if (overflow) {
+            PyErr_SetString(PyExc_ValueError, "regions: more runs than the output holds");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(n);
+    }
+done:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&mask);
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
     {"values_at", values_at, METH_VARARGS, values_at_doc},
+    {"regions", regions, METH_VARARGS, regions_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -193,6 +193,7 @@ class _Pass:
         mopts = {**self.method_options, "threshold": self.t}
         changes = self.method.load_changes()(pb, pa, data_range=self.data_range, **mopts)
         regions = find_regions_in_rows(changes.mask, changes.rows, changes.values_at,
+                                       component_sums=changes.component_sums,
                                        polygons=self.polygons)
         dmap = DiffMap(values=None, score=changes.score,  # type: ignore[arg-type]
                        excluded=changes.excluded, units=changes.units, counted=changes.counted)

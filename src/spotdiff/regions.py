@@ -112,16 +112,24 @@ def _windows(u8: np.ndarray, rows: np.ndarray) -> list[tuple[int, int, int, int]
     return out
 
 
+#: What :func:`find_regions_in_rows` needs of each component (any order):
+#: its pixel count, box (inclusive), sums of x and y, sum and maximum of the
+#: map's values, ``min((y // 2) * W + x)`` and the flat index of its first
+#: pixel in raster order.
+COMPONENT_SUMS = ("area", "x0", "y0", "x1", "y1", "sx", "sy", "total", "peak", "key", "start")
+
+
 def find_regions_in_rows(
     mask: np.ndarray,
     rows: np.ndarray,
     values_at: Callable[[np.ndarray], np.ndarray],
     *,
+    component_sums: Callable[[], dict[str, np.ndarray] | None] | None = None,
     max_regions: int = 10_000,
     polygons: bool = True,
 ) -> Regions:
     """:func:`find_regions` (no ``merge_gap``) of a sparse mask, done only
-    in windows around its changes.
+    around its changes.
 
     Parameters
     ----------
@@ -132,8 +140,12 @@ def find_regions_in_rows(
     values_at : callable
         Flat pixel indices (int64) -> the difference map's values there, so
         that the map itself need not exist.
+    component_sums : callable, optional
+        A faster way to the same per-component numbers (a dict of
+        :data:`COMPONENT_SUMS` arrays; None when it cannot): the pixel
+        method's compiled kernel labels the mask's runs of pixels itself.
     max_regions, polygons
-        As :func:`find_regions`.
+        As :func:`find_regions`; the polygons are traced on first access.
 
     Notes
     -----
@@ -142,13 +154,40 @@ def find_regions_in_rows(
     then of changed columns in each: none spans two); regions of equal area
     are ordered as OpenCV numbers them over the whole frame, by the first
     2x2 block (pairs of rows from the top, then columns) they touch, that is
-    by ``(y // 2, x)`` of their first pixel in that order.
+    by ``min((y // 2) * W + x)`` over their pixels.
     """
-    h, w = mask.shape
     u8 = as_u8(mask)
-    windows = _windows(u8, np.asarray(rows))
-    if not windows:
+    sums = component_sums() if component_sums is not None else None
+    if sums is None:
+        sums = _window_sums(u8, np.asarray(rows), values_at)
+    if sums is None:
         return Regions.empty()
+    area, key = sums["area"], sums["key"]
+    order = np.lexsort((key, -area))[:max_regions]
+    a = area[order]
+    fields = dict(
+        xyxy=np.stack([sums["x0"][order], sums["y0"][order], sums["x1"][order] + 1,
+                       sums["y1"][order] + 1], axis=1).astype(np.int64),
+        area=a.astype(np.int64),
+        centroid=np.stack([sums["sx"][order] / a, sums["sy"][order] / a], axis=1),
+        strength=sums["total"][order] / a,
+        peak=sums["peak"][order].astype(np.float64),
+    )
+    if not polygons:
+        return Regions(polygons=[[] for _ in order], **fields)
+    # a component's outer contour starts at its first pixel in raster order
+    return Regions.with_deferred_polygons(_Outlines(u8, np.asarray(rows), sums["start"][order]),
+                                          **fields)
+
+
+def _window_sums(u8: np.ndarray, rows: np.ndarray,
+                 values_at: Callable[[np.ndarray], np.ndarray]) -> dict[str, np.ndarray] | None:
+    """:data:`COMPONENT_SUMS` of the mask's components, labelled by OpenCV in
+    windows around the changes (None for an empty mask)."""
+    h, w = u8.shape
+    windows = _windows(u8, rows)
+    if not windows:
+        return None
     point_parts, label_parts = [], []
     n = 1  # label 0 is the background
     for y0, y1, x0, x1 in windows:
@@ -163,67 +202,56 @@ def find_regions_in_rows(
     points = np.concatenate(point_parts)
     lab = np.concatenate(label_parts)
     cols, rows_ = points[:, 0], points[:, 1]
-    vals = values_at(rows_ * w + cols).astype(np.float64)
-
-    area = np.bincount(lab, minlength=n)
-    first = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(first, lab, (rows_ // 2) * w + cols)
-    present = np.flatnonzero(area[1:]) + 1
-    order = present[np.lexsort((first[present], -area[present]))][:max_regions]
-    x0 = np.full(n, np.iinfo(np.int64).max)
-    y0 = np.full(n, np.iinfo(np.int64).max)
-    x1 = np.full(n, -1, np.int64)
-    y1 = np.full(n, -1, np.int64)
-    peak = np.zeros(n)
-    np.minimum.at(x0, lab, cols)
-    np.minimum.at(y0, lab, rows_)
-    np.maximum.at(x1, lab, cols)
-    np.maximum.at(y1, lab, rows_)
-    np.maximum.at(peak, lab, vals)
-    total = np.bincount(lab, weights=vals, minlength=n)
-    sx = np.bincount(lab, weights=cols, minlength=n)
-    sy = np.bincount(lab, weights=rows_, minlength=n)
-
-    a = area[order]
-    fields = dict(
-        xyxy=np.stack([x0[order], y0[order], x1[order] + 1, y1[order] + 1], axis=1),
-        area=a.astype(np.int64),
-        centroid=np.stack([sx[order] / a, sy[order] / a], axis=1),
-        strength=total[order] / a,
-        peak=peak[order],
-    )
-    if not polygons:
-        return Regions(polygons=[[] for _ in order], **fields)
-    # a component's outer contour starts at its first pixel in raster order
-    start = np.full(n, np.iinfo(np.int64).max)
-    np.minimum.at(start, lab, rows_ * w + cols)
-    return Regions.with_deferred_polygons(_Outlines(u8, windows, start[order]), **fields)
+    flat = rows_ * w + cols
+    vals = values_at(flat).astype(np.float64)
+    big = np.iinfo(np.int64).max
+    out = {"area": np.bincount(lab, minlength=n), "x0": np.full(n, big), "y0": np.full(n, big),
+           "x1": np.full(n, -1, np.int64), "y1": np.full(n, -1, np.int64),
+           "peak": np.zeros(n), "key": np.full(n, big), "start": np.full(n, big)}
+    np.minimum.at(out["x0"], lab, cols)
+    np.minimum.at(out["y0"], lab, rows_)
+    np.maximum.at(out["x1"], lab, cols)
+    np.maximum.at(out["y1"], lab, rows_)
+    np.maximum.at(out["peak"], lab, vals)
+    np.minimum.at(out["key"], lab, (rows_ // 2) * w + cols)
+    np.minimum.at(out["start"], lab, flat)
+    out["total"] = np.bincount(lab, weights=vals, minlength=n)
+    out["sx"] = np.bincount(lab, weights=cols, minlength=n)
+    out["sy"] = np.bincount(lab, weights=rows_, minlength=n)
+    return {k: v[1:] for k, v in out.items()}  # without the background
 
 
 class _Outlines:
-    """The outer contours of regions found in windows, traced when asked
-    (a copy of the windows' pixels is kept)."""
+    """The outer contours of regions found around the changes, traced when
+    asked (from a copy of the changed rows)."""
 
-    def __init__(self, u8: np.ndarray, windows: list[tuple[int, int, int, int]],
-                 starts: np.ndarray) -> None:
-        h, w = u8.shape
-        self.width = w
-        self.crops = []
-        for y0, y1, x0, x1 in windows:
-            # one pixel of margin where the frame allows: a contour sees its window's edge
-            wy0, wy1, wx0, wx1 = max(0, y0 - 1), min(h, y1 + 1), max(0, x0 - 1), min(w, x1 + 1)
-            self.crops.append((wx0, wy0, u8[wy0:wy1, wx0:wx1].copy()))
+    def __init__(self, u8: np.ndarray, rows: np.ndarray, starts: np.ndarray) -> None:
+        self.shape = u8.shape
+        self.bands = [(y0, u8[y0:y1].copy()) for y0, y1 in _runs(rows)]
         self.starts = starts  # per region (in order), the flat index of its first pixel
 
     def __call__(self) -> list[list[np.ndarray]]:
+        h, w = self.shape
         slot = {int(s): i for i, s in enumerate(self.starts.tolist())}
         polys: list[list[np.ndarray]] = [[] for _ in range(len(self.starts))]
-        for x0, y0, crop in self.crops:
-            contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
-                                           offset=(x0, y0))
-            for contour in contours:
-                x, y = contour[0, 0].tolist()
-                i = slot.get(y * self.width + x)
-                if i is not None:
-                    polys[i].append(contour.reshape(-1, 2))
+        for y0, band in self.bands:
+            for x0, x1 in _runs(band.max(axis=0)):
+                # one pixel of margin where the frame allows: a contour sees its window's edge
+                wx0, wx1 = max(0, x0 - 1), min(w, x1 + 1)
+                crop = np.zeros((band.shape[0] + 2, wx1 - wx0), np.uint8)
+                crop[1:-1] = band[:, wx0:wx1]
+                if y0 == 0 or y0 + band.shape[0] == h:  # the frame's own edge: no margin there
+                    top = 1 if y0 == 0 else 0
+                    bottom = crop.shape[0] - (1 if y0 + band.shape[0] == h else 0)
+                    crop = crop[top:bottom]
+                    origin_y = y0 - 1 + top
+                else:
+                    origin_y = y0 - 1
+                contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL,
+                                               cv2.CHAIN_APPROX_SIMPLE, offset=(wx0, origin_y))
+                for contour in contours:
+                    x, y = contour[0, 0].tolist()
+                    i = slot.get(y * w + x)
+                    if i is not None:
+                        polys[i].append(contour.reshape(-1, 2))
         return polys

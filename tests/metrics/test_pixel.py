@@ -22,6 +22,7 @@ from spotdiff.cli import main
 from spotdiff.errors import InputError
 from spotdiff.metrics import pixel as pixel_module
 from spotdiff.metrics.pixel import antialiased_mask, max_delta, pixel, signed_delta
+from spotdiff.regions import find_regions, find_regions_in_rows
 from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
 
 # --- scalar reference ---------------------------------------------------------------------
@@ -468,7 +469,7 @@ def test_antialiased_mask_compiled_equals_numpy(seed, monkeypatch):
 # --- the mask without the map (pixel_changes) -----------------------------------------------
 
 
-@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("seed", range(16))
 def test_changes_are_the_maps_pixels_above_the_threshold(seed: int, implementation: str) -> None:
     # pixel_changes against the pixelmatch reference, and against pixel()'s map
     rng = np.random.default_rng(100 + seed)
@@ -494,6 +495,11 @@ def test_changes_are_the_maps_pixels_above_the_threshold(seed: int, implementati
     assert changes.score == d.score
     index = rng.integers(0, h * w, 50)
     assert np.array_equal(changes.values_at(index), d.values.reshape(-1)[index])
+    # the regions from the kernel's own labelling of the mask's runs (or the
+    # windows' fallback) are those of the whole frame, in the same order
+    regions = find_regions_in_rows(changes.mask, changes.rows, changes.values_at,
+                                   component_sums=changes.component_sums)
+    assert regions == find_regions(expected, d.values)
     assert np.array_equal(changes.diff_map(), d.values)
 
 

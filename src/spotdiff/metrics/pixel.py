@@ -1083,6 +1083,31 @@ class PixelChanges:
         return out
 
 
+    def component_sums(self) -> dict[str, np.ndarray] | None:
+        """Per 8-connected component of the mask, the numbers
+        :func:`spotdiff.regions.find_regions_in_rows` needs (see
+        :data:`spotdiff.regions.COMPONENT_SUMS`), from the compiled kernel,
+        which labels the mask's runs of pixels and reads the values at them;
+        None without the kernel (or for an empty mask)."""
+        if self._map is not None or _kernel is None or self.counted == 0:
+            return None
+        from spotdiff.regions import COMPONENT_SUMS
+
+        o = self._options
+        before, after = (np.ascontiguousarray(x) for x in self._pair)
+        h, w, c = before.shape
+        t = float(o["threshold"])
+        low, high = (float(v) for v in _threshold_levels(t))
+        out = np.empty((len(COMPONENT_SUMS), self.counted), np.float64)
+        n = _kernel.regions(before, after, self.mask.view(np.uint8), self.rows, out, w, h, c,
+                            o["variant"] == "odiff", o["alpha_blend"] == "checkerboard", True,
+                            max_delta(t, o["variant"]), low, high)
+        sums = {name: out[i, :n] for i, name in enumerate(COMPONENT_SUMS)}
+        for name in ("area", "x0", "y0", "x1", "y1", "key", "start"):
+            sums[name] = sums[name].astype(np.int64)
+        return sums
+
+
 def pixel_changes(
     before: np.ndarray,
     after: np.ndarray,
