@@ -235,23 +235,15 @@ class _Outlines:
         slot = {int(s): i for i, s in enumerate(self.starts.tolist())}
         polys: list[list[np.ndarray]] = [[] for _ in range(len(self.starts))]
         for y0, band in self.bands:
-            for x0, x1 in _runs(band.max(axis=0)):
-                # one pixel of margin where the frame allows: a contour sees its window's edge
-                wx0, wx1 = max(0, x0 - 1), min(w, x1 + 1)
-                crop = np.zeros((band.shape[0] + 2, wx1 - wx0), np.uint8)
-                crop[1:-1] = band[:, wx0:wx1]
-                if y0 == 0 or y0 + band.shape[0] == h:  # the frame's own edge: no margin there
-                    top = 1 if y0 == 0 else 0
-                    bottom = crop.shape[0] - (1 if y0 + band.shape[0] == h else 0)
-                    crop = crop[top:bottom]
-                    origin_y = y0 - 1 + top
-                else:
-                    origin_y = y0 - 1
-                contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL,
-                                               cv2.CHAIN_APPROX_SIMPLE, offset=(wx0, origin_y))
-                for contour in contours:
-                    x, y = contour[0, 0].tolist()
-                    i = slot.get(y * w + x)
-                    if i is not None:
-                        polys[i].append(contour.reshape(-1, 2))
+            # the band between its empty rows (kept where the frame has them)
+            top, bottom = int(y0 > 0), int(y0 + len(band) < h)
+            crop = np.zeros((len(band) + top + bottom, w), np.uint8)
+            crop[top : top + len(band)] = band
+            contours, _ = cv2.findContours(crop, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE,
+                                           offset=(0, y0 - top))
+            for contour in contours:
+                x, y = contour[0, 0].tolist()
+                i = slot.get(y * w + x)
+                if i is not None:
+                    polys[i].append(contour.reshape(-1, 2))
         return polys
