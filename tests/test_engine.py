@@ -282,3 +282,68 @@ def test_a_large_noisy_pair_is_compared_at_half_size_with_the_same_answer(monkey
     assert np.abs(halved.regions.xyxy[0] - [600, 400, 760, 520]).max() <= 3
     assert iou(halved.mask) > 0.9 and iou(halved.mask) >= iou(full.mask) - 0.02
     assert halved.changed_pixels == pytest.approx(full.changed_pixels, rel=0.1)
+
+
+@pytest.mark.parametrize("compiled", [True, False])
+@pytest.mark.parametrize("seed", range(6))
+def test_pixel_method_without_cleaning_skips_the_map_and_changes_nothing(seed, compiled,
+                                                                          monkeypatch):
+    # the pixel method thresholds as it goes and leaves the map for later: the
+    # same Diff as the ordinary pass (map, mask, regions, JSON), with the
+    # compiled kernel and with the numpy fallback
+    import pickle
+
+    from spotdiff import engine
+    from spotdiff.metrics import pixel as pixel_module
+
+    if not compiled:
+        monkeypatch.setattr(pixel_module, "_kernel", None)
+    elif pixel_module._kernel is None:
+        pytest.skip("spotdiff._pixelmatch is not built")
+
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(20, 120, 2))
+    a = np.repeat(np.repeat(rng.integers(0, 256, (h // 4 + 1, w // 4 + 1, 3), np.uint8),
+                            4, 0), 4, 1)[:h, :w].copy()
+    b = a.copy()
+    for _ in range(int(rng.integers(0, 6))):
+        y, x = int(rng.integers(0, h - 5)), int(rng.integers(0, w - 5))
+        b[y:y + int(rng.integers(1, 6)), x:x + int(rng.integers(1, 6))] = rng.integers(0, 256, 3)
+    if seed % 2:
+        a, b = (np.dstack([x, np.full((h, w), 255, np.uint8)]) for x in (a, b))
+    kw = dict(method="pixel", include_aa=seed % 3 == 2)
+    fast = spotdiff.compare(a, b, **kw)
+    if compiled:
+        assert fast.identical or "diff_map" not in vars(fast)  # not computed yet
+    with monkeypatch.context() as m:
+        m.setattr(engine._Pass, "thresholds_only", lambda self, selected: False)
+        slow = spotdiff.compare(a, b, **kw)
+    again = pickle.loads(pickle.dumps(fast))
+    for diff in (fast, again):
+        assert diff.to_dict() == slow.to_dict()
+        assert diff.regions == slow.regions
+        assert np.array_equal(diff.mask, slow.mask)
+        assert np.array_equal(diff.diff_map, slow.diff_map)
+        assert diff.score == slow.score and diff.changed_pixels == slow.changed_pixels
+        assert (diff.excluded is None) == (slow.excluded is None)
+    # a cleaning option takes the ordinary pass
+    cleaned = spotdiff.compare(a, b, method="pixel", close=3)
+    assert "diff_map" in vars(cleaned)
+
+
+def test_pixel_method_identical_and_transparent_only_differences(monkeypatch):
+    # the pass that thresholds as it goes also tells an identical pair (no
+    # separate look at the pixels): the same answers as before
+    from spotdiff import engine
+
+    a = np.zeros((40, 50, 4), np.uint8)
+    b = a.copy()
+    b[5, 5, :3] = 9  # differs only under full transparency: no change, not identical
+    for x, y in ((a, a.copy()), (a, b)):
+        fast = spotdiff.compare(x, y, method="pixel")
+        with monkeypatch.context() as m:
+            m.setattr(engine._Pass, "thresholds_only", lambda self, selected: False)
+            slow = spotdiff.compare(x, y, method="pixel")
+        assert (fast.identical, fast.to_dict()) == (slow.identical, slow.to_dict())
+    assert spotdiff.compare(a, a.copy(), method="pixel").identical
+    assert not spotdiff.compare(a, b, method="pixel").identical

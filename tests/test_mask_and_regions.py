@@ -100,3 +100,29 @@ def test_regions_carry_extra_columns():
         Regions.concatenate([r, _regions([(0, 0, 2, 2)])])
     with pytest.raises(ValueError, match="track_id"):
         r.with_column("track_id", np.array([1]))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_regions_found_in_windows_equal_the_whole_frames(seed):
+    from spotdiff.regions import find_regions_in_rows
+
+    rng = np.random.default_rng(seed)
+    h, w = (int(v) for v in rng.integers(1, 70, 2))
+    mask = rng.random((h, w)) < rng.uniform(0.005, 0.6)
+    if seed % 3 == 0:  # empty bands and columns: several windows
+        mask[:, rng.integers(0, w):rng.integers(0, w + 1)] = False
+        mask[rng.integers(0, h):rng.integers(0, h + 1)] = False
+    if seed % 7 == 0:  # a ring with a speck inside: no polygon of its own
+        mask[:] = False
+        mask[2:9, 2:9] = True
+        mask[3:8, 3:8] = False
+        mask[5, 5] = True
+    values = rng.random((h, w)).astype(np.float32)
+    expected = find_regions(mask, values)
+    found = find_regions_in_rows(mask, mask.sum(axis=1), lambda i: values.reshape(-1)[i])
+    assert len(found) == 0 or "polygons" not in vars(found)  # traced when asked
+    assert found == expected
+    assert found.xyxy.tolist() == expected.xyxy.tolist()  # order included
+    cut = find_regions_in_rows(mask, mask.sum(axis=1), lambda i: values.reshape(-1)[i],
+                               polygons=False, max_regions=3)
+    assert cut.xyxy.tolist() == expected.xyxy[:3].tolist()

@@ -51,10 +51,19 @@
 /* Pixels compared at once before looking at single pixels. */
 #define BLOCK 64
 
+/* Opaque pixels whose channels all differ by at most LUT_R take their value
+ * from a table (the same float, without a division and a square root):
+ * codec noise, where every pixel differs a little. */
+#define LUT_R 7
+#define LUT_S (2 * LUT_R + 1)
+
 typedef struct {
     const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
-    float *values;          /* (h, w) float32 map, written where computed */
+    float *values;          /* (h, w) float32 map, written where computed; or NULL */
     uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
+    uint8_t *mask;          /* (h, w) bool, set at counted pixels; or NULL */
+    int32_t *rows;          /* (h,) counted pixels per row (with mask) */
+    Py_ssize_t *differing;  /* rows that differ at all, counted by the scan */
     Py_ssize_t w, h;
     int c;
     int odiff;              /* odiff 4.5's arithmetic and detector */
@@ -65,6 +74,8 @@ typedef struct {
                                where a channel differs by more (or the alpha) */
     double max_delta;
     float low, high;
+    int use_lut;            /* lut holds the values of small differences */
+    float lut[LUT_S * LUT_S * LUT_S];
     uint8_t levels[BLOCK * 4]; /* per byte of a block: the largest difference
                                   that is not a candidate (bound; 0 for alpha) */
 } Job;
@@ -405,6 +416,10 @@ ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
         }
     }
     (*count)++;
+    if (j->mask) {
+        j->mask[y * j->w + x] = 1;
+        j->rows[y]++;
+    }
 }
 
 /* Candidates only (bound >= 0): the pixels where a colour channel differs
@@ -444,7 +459,8 @@ ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uin
         int k = idx[t];
         double d = delta_at(j, pa, pb, k, row + k, c);
         float v = value_of(j, d);
-        j->values[row + k] = v;
+        if (j->values)
+            j->values[row + k] = v;
         part += v;
         if (d > j->max_delta)
             count_above(j, x0 + k, y, c, count);
@@ -458,6 +474,8 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
                                 Py_ssize_t x0, Py_ssize_t y, int n, int c, Py_ssize_t *count)
 {
     double delta[BLOCK];
+    int32_t small[BLOCK]; /* index into the table, or -1 */
+    int misses = n;
     Py_ssize_t row = y * j->w + x0;
     if (j->odiff) {
         for (int k = 0; k < n; k++)
@@ -482,17 +500,42 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
             double ii = dr * IR - dg * IG - db * IB;
             double qq = dr * QR - dg * QG + db * QB;
             delta[k] = WY * yy * yy + WI * ii * ii + WQ * qq * qq;
+            unsigned ir = (unsigned)(r1 - r2 + LUT_R), ig = (unsigned)(g1 - g2 + LUT_R),
+                     ib = (unsigned)(b1 - b2 + LUT_R);
+            int near = ir < LUT_S && ig < LUT_S && ib < LUT_S;
+            small[k] = near ? (int32_t)((ir * LUT_S + ig) * LUT_S + ib) : -1;
         }
         if (translucent) { /* blend where either pixel is translucent */
             for (int k = 0; k < n; k++) {
-                if (pa[4 * k + 3] < 255 || pb[4 * k + 3] < 255)
+                if (pa[4 * k + 3] < 255 || pb[4 * k + 3] < 255) {
                     delta[k] = delta_at(j, pa, pb, k, row + k, c);
+                    small[k] = -1;
+                }
+            }
+        }
+        if (j->use_lut) {
+            misses = 0;
+            for (int k = 0; k < n; k++)
+                misses += small[k] < 0;
+        }
+    }
+    float local[BLOCK]; /* without a map: the values for the sum only */
+    float *values = j->values ? j->values + row : local;
+    if (misses * 4 > n) { /* mostly large differences: computed, vectorised */
+        for (int k = 0; k < n; k++)
+            values[k] = value_of(j, delta[k]);
+    } else {
+        const float *restrict lut = j->lut;
+        float *restrict out = values;
+        for (int k = 0; k < n; k++) /* a vector gather */
+            out[k] = lut[small[k] < 0 ? 0 : small[k]];
+        for (int k = 0; misses > 0 && k < n; k++) {
+            if (small[k] < 0) {
+                values[k] = value_of(j, delta[k]);
+                misses--;
             }
         }
     }
-    float *values = j->values + row;
-    for (int k = 0; k < n; k++)
-        values[k] = value_of(j, delta[k]);
     double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
     int k = 0;
     for (; k + 4 <= n; k += 4) {
@@ -503,11 +546,52 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
     }
     for (; k < n; k++)
         s0 += values[k];
-    for (k = 0; k < n; k++) {
-        if (delta[k] > j->max_delta)
-            count_above(j, x0 + k, y, c, count);
+    /* most blocks have nothing above: a maximum in four independent lanes
+     * (vectorised) rather than a branch per pixel */
+    double t0 = 0.0, t1 = 0.0, t2 = 0.0, t3 = 0.0;
+    for (k = 0; k + 4 <= n; k += 4) {
+        t0 = delta[k] > t0 ? delta[k] : t0;
+        t1 = delta[k + 1] > t1 ? delta[k + 1] : t1;
+        t2 = delta[k + 2] > t2 ? delta[k + 2] : t2;
+        t3 = delta[k + 3] > t3 ? delta[k + 3] : t3;
+    }
+    for (; k < n; k++)
+        t0 = delta[k] > t0 ? delta[k] : t0;
+    t0 = t1 > t0 ? t1 : t0;
+    t2 = t3 > t2 ? t3 : t2;
+    if ((t2 > t0 ? t2 : t0) > j->max_delta) {
+        for (k = 0; k < n; k++) {
+            if (delta[k] > j->max_delta)
+                count_above(j, x0 + k, y, c, count);
+        }
     }
     return (s0 + s1) + (s2 + s3);
+}
+
+/* The values of opaque pixels whose channels differ by at most LUT_R, with
+ * block_full's own arithmetic; used only when none of them is above the
+ * threshold (they then never need the anti-aliasing test). */
+static void fill_table(Job *j)
+{
+    j->use_lut = 0;
+    if (j->odiff || j->bound >= 0)
+        return;
+    for (int r = -LUT_R; r <= LUT_R; r++) {
+        for (int g = -LUT_R; g <= LUT_R; g++) {
+            for (int b = -LUT_R; b <= LUT_R; b++) {
+                double dr = (double)r, dg = (double)g, db = (double)b;
+                double yy = dr * YR + dg * YG + db * YB;
+                double ii = dr * IR - dg * IG - db * IB;
+                double qq = dr * QR - dg * QG + db * QB;
+                double d = WY * yy * yy + WI * ii * ii + WQ * qq * qq;
+                if (d > j->max_delta)
+                    return;
+                j->lut[((r + LUT_R) * LUT_S + (g + LUT_R)) * LUT_S + (b + LUT_R)] =
+                    value_of(j, d);
+            }
+        }
+    }
+    j->use_lut = 1;
 }
 
 /* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped. */
@@ -519,6 +603,7 @@ ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
         const uint8_t *ra = j->a + y * row, *rb = j->b + y * row;
         if (memcmp(ra, rb, (size_t)row) == 0)
             continue;
+        (*j->differing)++;
         for (Py_ssize_t x0 = 0; x0 < w; x0 += BLOCK) {
             int n = (int)(w - x0 < BLOCK ? w - x0 : BLOCK);
             const uint8_t *pa = ra + x0 * c, *pb = rb + x0 * c;
@@ -560,22 +645,44 @@ CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_
 
 PyDoc_STRVAR(scan_doc,
 "scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
-"     test_aa, has_threshold, max_delta, low, high, bound) -> (count, value_sum)\n"
+"     test_aa, has_threshold, max_delta, low, high, bound[, mask, rows])\n"
+"     -> (count, value_sum, differing_rows)\n"
 "\n"
 "Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
 "channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
-"width float32, zero-initialised by the caller) at differing pixels (with\n"
-"bound >= 0: only where a colour channel differs by more than bound or the\n"
-"alpha differs, or the delta exceeds max_delta); with has_threshold the\n"
-"value is raised to at least ``high`` above max_delta and lowered to at\n"
-"most ``low`` otherwise. Sets ``aa`` (height * width bytes, zeroed) at\n"
-"pixels above max_delta that are anti-aliased in either image when\n"
-"test_aa. Returns the number of pixels above max_delta and not\n"
-"anti-aliased, and the sum of the values written. Releases the GIL.");
+"width float32, zero-initialised by the caller; None: no map, the sum\n"
+"only) at differing pixels (with bound >= 0: only where a colour channel\n"
+"differs by more than bound or the alpha differs, or the delta exceeds\n"
+"max_delta); with has_threshold the value is raised to at least ``high``\n"
+"above max_delta and lowered to at most ``low`` otherwise. Sets ``aa``\n"
+"(height * width bytes, zeroed) at pixels above max_delta that are\n"
+"anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
+"bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
+"counted pixels and adds them up per row. Returns the number of pixels\n"
+"above max_delta and not anti-aliased, the sum of the values written and\n"
+"the number of rows where the images differ at all.\n"
+"Releases the GIL.");
+
+/* A writable buffer of exactly `size` bytes, or none for None. */
+static int optional_buffer(PyObject *obj, Py_buffer *view, Py_ssize_t size, const char *what)
+{
+    if (obj == NULL || obj == Py_None)
+        return 0;
+    if (PyObject_GetBuffer(obj, view, PyBUF_WRITABLE | PyBUF_C_CONTIGUOUS) < 0)
+        return -1;
+    if (view->len != size) {
+        PyErr_Format(PyExc_ValueError, "scan: %s does not match the image size", what);
+        PyBuffer_Release(view);
+        view->obj = NULL;
+        return -1;
+    }
+    return 0;
+}
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
-    Py_buffer a = {0}, b = {0}, values = {0}, aa = {0};
+    Py_buffer a = {0}, b = {0}, values = {0}, aa = {0}, mask = {0}, rows = {0};
+    PyObject *values_obj, *mask_obj = Py_None, *rows_obj = Py_None;
     Py_ssize_t w, h, y0, y1;
     int c, odiff, checker, test_aa, has_threshold, bound;
     double max_delta;
@@ -583,25 +690,34 @@ static PyObject *scan(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "y*y*w*w*nninnppppdffi:scan", &a, &b, &values, &aa, &w, &h,
-                          &c, &y0, &y1, &odiff, &checker, &test_aa, &has_threshold,
-                          &max_delta, &low, &high, &bound))
+    if (!PyArg_ParseTuple(args, "y*y*Ow*nninnppppdffi|OO:scan", &a, &b, &values_obj, &aa, &w,
+                          &h, &c, &y0, &y1, &odiff, &checker, &test_aa, &has_threshold,
+                          &max_delta, &low, &high, &bound, &mask_obj, &rows_obj))
         return NULL;
     if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || y0 < 0 || y1 > h || y0 > y1) {
         PyErr_SetString(PyExc_ValueError, "scan: bad size, channels or rows");
         goto done;
     }
-    if (a.len != w * h * c || b.len != a.len || values.len != w * h * (Py_ssize_t)sizeof(float) ||
-        aa.len != w * h) {
+    if (a.len != w * h * c || b.len != a.len || aa.len != w * h) {
         PyErr_SetString(PyExc_ValueError, "scan: buffer sizes do not match the image size");
+        goto done;
+    }
+    if (optional_buffer(values_obj, &values, w * h * (Py_ssize_t)sizeof(float), "values") < 0 ||
+        optional_buffer(mask_obj, &mask, w * h, "mask") < 0 ||
+        optional_buffer(rows_obj, &rows, h * (Py_ssize_t)sizeof(int32_t), "rows") < 0)
+        goto done;
+    if ((mask.obj == NULL) != (rows.obj == NULL)) {
+        PyErr_SetString(PyExc_ValueError, "scan: give both mask and rows, or neither");
         goto done;
     }
     {
         Job j;
         j.a = (const uint8_t *)a.buf;
         j.b = (const uint8_t *)b.buf;
-        j.values = (float *)values.buf;
+        j.values = values.obj ? (float *)values.buf : NULL;
         j.aa = (uint8_t *)aa.buf;
+        j.mask = mask.obj ? (uint8_t *)mask.buf : NULL;
+        j.rows = rows.obj ? (int32_t *)rows.buf : NULL;
         j.w = w;
         j.h = h;
         j.c = c;
@@ -615,8 +731,10 @@ static PyObject *scan(PyObject *self, PyObject *args)
         j.max_delta = max_delta;
         j.low = low;
         j.high = high;
-        Py_ssize_t count = 0;
+        fill_table(&j);
+        Py_ssize_t count = 0, differing = 0;
         double sum = 0.0;
+        j.differing = &differing;
         Py_BEGIN_ALLOW_THREADS
         if (c == 4)
             scan_c4(&j, y0, y1, &count, &sum);
@@ -625,18 +743,279 @@ static PyObject *scan(PyObject *self, PyObject *args)
         else
             scan_c1(&j, y0, y1, &count, &sum);
         Py_END_ALLOW_THREADS
-        result = Py_BuildValue("nd", count, sum);
+        result = Py_BuildValue("ndn", count, sum, differing);
     }
 done:
     PyBuffer_Release(&a);
     PyBuffer_Release(&b);
-    PyBuffer_Release(&values);
     PyBuffer_Release(&aa);
+    if (values.obj)
+        PyBuffer_Release(&values);
+    if (mask.obj)
+        PyBuffer_Release(&mask);
+    if (rows.obj)
+        PyBuffer_Release(&rows);
+    return result;
+}
+
+PyDoc_STRVAR(values_at_doc,
+"values_at(before, after, index, out, width, height, channels, odiff, checkerboard,\n"
+"          has_threshold, max_delta, low, high) -> None\n"
+"\n"
+"The values scan() writes into its map, at the flat pixel indices\n"
+"``index`` (int64) only, into ``out`` (float32, one per index).");
+
+static PyObject *values_at(PyObject *self, PyObject *args)
+{
+    Py_buffer a = {0}, b = {0}, index = {0}, out = {0};
+    Py_ssize_t w, h;
+    int c, odiff, checker, has_threshold;
+    double max_delta;
+    float low, high;
+    PyObject *result = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTuple(args, "y*y*y*w*nnipppdff:values_at", &a, &b, &index, &out, &w, &h,
+                          &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+        return NULL;
+    Py_ssize_t n = index.len / (Py_ssize_t)sizeof(int64_t);
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
+        b.len != a.len || index.len % (Py_ssize_t)sizeof(int64_t) != 0 ||
+        out.len != n * (Py_ssize_t)sizeof(float)) {
+        PyErr_SetString(PyExc_ValueError, "values_at: bad sizes");
+        goto done;
+    }
+    {
+        Job j;
+        memset(&j, 0, sizeof(j));
+        j.a = (const uint8_t *)a.buf;
+        j.b = (const uint8_t *)b.buf;
+        j.w = w;
+        j.h = h;
+        j.c = c;
+        j.odiff = odiff != 0;
+        j.checker = checker;
+        j.has_threshold = has_threshold;
+        j.max_delta = max_delta;
+        j.low = low;
+        j.high = high;
+        const int64_t *idx = (const int64_t *)index.buf;
+        float *dst = (float *)out.buf;
+        int bad = 0;
+        Py_BEGIN_ALLOW_THREADS
+        for (Py_ssize_t t = 0; t < n; t++) {
+            int64_t i = idx[t];
+            if (i < 0 || i >= w * h) {
+                bad = 1;
+                break;
+            }
+            dst[t] = value_of(&j, delta_at(&j, j.a + i * c, j.b + i * c, 0, (Py_ssize_t)i, c));
+        }
+        Py_END_ALLOW_THREADS
+        if (bad) {
+            PyErr_SetString(PyExc_IndexError, "values_at: index out of the image");
+            goto done;
+        }
+        Py_INCREF(Py_None);
+        result = Py_None;
+    }
+done:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&index);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* ---- regions of a sparse mask ------------------------------------------ */
+
+/* Union-find root with path halving. */
+static int32_t root_of(int32_t *parent, int32_t r)
+{
+    while (parent[r] != r) {
+        parent[r] = parent[parent[r]];
+        r = parent[r];
+    }
+    return r;
+}
+
+PyDoc_STRVAR(regions_doc,
+"regions(before, after, mask, rows, out, width, height, channels, odiff, checkerboard,\n"
+"        has_threshold, max_delta, low, high) -> n\n"
+"\n"
+"The 8-connected components of ``mask`` (height * width bytes, nonzero =\n"
+"set) found from its runs of set pixels, only on the rows where ``rows``\n"
+"(height int32) is nonzero. For each component, in the order their first\n"
+"runs are met (raster order), writes into ``out`` (float64, 11 rows of\n"
+"``capacity`` = len(out) / 11 >= the number of set pixels): the pixel count,\n"
+"x0, y0, x1, y1 (inclusive), the sums of x and of y, the sum of the values\n"
+"scan() computes at its pixels (visited in raster order) and their maximum,\n"
+"min((y // 2) * width + x) and the flat index of its first pixel. Returns\n"
+"the number of components. Releases the GIL.");
+
+static PyObject *regions(PyObject *self, PyObject *args)
+{
+    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0};
+    Py_ssize_t w, h;
+    int c, odiff, checker, has_threshold;
+    double max_delta;
+    float low, high;
+    PyObject *result = NULL;
+    (void)self;
+
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff:regions", &a, &b, &mask, &rows, &out, &w,
+                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+        return NULL;
+    Py_ssize_t cap = out.len / (Py_ssize_t)(11 * sizeof(double));
+    if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
+        b.len != a.len || mask.len != w * h || rows.len != h * (Py_ssize_t)sizeof(int32_t) ||
+        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0) {
+        PyErr_SetString(PyExc_ValueError, "regions: bad sizes");
+        goto done;
+    }
+    {
+        Job j;
+        memset(&j, 0, sizeof(j));
+        j.a = (const uint8_t *)a.buf;
+        j.b = (const uint8_t *)b.buf;
+        j.w = w;
+        j.h = h;
+        j.c = c;
+        j.odiff = odiff != 0;
+        j.checker = checker;
+        j.has_threshold = has_threshold;
+        j.max_delta = max_delta;
+        j.low = low;
+        j.high = high;
+        const uint8_t *m = (const uint8_t *)mask.buf;
+        const int32_t *count = (const int32_t *)rows.buf;
+        double *o = (double *)out.buf;
+        /* runs: row, start, end (exclusive); at most one per set pixel */
+        int32_t *ry = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *rs = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *re = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *parent = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        int32_t *slot = malloc(sizeof(int32_t) * (size_t)(cap + 1));
+        Py_ssize_t n = 0, overflow = 0;
+        if (!ry || !rs || !re || !parent || !slot) {
+            free(ry), free(rs), free(re), free(parent), free(slot);
+            PyErr_NoMemory();
+            goto done;
+        }
+        Py_BEGIN_ALLOW_THREADS
+        Py_ssize_t nruns = 0, prev_lo = 0, prev_hi = 0; /* runs of the row above */
+        Py_ssize_t prev_y = -2;
+        for (Py_ssize_t y = 0; y < h && !overflow; y++) {
+            if (count[y] == 0)
+                continue;
+            const uint8_t *row = m + y * w;
+            Py_ssize_t lo = nruns, x = 0;
+            while (x < w) {
+                /* skip unset bytes, eight at a time where aligned enough */
+                while (x + 8 <= w) {
+                    uint64_t word;
+                    memcpy(&word, row + x, 8);
+                    if (word)
+                        break;
+                    x += 8;
+                }
+                while (x < w && !row[x])
+                    x++;
+                if (x >= w)
+                    break;
+                Py_ssize_t x0 = x;
+                while (x < w && row[x])
+                    x++;
+                if (nruns >= cap) {
+                    overflow = 1;
+                    break;
+                }
+                ry[nruns] = (int32_t)y, rs[nruns] = (int32_t)x0, re[nruns] = (int32_t)x;
+                parent[nruns] = (int32_t)nruns;
+                nruns++;
+            }
+            if (prev_y == y - 1) { /* join runs touching the row above (8-connected) */
+                Py_ssize_t q = prev_lo;
+                for (Py_ssize_t r = lo; r < nruns; r++) {
+                    while (q < prev_hi && re[q] < rs[r]) /* ends before r starts - 1 */
+                        q++;
+                    for (Py_ssize_t k = q; k < prev_hi && rs[k] <= re[r]; k++) {
+                        int32_t u = root_of(parent, (int32_t)r), v = root_of(parent, (int32_t)k);
+                        if (u != v) { /* the earlier run stays the root */
+                            if (u < v)
+                                parent[v] = u;
+                            else
+                                parent[u] = v;
+                        }
+                    }
+                }
+            }
+            prev_lo = lo, prev_hi = nruns, prev_y = y;
+        }
+        if (!overflow) {
+            for (Py_ssize_t r = 0; r < nruns; r++) {
+                int32_t root = root_of(parent, (int32_t)r);
+                Py_ssize_t i;
+                if (root == r) { /* a new component, met at its first run */
+                    i = n++;
+                    slot[r] = (int32_t)i;
+                    o[i] = 0.0;                                 /* area */
+                    o[cap + i] = rs[r];                         /* x0 */
+                    o[2 * cap + i] = ry[r];                     /* y0 */
+                    o[3 * cap + i] = re[r] - 1;                 /* x1 */
+                    o[4 * cap + i] = ry[r];                     /* y1 */
+                    o[5 * cap + i] = 0.0;                       /* sum x */
+                    o[6 * cap + i] = 0.0;                       /* sum y */
+                    o[7 * cap + i] = 0.0;                       /* sum of values */
+                    o[8 * cap + i] = 0.0;                       /* peak */
+                    o[9 * cap + i] = (double)((ry[r] / 2) * w + rs[r]); /* block key */
+                    o[10 * cap + i] = (double)(ry[r] * w + rs[r]);     /* first pixel */
+                } else {
+                    i = slot[root];
+                }
+                Py_ssize_t y = ry[r], x0 = rs[r], x1 = re[r], len = x1 - x0;
+                o[i] += (double)len;
+                if (x0 < o[cap + i])
+                    o[cap + i] = (double)x0;
+                if (x1 - 1 > o[3 * cap + i])
+                    o[3 * cap + i] = (double)(x1 - 1);
+                o[4 * cap + i] = (double)y; /* runs come in row order */
+                o[6 * cap + i] += (double)(len * y);
+                double key = (double)((y / 2) * w + x0);
+                if (key < o[9 * cap + i])
+                    o[9 * cap + i] = key;
+                const uint8_t *pa = j.a, *pb = j.b;
+                for (Py_ssize_t x = x0; x < x1; x++) {
+                    Py_ssize_t idx = y * w + x;
+                    float v = value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0, idx, c));
+                    o[5 * cap + i] += (double)x;
+                    o[7 * cap + i] += (double)v;
+                    if ((double)v > o[8 * cap + i])
+                        o[8 * cap + i] = (double)v;
+                }
+            }
+        }
+        Py_END_ALLOW_THREADS
+        free(ry), free(rs), free(re), free(parent), free(slot);
+        if (overflow) {
+            PyErr_SetString(PyExc_ValueError, "regions: more runs than the output holds");
+            goto done;
+        }
+        result = PyLong_FromSsize_t(n);
+    }
+done:
+    PyBuffer_Release(&a);
+    PyBuffer_Release(&b);
+    PyBuffer_Release(&mask);
+    PyBuffer_Release(&rows);
+    PyBuffer_Release(&out);
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, scan_doc},
+    {"values_at", values_at, METH_VARARGS, values_at_doc},
+    {"regions", regions, METH_VARARGS, regions_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,6 +7,7 @@ records the options used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -22,13 +23,19 @@ from spotdiff.geometry.size import one_sided
 from spotdiff.identical import identical_answer
 from spotdiff.io.alpha import match_channels, opaque_views
 from spotdiff.io.display import display_rgb
-from spotdiff.io.image import Image, ImageLike, load_image, same_file_contents
+from spotdiff.io.image import (
+    Image,
+    ImageLike,
+    load_image,
+    pixels_with_alpha,
+    same_file_contents,
+)
 from spotdiff.io.image import load_pair as _load_pair
 from spotdiff.lighting import compensate_lighting
 from spotdiff.metrics import DiffMap, Method, get_method
 from spotdiff.noise import estimate_noise
 from spotdiff.options import CLEANING, CompareOptions, compare_options, record
-from spotdiff.regions import find_regions
+from spotdiff.regions import find_regions, find_regions_in_rows
 from spotdiff.result import Diff, Regions
 from spotdiff.threshold import (
     CHROMA_BLUR,
@@ -133,6 +140,10 @@ class _Found:
     regions: Regions
     #: the median noise floor of a noisy pair (None when not read)
     noise_floor: float | None = None
+    #: computes ``values`` when they were left for later (``values`` None)
+    deferred_map: Callable[[], np.ndarray] | None = None
+    #: whether the pair differs at all (known from :meth:`_Pass.run_changes`)
+    differs: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,6 +174,32 @@ class _Pass:
     crossed: np.ndarray | None = None
     #: find the regions (run_halved finds them at full size itself)
     regions: bool = True
+
+    def thresholds_only(self, selected: np.ndarray | None) -> bool:
+        """The mask is the map above a fixed threshold and nothing more (no
+        cleaning, selection or refinement), and the method can find it
+        without the map: :meth:`run_changes` applies."""
+        c = self.clean
+        return (bool(self.method.changes) and np.isfinite(self.t) and not self.otsu
+                and not (self.lossless or self.noisy or self.refine) and self.regions
+                and selected is None and self.one_side is None and self.crossed is None
+                and c.blur == 0 and c.open <= 1 and c.close <= 1 and not c.fill_holes
+                and c.min_area <= 1 and c.merge_gap == 0 and c.contrast_area <= 0)
+
+    def run_changes(self, pb: np.ndarray, pa: np.ndarray) -> _Found:
+        """:meth:`run` when :meth:`thresholds_only`: the method thresholds as it
+        goes (writing the mask and its count per row), the regions are found in
+        windows around the changed rows, and the map is left for later."""
+        mopts = {**self.method_options, "threshold": self.t}
+        changes = self.method.load_changes()(pb, pa, data_range=self.data_range, **mopts)
+        regions = find_regions_in_rows(changes.mask, changes.rows, changes.values_at,
+                                       component_sums=changes.component_sums,
+                                       polygons=self.polygons)
+        dmap = DiffMap(values=None, score=changes.score,  # type: ignore[arg-type]
+                       excluded=changes.excluded, units=changes.units, counted=changes.counted)
+        return _Found(dmap=dmap, values=None, changed=changes.counted,  # type: ignore[arg-type]
+                      cleaned=changes.mask, excluded=changes.excluded, t=self.t,
+                      regions=regions, deferred_map=changes.diff_map, differs=changes.differs)
 
     def run(self, pb: np.ndarray, pa: np.ndarray, selected: np.ndarray | None) -> _Found:
         """Difference map, threshold, anti-aliasing, cleaning (and refinement)
@@ -353,7 +390,8 @@ def compare(
     found_by_stages: dict[str, Any] = dict(
         alignment=sel.alignment, lighting=sel.lighting, after_aligned=sel.after_aligned,
         global_change=sel.global_change)
-    if sel.identical():
+
+    def identical() -> Diff:
         return Diff(
             **identical_answer(opts),
             # read-only zero views: nothing to allocate (or clear) for a full frame
@@ -362,6 +400,13 @@ def compare(
             regions=Regions.empty(), before=img_b, after=img_a,
             identical=True, **found_by_stages,
         )
+
+    # a method that finds the mask without the map (see _Pass.run_changes)
+    # tells whether the pixels differ on the way: no separate look at them
+    changes_may_apply = (bool(m.changes) and m.auto_policy != "noise" and selected is None
+                         and sel.one_side is None and sel.crossed is None and not opts.refine)
+    if sel.identical(compare_pixels=not changes_may_apply):
+        return identical()
     pb, pa = sel.before, sel.after
     assert pb is not None and pa is not None  # decoded: not byte-identical files
     rng = img_b.data_range
@@ -398,7 +443,13 @@ def compare(
     if (stage.lossless and not stage.refine and sel.one_side is None and clean.blur == 0
             and max(clean.open, clean.close, clean.merge_gap) <= WINDOW_CELL // 4):
         windows = change_windows(pb, pa)
-    if windows is not None:
+    if stage.thresholds_only(selected):
+        found = stage.run_changes(pb, pa)
+        if not found.differs:
+            return identical()
+    elif changes_may_apply and sel.identical():  # the look left for the pass, after all
+        return identical()
+    elif windows is not None:
         found = stage.run_windows(pb, pa, selected, windows)
     elif (stage.noisy and opts.auto and not stage.refine and sel.one_side is None
           and max(h, w) >= NOISY_HALVED_SIDE and min(h, w) >= 64):
@@ -413,12 +464,11 @@ def compare(
     g = sel.global_change
     if g is not None and g.significant and not g.accepted(opts.allow_shift, opts.allow_lighting):
         different = True  # a global change is a change too, unless the options accept it
-    return Diff(
+    fields: dict[str, Any] = dict(
         different=different,
         changed_pixels=found.changed,
         changed_fraction=fraction,
         score=_score(m, found, sel),
-        diff_map=found.values,
         mask=found.cleaned,
         regions=found.regions,
         method=opts.method,
@@ -434,6 +484,9 @@ def compare(
         compared_pixels=sel.compared if selected is not None else None,
         **found_by_stages,
     )
+    if found.deferred_map is not None:
+        return Diff.with_deferred_map(found.deferred_map, **fields)
+    return Diff(diff_map=found.values, **fields)
 
 
 @dataclass
@@ -455,14 +508,15 @@ class _Selection:
     global_change: GlobalChange | None = None
     crossed: np.ndarray | None = None  # line art (spotdiff.decompose.Explained.crossed)
 
-    def identical(self) -> bool:
-        """Nothing can differ: the same bytes, or the same pixels everywhere compared."""
+    def identical(self, *, compare_pixels: bool = True) -> bool:
+        """Nothing can differ: the same bytes, or the same pixels everywhere
+        compared (looked at only with ``compare_pixels``)."""
         pb, pa = self.before, self.after
         g = self.global_change
         if g is not None and g.significant:  # the global part is the difference
             return False
         return self.same_bytes or (
-            pb is not None and pa is not None and pb.shape == pa.shape
+            compare_pixels and pb is not None and pa is not None and pb.shape == pa.shape
             and self.selected is None and cv2.norm(pb, pa, cv2.NORM_INF) == 0
             and (self.one_side is None or not self.one_side[1].any())  # pad-count: padding
         )
@@ -489,7 +543,8 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
         valid = one_side = None
         h, w = img_b.height, img_b.width
     else:
-        pb, pa = match_channels(img_b.pixels, img_a.pixels)
+        pixels = _pixels_for(opts, img_b, img_a)
+        pb, pa = match_channels(pixels(img_b), pixels(img_a))
         if pb.dtype != pa.dtype:
             pa = pa.astype(pb.dtype)
         # pad-count: pixels only one image covers count as changed (odiff)
@@ -546,6 +601,19 @@ def _select(opts: CompareOptions, img_b: Image, img_a: Image) -> _Selection:
                       same_bytes=same_bytes, alignment=alignment, lighting=lighting,
                       after_aligned=after_aligned, global_change=global_change,
                       crossed=crossed)
+
+
+def _pixels_for(opts: CompareOptions, img_b: Image, img_a: Image
+                ) -> Callable[[Image], np.ndarray]:
+    """How to read the pixels: a method that reads alpha itself takes RGBA
+    arrays as given, an opaque alpha kept (no copy; the same answers), when
+    nothing but the method looks at them (same sizes, no alignment or
+    relighting); otherwise with an opaque alpha dropped."""
+    if (get_method(opts.method).takes_alpha and opts.align == "none"
+            and not opts.ignore_lighting and opts.size != "pad-count"
+            and (img_b.height, img_b.width) == (img_a.height, img_a.width)):
+        return pixels_with_alpha
+    return lambda image: image.pixels
 
 
 def _score(method: Method, found: _Found, sel: _Selection) -> float:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,9 @@ class Regions:
     peak : ndarray
         float64 (n,): maximum of the difference map in the region.
     polygons : list of ndarray
-        Per region, a list of outer contours, each int32 (k, 2) ``x, y``.
+        Per region, a list of outer contours, each int32 (k, 2) ``x, y``
+        (traced on first access when the regions were found in windows,
+        see :func:`spotdiff.regions.find_regions_in_rows`).
     extra : dict of str to ndarray
         Further columns, one value per region (a track id, a zone name), each
         an (n,) array; carried through indexing and concatenation and
@@ -57,6 +59,25 @@ class Regions:
             if not isinstance(column, np.ndarray) or len(column) != n:
                 raise ValueError(f"extra column {name!r}: expected an array of {n} values, got "
                                  f"{getattr(column, 'shape', type(column).__name__)}")
+
+    @classmethod
+    def with_deferred_polygons(cls, compute: Callable[[], list[list[np.ndarray]]],
+                               **fields: Any) -> Regions:
+        """Regions whose ``polygons`` are ``compute()``, called on first access
+        (``compute`` must be picklable for the Regions to be)."""
+        regions = cls(polygons=[[] for _ in range(len(fields["area"]))], **fields)
+        object.__delattr__(regions, "polygons")
+        object.__setattr__(regions, "_polygon_source", compute)
+        return regions
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for attributes that are not set: deferred polygons.
+        source = self.__dict__.get("_polygon_source")
+        if attr != "polygons" or source is None:
+            raise AttributeError(f"'Regions' object has no attribute {attr!r}")
+        polygons = source()
+        object.__setattr__(self, "polygons", polygons)
+        return polygons
 
     @classmethod
     def empty(cls) -> Regions:
@@ -192,6 +213,9 @@ def _count(mask: np.ndarray) -> int:
     return int(np.count_nonzero(mask))
 
 
+_PENDING = np.zeros((0, 0), np.float32)  # a deferred map's placeholder, never seen
+
+
 @dataclass(frozen=True, eq=False)
 class Diff:
     """What changed between two images: the decision, the numbers, the where.
@@ -212,7 +236,10 @@ class Diff:
     diff_map : ndarray
         float32 (H, W), higher = more different, in ``units``. For identical
         inputs a read-only view of zeros (``np.array(diff.diff_map)`` for a
-        writable copy), as is ``mask``.
+        writable copy), as is ``mask``. When the mask could be found without
+        it (the ``pixel`` method with no cleaning), the map is computed on
+        first access (the same values), so a compare that never reads it
+        does not pay for it.
     mask : ndarray
         bool (H, W), the changed pixels after cleaning.
     regions : Regions
@@ -273,6 +300,24 @@ class Diff:
     lighting: dict[str, Any] | None = None
     after_aligned: np.ndarray | None = None
     global_change: GlobalChange | None = None
+
+    @classmethod
+    def with_deferred_map(cls, compute: Callable[[], np.ndarray], **fields: Any) -> Diff:
+        """A Diff whose ``diff_map`` is ``compute()``, called on first access
+        (``compute`` must be picklable for the Diff to be)."""
+        diff = cls(diff_map=_PENDING, **fields)
+        object.__delattr__(diff, "diff_map")
+        object.__setattr__(diff, "_map_source", compute)
+        return diff
+
+    def __getattr__(self, attr: str) -> Any:
+        # Only reached for attributes that are not set: a deferred diff_map.
+        source = self.__dict__.get("_map_source")
+        if attr != "diff_map" or source is None:
+            raise AttributeError(f"'Diff' object has no attribute {attr!r}")
+        values = source()
+        object.__setattr__(self, "diff_map", values)
+        return values
 
     @property
     def info(self) -> dict[str, Any]:

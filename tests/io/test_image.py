@@ -168,3 +168,18 @@ def test_a_corrupt_png_gives_one_line_with_the_decoders_reason(tmp_path, codec):
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("spotdiff: error: "), run.stderr
     assert "bad.png" in run.stderr and "corrupt" in run.stderr
+
+
+def test_an_rgba_arrays_opaque_alpha_is_dropped_when_read_and_kept_for_alpha_methods():
+    from spotdiff.io.image import pixels_with_alpha
+
+    rgba = np.zeros((5, 6, 4), np.uint8)
+    rgba[..., 3] = 255
+    image = load_image(rgba)
+    assert pixels_with_alpha(image) is rgba  # as given, no copy
+    assert image.size == (6, 5) and "pixels" not in vars(image)
+    assert image.pixels.shape == (5, 6, 3) and image.channels == 3
+    rgba[0, 0, 3] = 7  # translucent: kept
+    assert load_image(rgba).pixels.shape == (5, 6, 4)
+    plain = load_image(np.zeros((5, 6, 3), np.uint8))
+    assert pixels_with_alpha(plain) is plain.pixels

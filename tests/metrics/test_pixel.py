@@ -22,6 +22,7 @@ from spotdiff.cli import main
 from spotdiff.errors import InputError
 from spotdiff.metrics import pixel as pixel_module
 from spotdiff.metrics.pixel import antialiased_mask, max_delta, pixel, signed_delta
+from spotdiff.regions import find_regions, find_regions_in_rows
 from spotdiff.render.pixelmatch import PixelmatchDiffAnnotator
 
 # --- scalar reference ---------------------------------------------------------------------
@@ -463,3 +464,52 @@ def test_antialiased_mask_compiled_equals_numpy(seed, monkeypatch):
     slow = pixel_module.antialiased_mask(a, b, candidates)
     np.testing.assert_array_equal(fast, slow)
     assert slow.any() and not slow[~candidates].any()
+
+
+# --- the mask without the map (pixel_changes) -----------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_changes_are_the_maps_pixels_above_the_threshold(seed: int, implementation: str) -> None:
+    # pixel_changes against the pixelmatch reference, and against pixel()'s map
+    rng = np.random.default_rng(100 + seed)
+    h, w = (int(v) for v in rng.integers(6, 40, 2))
+    a, b = random_pair(rng, h, w, alpha=seed % 3 == 0)
+    t = float(rng.choice([0.0, 0.05, 0.1, 0.3]))
+    include_aa = seed % 4 == 3
+    blend = "checkerboard" if seed % 2 else "white"
+    ref_count, ref_aa, _ = reference(a, b, t, include_aa, blend == "checkerboard")
+    changes = pixel_module.pixel_changes(a, b, data_range=255, threshold=t,
+                                         include_aa=include_aa, alpha_blend=blend)
+    assert changes.counted == ref_count == int(changes.mask.sum())
+    assert np.array_equal(changes.rows, changes.mask.sum(axis=1))
+    d = pixel(a, b, data_range=255, threshold=t, include_aa=include_aa, alpha_blend=blend)
+    expected = d.values > t
+    if d.excluded is not None:
+        assert set(np.flatnonzero(d.excluded).tolist()) == ref_aa
+        assert np.array_equal(changes.excluded, d.excluded)
+        expected &= ~d.excluded
+    else:
+        assert changes.excluded is None
+    assert np.array_equal(changes.mask, expected)
+    assert changes.score == d.score
+    index = rng.integers(0, h * w, 50)
+    assert np.array_equal(changes.values_at(index), d.values.reshape(-1)[index])
+    # the regions from the kernel's own labelling of the mask's runs (or the
+    # windows' fallback) are those of the whole frame, in the same order
+    regions = find_regions_in_rows(changes.mask, changes.rows, changes.values_at,
+                                   component_sums=changes.component_sums)
+    assert regions == find_regions(expected, d.values)
+    assert np.array_equal(changes.diff_map(), d.values)
+
+
+def test_changes_of_16_bit_images_take_the_map() -> None:
+    rng = np.random.default_rng(3)
+    a, b = random_pair(rng, 20, 30, alpha=False)
+    a16, b16 = (x.astype(np.uint16) * 257 for x in (a, b))
+    changes = pixel_module.pixel_changes(a16, b16, data_range=65535, threshold=0.1)
+    d = pixel(a16, b16, data_range=65535, threshold=0.1)
+    assert np.array_equal(changes.mask, (d.values > 0.1) & ~d.excluded)
+    assert changes.counted == d.counted
+    with pytest.raises(InputError):
+        pixel_module.pixel_changes(a, b, data_range=255, threshold=-1.0)

@@ -422,8 +422,35 @@ def _from_array(array: np.ndarray, data_range: float | None, name: str) -> Image
     rng = float(data_range) if data_range is not None else default_range
     if rng <= 0:
         raise InputError(name, expected="data_range > 0", got=str(data_range))
-    pixels = _drop_opaque_alpha(np.ascontiguousarray(array), rng)
-    return Image(pixels=pixels, data_range=rng, name="<array>")
+    array = np.ascontiguousarray(array)
+    if array.shape[2] == 4 and array.dtype == np.uint8:
+        # whether the alpha is opaque (and dropped) is settled when the pixels
+        # are first read: a method that reads alpha itself never has to
+        return Image._deferred(_GivenRGBA(array, rng), name="<array>", data_range=rng,
+                               format="array", shape=array.shape[:2])
+    return Image(pixels=_drop_opaque_alpha(array, rng), data_range=rng, name="<array>")
+
+
+class _GivenRGBA:
+    """An RGBA array as given; its image drops the alpha if it is opaque."""
+
+    def __init__(self, rgba: np.ndarray, data_range: float) -> None:
+        self.rgba = rgba
+        self.data_range = data_range
+
+    def image(self) -> Image:
+        return Image(pixels=_drop_opaque_alpha(self.rgba, self.data_range),
+                     data_range=self.data_range, name="<array>")
+
+
+def pixels_with_alpha(image: Image) -> np.ndarray:
+    """The image's pixels with an RGBA array's alpha channel kept even when
+    it is opaque (``image.pixels`` drops it), without a copy: for methods
+    that read the alpha themselves and answer alike either way."""
+    source = image.__dict__.get("_source")
+    if isinstance(source, _GivenRGBA):
+        return source.rgba
+    return image.pixels
 
 
 def load_image(

@@ -18,6 +18,8 @@ from spotdiff.errors import InputError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (CLI start-up)
 if TYPE_CHECKING:
+    from typing import Any
+
     from spotdiff.metrics._types import DiffMap
 
 
@@ -57,17 +59,21 @@ class Method:
     blurs_inputs : bool
         A ``blur`` is applied to both images before the map (with the chroma
         blurred more: spatial CIELAB) rather than to the map.
+    changes : str
+        A function of the module that thresholds as it goes and leaves the
+        map for later (``pixel_changes``), used when nothing but the
+        threshold makes the mask; empty when the method has none.
     """
 
     __slots__ = ("name", "module", "function", "takes_alpha", "default_threshold", "summary",
                  "units", "auto_policy", "score_scale", "local_score", "compare_options",
-                 "blurs_inputs")
+                 "blurs_inputs", "changes")
 
     def __init__(self, name: str, module: str, function: str, takes_alpha: bool,
                  default_threshold: float, summary: str, units: str = "", *,
                  auto_policy: str = "default", score_scale: float | None = None,
                  local_score: bool = False, compare_options: tuple[str, ...] = (),
-                 blurs_inputs: bool = False) -> None:
+                 blurs_inputs: bool = False, changes: str = "") -> None:
         self.name = name
         self.module = module
         self.function = function
@@ -80,12 +86,16 @@ class Method:
         self.local_score = local_score
         self.compare_options = compare_options
         self.blurs_inputs = blurs_inputs
+        self.changes = changes
 
     def __repr__(self) -> str:
         return f"Method({self.name!r}, {self.module}.{self.function})"
 
     def load(self) -> Callable[..., DiffMap]:
         return getattr(importlib.import_module(self.module), self.function)
+
+    def load_changes(self) -> Callable[..., Any]:
+        return getattr(importlib.import_module(self.module), self.changes)
 
 
 METHODS: dict[str, Method] = {
@@ -100,7 +110,8 @@ METHODS: dict[str, Method] = {
         Method("pixel", "spotdiff.metrics.pixel", "pixel", True, 0.1,
                "pixelmatch-compatible YIQ delta with anti-aliasing detection",
                "YIQ distance, fraction of the largest (pixelmatch threshold units)",
-               score_scale=1.0, compare_options=("threshold", "include_aa")),
+               score_scale=1.0, compare_options=("threshold", "include_aa"),
+               changes="pixel_changes"),
         Method("ssim", "spotdiff.metrics.ssim", "ssim", False, 0.25,
                "structural similarity; map = 1 - local SSIM", "1 - SSIM", local_score=True),
         Method("msssim", "spotdiff.metrics.msssim", "msssim", False, 0.25,

@@ -29,6 +29,9 @@ into bands of rows scanned on several threads. Without the kernel, and for
 the few *candidate* pixels whose delta can exceed the threshold, the exact
 delta is computed for those only, and the anti-aliasing test runs vectorised
 over the candidates above the threshold, gathering 3x3 neighbourhoods.
+:func:`pixel_changes` gives the pixels above a threshold as a mask, with the
+score, and leaves the map for later (what :func:`spotdiff.compare` uses when
+no cleaning follows).
 
 References
 ----------
@@ -625,7 +628,7 @@ def antialiased_mask(
         x1, y1 = min(w, x + bw + 3), min(h, y + bh + 3)
         crop = _pixel_compiled(np.ascontiguousarray(before[y0:y1, x0:x1]),
                                np.ascontiguousarray(after[y0:y1, x0:x1]), 0.0, False,
-                               alpha_blend, variant, False)
+                               alpha_blend, variant, False)[0]
         out = np.zeros((h, w), np.bool_)
         if crop.excluded is not None:
             out[y0:y1, x0:x1] = crop.excluded
@@ -870,7 +873,7 @@ def pixel(
     if (_kernel is not None and before.dtype == np.uint8 and after.dtype == np.uint8
             and float(data_range) == 255.0 and before.size > 0):
         return _pixel_compiled(before, after, threshold, include_aa, alpha_blend, variant,
-                               full_map)
+                               full_map)[0]
     h, w, c = before.shape
     n_pixels = h * w
     if cv2.norm(before, after, cv2.NORM_INF) == 0:  # identical: nothing to do
@@ -958,8 +961,8 @@ def _pool() -> ThreadPoolExecutor:
 
 def _pixel_compiled(
     before: np.ndarray, after: np.ndarray, threshold: float | None, include_aa: bool,
-    alpha_blend: str, variant: str, full_map: bool,
-) -> DiffMap:
+    alpha_blend: str, variant: str, full_map: bool, *, keep_map: bool = True,
+) -> tuple[DiffMap, np.ndarray | None, np.ndarray | None]:
     """:func:`pixel` for 8-bit inputs with the compiled kernel.
 
     The kernel visits every differing pixel once: the exact delta (the same
@@ -968,14 +971,28 @@ def _pixel_compiled(
     image is cut into bands of rows scanned on several threads (the kernel
     releases the GIL; a band's test reads the rows around it, which nothing
     writes).
+
+    With ``keep_map=False`` (a threshold given) no map is written: the
+    values are summed for the score only, and the kernel marks the counted
+    pixels in a mask and adds them up per row instead. Returns the DiffMap
+    (``values`` None then), the mask and the per-row counts (None with a
+    map), and whether any byte of the images differs.
     """
     h, w, c = before.shape
     a, b = np.ascontiguousarray(before), np.ascontiguousarray(after)
-    # One zeroed allocation for both outputs: large enough to be mapped
+    # One zeroed allocation for all outputs: large enough to be mapped
     # lazily, so that pages the scan never writes cost nothing.
-    buffer = np.zeros(5 * h * w, np.uint8)
-    values = buffer[: 4 * h * w].view(np.float32).reshape(h, w)
-    flags = buffer[4 * h * w :].view(np.bool_).reshape(h, w)
+    if keep_map:
+        buffer = np.zeros(5 * h * w, np.uint8)
+        values: np.ndarray | None = buffer[: 4 * h * w].view(np.float32).reshape(h, w)
+        flags = buffer[4 * h * w :].view(np.bool_).reshape(h, w)
+        mask = rows = None
+    else:
+        buffer = np.zeros(2 * h * w + 4 * h, np.uint8)
+        values = None
+        flags = buffer[: h * w].view(np.bool_).reshape(h, w)
+        mask = buffer[h * w : 2 * h * w].view(np.bool_).reshape(h, w)
+        rows = buffer[2 * h * w :].view(np.int32)
     if threshold is None:
         limit, low, high = 0.0, 0.0, 0.0
         bound = -1 if full_map else 0
@@ -984,13 +1001,13 @@ def _pixel_compiled(
         low, high = (float(v) for v in _threshold_levels(threshold))
         bound = -1 if full_map else channel_bound(threshold)
     options = (variant == "odiff", alpha_blend == "checkerboard", not include_aa,
-               threshold is not None, limit, low, high, bound)
+               threshold is not None, limit, low, high, bound, mask, rows)
 
     kernel = _kernel
     assert kernel is not None  # checked by the caller
 
-    def scan(rows: tuple[int, int]) -> tuple[int, float]:
-        return kernel.scan(a, b, values, flags, w, h, c, rows[0], rows[1], *options)
+    def scan(band: tuple[int, int]) -> tuple[int, float, int]:
+        return kernel.scan(a, b, values, flags, w, h, c, band[0], band[1], *options)
 
     workers = _workers() if h * w >= _SERIAL_PIXELS else 1
     if workers == 1:
@@ -1000,5 +1017,135 @@ def _pixel_compiled(
         parts = list(_pool().map(scan, zip(edges[:-1], edges[1:], strict=True)))
     total = sum(part[1] for part in parts)
     counted = sum(part[0] for part in parts) if threshold is not None else None
-    return DiffMap(values=values, score=1.0 - total / (h * w),
+    dmap = DiffMap(values=values, score=1.0 - total / (h * w),  # type: ignore[arg-type]
                    excluded=None if include_aa else flags, units=UNITS, counted=counted)
+    differs = any(part[2] for part in parts)
+    return dmap, mask, rows, differs
+
+
+class PixelChanges:
+    """pixelmatch's answer for a threshold, with the map left for later:
+    what :func:`pixel_changes` returns.
+
+    Attributes
+    ----------
+    mask : ndarray
+        bool (H, W): the counted pixels, above the threshold and (unless
+        ``include_aa``) not anti-aliased: ``(map > threshold) & ~excluded``.
+    excluded : ndarray or None
+        As :attr:`DiffMap.excluded <spotdiff.metrics.DiffMap>`.
+    counted : int
+        pixelmatch's return value (the mask's pixels).
+    rows : ndarray
+        int32 (H,): the mask's pixels per row.
+    score : float
+        :func:`pixel`'s score (1 - mean of the map).
+    units : str
+    differs : bool
+        Whether the two arrays differ at all (in any byte, alpha included).
+    """
+
+    def __init__(self, before: np.ndarray, after: np.ndarray, options: dict, dmap: DiffMap,
+                 mask: np.ndarray, rows: np.ndarray, differs: bool) -> None:
+        self._pair = (before, after)
+        self._options = options
+        self._map = dmap.values
+        self.mask = mask
+        self.rows = rows
+        self.excluded = dmap.excluded
+        self.counted = int(dmap.counted or 0)
+        self.score = dmap.score
+        self.units = dmap.units
+        self.differs = differs
+
+    def diff_map(self) -> np.ndarray:
+        """The full map, as :func:`pixel` gives it (computed on the first call)."""
+        if self._map is None:
+            self._map = pixel(*self._pair, **self._options).values
+        return self._map
+
+    def values_at(self, index: np.ndarray) -> np.ndarray:
+        """float32 values of the map at flat pixel indices ``index``, without
+        computing the rest of it."""
+        index = np.ascontiguousarray(index, np.int64)
+        if self._map is not None:
+            return self._map.reshape(-1)[index]
+        o = self._options
+        before, after = (np.ascontiguousarray(x) for x in self._pair)
+        h, w, c = before.shape
+        t = float(o["threshold"])
+        low, high = (float(v) for v in _threshold_levels(t))
+        out = np.empty(len(index), np.float32)
+        assert _kernel is not None  # a map was computed without it
+        _kernel.values_at(before, after, index, out, w, h, c, o["variant"] == "odiff",
+                          o["alpha_blend"] == "checkerboard", True,
+                          max_delta(t, o["variant"]), low, high)
+        return out
+
+
+    def component_sums(self) -> dict[str, np.ndarray] | None:
+        """Per 8-connected component of the mask, the numbers
+        :func:`spotdiff.regions.find_regions_in_rows` needs (see
+        :data:`spotdiff.regions.COMPONENT_SUMS`), from the compiled kernel,
+        which labels the mask's runs of pixels and reads the values at them;
+        None without the kernel (or for an empty mask)."""
+        if self._map is not None or _kernel is None or self.counted == 0:
+            return None
+        from spotdiff.regions import COMPONENT_SUMS
+
+        o = self._options
+        before, after = (np.ascontiguousarray(x) for x in self._pair)
+        h, w, c = before.shape
+        t = float(o["threshold"])
+        low, high = (float(v) for v in _threshold_levels(t))
+        out = np.empty((len(COMPONENT_SUMS), self.counted), np.float64)
+        n = _kernel.regions(before, after, self.mask.view(np.uint8), self.rows, out, w, h, c,
+                            o["variant"] == "odiff", o["alpha_blend"] == "checkerboard", True,
+                            max_delta(t, o["variant"]), low, high)
+        sums = {name: out[i, :n] for i, name in enumerate(COMPONENT_SUMS)}
+        for name in ("area", "x0", "y0", "x1", "y1", "key", "start"):
+            sums[name] = sums[name].astype(np.int64)
+        return sums
+
+
+def pixel_changes(
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    data_range: float,
+    threshold: float,
+    include_aa: bool = False,
+    alpha_blend: str | None = None,
+    variant: str = "pixelmatch",
+) -> PixelChanges:
+    """The pixels :func:`pixel` finds above ``threshold``, as a mask, with
+    the score, and the map only when asked for.
+
+    The same numbers as ``pixel(..., threshold=threshold)`` (a full map):
+    ``mask`` is ``(values > threshold) & ~excluded``, ``score`` its score,
+    ``diff_map()`` its values. The compiled kernel writes the mask while it
+    scans and keeps no map (the values are summed for the score only), so
+    that a compare whose map is never looked at does not pay for it;
+    without the kernel (or for 16-bit and float inputs) the map is computed
+    here and the mask read from it.
+    """
+    _check_pair(before, after)
+    options = dict(data_range=data_range, threshold=float(threshold), include_aa=include_aa,
+                   alpha_blend=_resolve_blend(alpha_blend, variant), variant=variant)
+    if not math.isfinite(options["threshold"]) or options["threshold"] < 0:
+        raise InputError("threshold", expected="a number >= 0 (pixelmatch's 0..1)",
+                         got=repr(threshold))
+    if (_kernel is not None and before.dtype == np.uint8 and after.dtype == np.uint8
+            and float(data_range) == 255.0 and before.size > 0):
+        dmap, mask, rows, differs = _pixel_compiled(
+            before, after, options["threshold"], include_aa, options["alpha_blend"], variant,
+            True, keep_map=False)
+        assert mask is not None and rows is not None
+        return PixelChanges(before, after, options, dmap, mask, rows, differs)
+    dmap = pixel(before, after, **options)
+    mask = dmap.values > np.float32(options["threshold"])
+    if dmap.excluded is not None:
+        mask &= ~dmap.excluded
+    rows = np.count_nonzero(mask, axis=1).astype(np.int32)
+    differs = cv2.norm(before, after, cv2.NORM_INF) > 0
+    return PixelChanges(before, after, options, dmap, mask, rows, differs)
