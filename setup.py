@@ -1,16 +1,17 @@
-"""Build the optional compiled kernel of the pixelmatch-compatible method.
+"""Build the optional compiled kernels (pixelmatch-compatible method, SSIM).
 
 Everything else about the package is in pyproject.toml. The extension is
 optional: without a C compiler the install still succeeds and
-``spotdiff.metrics.pixel`` uses its numpy implementation.
+``spotdiff.metrics.pixel`` and ``spotdiff.metrics.ssim`` use their numpy
+implementations.
 """
 
 import sys
 
 from setuptools import Extension, setup
 
-# The float64 threshold test must round exactly as the reference does: no
-# fused multiply-adds.
+# The float64 threshold test must round exactly as the reference does, and
+# SSIM must round as its numpy implementation does: no fused multiply-adds.
 if sys.platform == "win32":
     ARGS = ["/fp:precise"]
 else:
@@ -23,6 +24,13 @@ setup(
             ["src/spotdiff/_pixelmatch.c"],
             extra_compile_args=ARGS,
             optional=True,
-        )
+        ),
+        Extension(
+            "spotdiff._ssim",
+            ["src/spotdiff/_ssim.c"],
+            depends=["src/spotdiff/_ssim_rows.h"],
+            extra_compile_args=ARGS,
+            optional=True,
+        ),
     ]
 )
