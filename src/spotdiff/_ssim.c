@@ -61,10 +61,17 @@ static Py_ssize_t mirror(Py_ssize_t t, Py_ssize_t h, int reflect101)
     return t;
 }
 
+/* Values between the starts of two rows in the ring: whole cache lines,
+ * plus one, so that the rows read together do not share cache sets. */
+static Py_ssize_t row_stride(Py_ssize_t w)
+{
+    return (w + 15) / 16 * 16 + 16;
+}
+
 /* Values of scratch memory band() needs for width w and radius r. */
 static Py_ssize_t scratch_values(Py_ssize_t w, Py_ssize_t r)
 {
-    return 4 * (2 * r + 1) * w + 4 * (w + 2 * r) + 4 * w;
+    return 4 * (2 * r + 2) * row_stride(w) + 4 * (w + 2 * r);
 }
 
 #define CAT_(a, b) a##_##b
@@ -105,7 +112,8 @@ PyDoc_STRVAR(band_doc,
 "uint16, float32 or float64, any strides) into out[0 : y1 - y0] (2-D,\n"
 "float32 or float64 with rows of contiguous values; taps, 1-D, the same\n"
 "type, 2r + 1 symmetric values, set the working type; scratch, a\n"
-"writable buffer of at least 4 ((2r + 3) w + 2r) values of that type).\n"
+"writable buffer of at least 4 (2r + 2) s + 4 (w + 2r) values of that\n"
+"type, s = 16 ceil(w / 16) + 16).\n"
 "cc is subtracted\n"
 "from x + y; c1, c2 the SSIM constants; half and norm scale the\n"
 "variances (cov_norm / 2, cov_norm); mode 0: 1 - SSIM, 1: SSIM,\n"

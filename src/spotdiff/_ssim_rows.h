@@ -119,11 +119,51 @@ ROW_LOOP static void FN(add_pair)(REAL *restrict out, const REAL *restrict lo,
         out[x] = out[x] + k1 * (lo[x] + hi[x]);
 }
 
+/* The whole 7-tap and 11-tap windows in one pass (the same additions, in
+ * the same order, as first_pair followed by add_pairs). */
+ROW_LOOP static void FN(taps7)(REAL *restrict out, const REAL *restrict c, const REAL *restrict l1,
+                               const REAL *restrict h1, const REAL *restrict l2,
+                               const REAL *restrict h2, const REAL *restrict l3,
+                               const REAL *restrict h3, const REAL *restrict k, Py_ssize_t w)
+{
+    const REAL k0 = k[3], k1 = k[2], k2 = k[1], k3 = k[0];
+    for (Py_ssize_t x = 0; x < w; x++) {
+        REAL v = k0 * c[x] + k1 * (l1[x] + h1[x]);
+        out[x] = (v + k2 * (l2[x] + h2[x])) + k3 * (l3[x] + h3[x]);
+    }
+}
+
+ROW_LOOP static void FN(taps11)(REAL *restrict out, const REAL *restrict c,
+                                const REAL *restrict l1, const REAL *restrict h1,
+                                const REAL *restrict l2, const REAL *restrict h2,
+                                const REAL *restrict l3, const REAL *restrict h3,
+                                const REAL *restrict l4, const REAL *restrict h4,
+                                const REAL *restrict l5, const REAL *restrict h5,
+                                const REAL *restrict k, Py_ssize_t w)
+{
+    const REAL k0 = k[5], k1 = k[4], k2 = k[3], k3 = k[2], k4 = k[1], k5 = k[0];
+    for (Py_ssize_t x = 0; x < w; x++) {
+        REAL v = k0 * c[x] + k1 * (l1[x] + h1[x]);
+        v = (v + k2 * (l2[x] + h2[x])) + k3 * (l3[x] + h3[x]);
+        out[x] = (v + k4 * (l4[x] + h4[x])) + k5 * (l5[x] + h5[x]);
+    }
+}
+
 /* out[x] = k[r] at[0][x] + sum over i = 1..r of k[r - i] (at[-i][x] + at[i][x]),
  * added in that order (two pairs per pass over out); at(i) is the row or
  * column i away from the centre. */
 #define FILTER(at)                                                              \
     do {                                                                        \
+        if (r == 5) {                                                           \
+            FN(taps11)(out, at(0), at(-1), at(1), at(-2), at(2), at(-3), at(3),  \
+                       at(-4), at(4), at(-5), at(5), k, w);                     \
+            break;                                                              \
+        }                                                                       \
+        if (r == 3) {                                                           \
+            FN(taps7)(out, at(0), at(-1), at(1), at(-2), at(2), at(-3), at(3),   \
+                      k, w);                                                    \
+            break;                                                              \
+        }                                                                       \
         FN(first_pair)(out, at(0), k[r], at(-1), at(1), k[r - 1], w);           \
         Py_ssize_t i = 2;                                                       \
         for (; i + 1 <= r; i += 2)                                              \
@@ -188,27 +228,28 @@ static void FN(band)(const Job *j, Py_ssize_t y0, Py_ssize_t y1, const REAL *k,
                      REAL *out, Py_ssize_t out_stride, REAL *mem)
 {
     const Py_ssize_t w = j->w, r = j->r, taps = 2 * r + 1, n = w + 2 * r;
-    /* taps rows of the 4 filtered planes (a ring), 4 padded rows, 4 means */
-    REAL *ring = mem, *pad = ring + 4 * taps * w, *mean = pad + 4 * n;
+    const Py_ssize_t ws = row_stride(w);
+    /* taps rows of the 4 filtered planes (a ring), 4 means, 4 padded rows */
+    REAL *ring = mem, *mean = ring + 4 * taps * ws, *pad = mean + 4 * ws;
     REAL *rows[4][2 * MAX_RADIUS + 1];
     Py_ssize_t first = y0 - r;             /* the logical row held in ring slot 0 */
 
     for (Py_ssize_t t = first; t < y1 + r; t++) {
         /* The horizontally filtered row t (mirrored at the top and bottom). */
         Py_ssize_t src = mirror(t, j->h, j->reflect101);
-        REAL *slot = ring + 4 * w * ((t - first) % taps);
+        REAL *slot = ring + 4 * ws * ((t - first) % taps);
         FN(load_row)(j, src, pad, pad + n, pad + 2 * n, pad + 3 * n);
         for (int q = 0; q < 4; q++)
-            FN(hfilter)(pad + q * n + r, slot + q * w, w, k, r);
+            FN(hfilter)(pad + q * n + r, slot + q * ws, w, k, r);
         Py_ssize_t y = t - r;                  /* the output row now complete */
         if (y < y0)
             continue;
         for (int q = 0; q < 4; q++)
             for (Py_ssize_t i = 0; i < taps; i++)
-                rows[q][i] = ring + 4 * w * ((y - r + i - first) % taps) + q * w;
+                rows[q][i] = ring + 4 * ws * ((y - r + i - first) % taps) + q * ws;
         for (int q = 0; q < 4; q++)
-            FN(vfilter)(rows[q], mean + q * w, w, k, r);
-        FN(formula)(j, mean, mean + w, mean + 2 * w, mean + 3 * w,
+            FN(vfilter)(rows[q], mean + q * ws, w, k, r);
+        FN(formula)(j, mean, mean + ws, mean + 2 * ws, mean + 3 * ws,
                     out + (y - y0) * out_stride);
     }
 }

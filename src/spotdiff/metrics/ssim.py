@@ -212,8 +212,9 @@ def _workers(bands: int) -> int:
 
 def _scratch_values(w: int, r: int) -> int:
     """Working memory of the band kernel, in values: a ring of 2r + 1 rows
-    of the four filtered planes, four padded source rows, four means."""
-    return 4 * (2 * r + 1) * w + 4 * (w + 2 * r) + 4 * w
+    of the four filtered planes and their four means (rows padded to whole
+    cache lines plus one), four padded source rows."""
+    return 4 * (2 * r + 2) * (-(-w // 16) * 16 + 16) + 4 * (w + 2 * r)
 
 
 def _mirror_rows(t: np.ndarray, h: int, reflect101: bool) -> np.ndarray:
