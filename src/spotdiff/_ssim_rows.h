@@ -56,8 +56,8 @@ static void FN(load_row)(const Job *j, Py_ssize_t row, REAL *restrict p, REAL *r
 
     /* Integer inputs with an integer cc below 2^24 give integers that REAL
      * holds exactly: the same values as the rounded double. */
-    const int exact = j->type <= IN_U16 && cc == (double)(int32_t)cc && cc < 16777216.0 &&
-                      cc > -16777216.0;
+    const int exact = j->type <= IN_U16 && cc < 16777216.0 && cc > -16777216.0 &&
+                      cc == (double)(int32_t)cc;
 #define LOAD(T, W)                                                       \
     for (Py_ssize_t i = 0; i < w; i++) {                                 \
         W a = (W)*(const T *)(xr + i * xs);                              \

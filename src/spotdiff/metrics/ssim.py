@@ -1,9 +1,11 @@
 """Structural similarity (SSIM): local means, variances and covariance compared.
 
-The local moments come from four planes filtered with OpenCV's separable
-filter (Gaussian or box window) in float32, band by band so that every
-intermediate stays in the CPU cache, the bands spread over OpenCV's thread
-count. The same kernel serves :func:`spotdiff.metrics.msssim.msssim`.
+The local moments come from four planes filtered with the separable window
+(Gaussian or box) in float32, in one pass per band of rows: a small compiled
+kernel (``spotdiff._ssim``, built from ``_ssim.c``) when a C compiler was
+present at install, else its numpy twin, :func:`_band_numpy`, which gives the
+same numbers bit for bit. The bands are spread over OpenCV's thread count.
+The same kernel serves :func:`spotdiff.metrics.msssim.msssim`.
 """
 
 from __future__ import annotations
@@ -34,11 +36,13 @@ REC601_LUMA = np.array([0.299, 0.587, 0.114])
 
 #: Shorter side MATLAB's ``ssim.m`` downsamples towards (``f = round(min(H, W) / 256)``).
 _MATLAB_TARGET = 256
-#: Values (rows x width x channels) in one band: 1 MiB of float32 per plane,
-#: six planes per thread, so a band stays in the cache (measured best for
-#: gray and colour 4K); at least 4 window radii of rows, so that the halo rows
-#: filtered twice stay a small share.
+#: Values (rows x width) in one band of the float64 luma conversion.
 _BAND_VALUES = 1 << 18
+#: Values (rows x width) in one band of the SSIM kernel: about 136 rows of a
+#: 4K image (measured best for gray and colour 4K), at least 4 window radii
+#: of rows so that the 2r rows each band filters again stay a small share,
+#: and enough bands to share among threads.
+_KERNEL_BAND_VALUES = 1 << 19
 _UNITS = "1 - SSIM"
 #: Input types the band kernel reads as they are (others are converted first).
 _INPUTS = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32), np.dtype(np.float64))
@@ -225,8 +229,8 @@ def _mirror_rows(t: np.ndarray, h: int, reflect101: bool) -> np.ndarray:
 
 
 def _band_numpy(x: np.ndarray, y: np.ndarray, out: np.ndarray, taps: np.ndarray,
-                scratch: np.ndarray, y0: int, y1: int, cc: float, c1: float, c2: float, half: float, norm: float,
-                mode: int, reflect101: bool) -> None:
+                scratch: np.ndarray, y0: int, y1: int, cc: float, c1: float, c2: float,
+                half: float, norm: float, mode: int, reflect101: bool) -> None:
     """Map rows ``y0:y1`` of one channel into ``out[:y1 - y0]``.
 
     The numpy implementation of ``spotdiff._ssim.band`` (same arguments;
@@ -348,24 +352,24 @@ def local_ssim(
 
     # Bands of rows, whatever the thread count (the pooled sums are added
     # band by band, so the score does not depend on the threads either).
-    band = max(16, 4 * window.radius, min(512, _BAND_VALUES // w))
+    band = max(16, 4 * window.radius, min(512, _KERNEL_BAND_VALUES // w))
     bands = [(y0, min(h, y0 + band)) for y0 in range(0, h, band)]
     values = np.empty((h, w), np.float32)
     sums = np.zeros((len(bands), channels))
     local = threading.local()
-    direct = dtype == np.float32 and channels == 1  # the kernel can write into ``values``
+    direct = dtype == np.float32  # the first channel's map can be written into ``values``
 
     def run(index: int) -> None:
         y0, y1 = bands[index]
         out = values[y0:y1]
         r0, r1 = max(y0, crop) - y0, min(y1, h - crop) - y0
-        if getattr(local, "scratch", None) is None:
+        if getattr(local, "scratch", None) is None:  # per thread, reused band after band
             local.scratch = np.empty(_scratch_values(w, window.radius), dtype)
-            local.buf = None if direct else np.empty((band, w), dtype)
+            local.buf = np.empty((band, w), dtype) if channels > 1 or not direct else None
         buf, scratch = local.buf, local.scratch
         for ch in range(channels):
             xs, ys = (x, y) if channels == 1 else (x[:, :, ch], y[:, :, ch])
-            result = out if direct else buf[: y1 - y0]
+            result = out if direct and ch == 0 else buf[: y1 - y0]
             kernel(xs, ys, result, taps, scratch, y0, y1, *constants)
             if r1 > r0 and w > 2 * crop:
                 sums[index, ch] = cv2.sumElems(result[r0:r1, crop:w - crop])[0]
