@@ -234,11 +234,11 @@ def _band_numpy(x: np.ndarray, y: np.ndarray, out: np.ndarray, taps: np.ndarray,
     """Map rows ``y0:y1`` of one channel into ``out[:y1 - y0]``.
 
     The numpy implementation of ``spotdiff._ssim.band`` (same arguments;
-    ``scratch`` is not used):
-    the same operations in the same order in ``out``'s float type, so both
-    give the same numbers bit for bit. ``p = (x + y) - cc`` and ``m = x - y``
-    are formed in float64 and rounded; the filters add the symmetric taps
-    pairwise, ``k[r] a[i] + k[r-1] (a[i-1] + a[i+1]) + ...``, rows first.
+    ``scratch`` is not used): the same operations in the same order in
+    ``out``'s float type, so both give the same numbers bit for bit.
+    ``p = (x + y) - cc`` and ``m = x - y`` are formed in float64 and rounded;
+    the filters add the symmetric taps pairwise, ``k[r] a[i] + k[r-1]
+    (a[i-1] + a[i+1]) + ...`` in that order, along the rows first.
     """
     real = out.dtype.type
     r = taps.size // 2
