@@ -183,6 +183,14 @@ def test_compiled_kernel_and_numpy_give_the_same_numbers(dtype, scale, data_rang
         assert fast.score == slow.score
 
 
+def test_windows_wider_than_the_compiled_kernel_takes(pair):
+    # sigma 20: 141 taps, beyond the compiled kernel's 129; its numpy twin runs.
+    a, b = photo_pair(150, 160, seed=2)
+    assert_matches(ssim(a, b, data_range=255, sigma=20.0),
+                   *reference(a, b, {"gaussian_weights": True, "sigma": 20.0,
+                                     "use_sample_covariance": False}, colour=True))
+
+
 @pytest.mark.skipif(ssim_module._kernel is None, reason="spotdiff._ssim is not built")
 @pytest.mark.parametrize("reference_mode", [None, "matlab", "blazediff"])
 def test_compiled_kernel_and_numpy_give_the_same_msssim(reference_mode, monkeypatch):

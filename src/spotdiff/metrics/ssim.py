@@ -43,6 +43,9 @@ _BAND_VALUES = 1 << 18
 #: of rows so that the 2r rows each band filters again stay a small share,
 #: and enough bands to share among threads.
 _KERNEL_BAND_VALUES = 1 << 19
+#: The largest window radius the compiled kernel takes (129 taps, sigma ~ 18);
+#: wider windows go to its numpy twin.
+_KERNEL_MAX_RADIUS = 64
 _UNITS = "1 - SSIM"
 #: Input types the band kernel reads as they are (others are converted first).
 _INPUTS = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32), np.dtype(np.float64))
@@ -348,7 +351,8 @@ def local_ssim(
     taps = window.kernel(dtype)
     constants = (2.0 * c, (k1 * data_range) ** 2, (k2 * data_range) ** 2, 0.5 * cov_norm,
                  float(cov_norm), _MODES[output], border == cv2.BORDER_REFLECT_101)
-    kernel = _band_numpy if _kernel is None else _kernel.band
+    compiled = _kernel is not None and window.radius <= _KERNEL_MAX_RADIUS
+    kernel = _kernel.band if compiled else _band_numpy
 
     # Bands of rows, whatever the thread count (the pooled sums are added
     # band by band, so the score does not depend on the threads either).
