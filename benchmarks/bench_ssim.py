@@ -19,6 +19,7 @@ import numpy as np
 from skimage import data
 from skimage.metrics import structural_similarity
 
+import spotdiff.metrics.ssim as ssim_module
 from spotdiff.metrics.msssim import msssim
 from spotdiff.metrics.ssim import ssim
 
@@ -65,8 +66,10 @@ def main() -> int:
     rgb_a, rgb_b = make_pair(width, height)
     gray_a = cv2.cvtColor(rgb_a, cv2.COLOR_RGB2GRAY)
     gray_b = cv2.cvtColor(rgb_b, cv2.COLOR_RGB2GRAY)
+    kernel = "compiled" if getattr(ssim_module, "_kernel", None) is not None else "numpy"
     print(f"{width}x{height}, uint8, data_range=255, {args.runs} alternating runs, "
-          f"OpenCV threads: {cv2.getNumThreads()}, load average {os.getloadavg()[0]:.2f}")
+          f"OpenCV threads: {cv2.getNumThreads()}, SSIM kernel: {kernel}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     print("median wall times; 'cpu' is spotdiff's CPU time over all its threads (if wall is "
           "far above cpu / threads, other processes held the cores)")
     print(f"{'case':28} {'spotdiff':>10} {'(cpu)':>8} {'skimage':>10} {'ratio':>7}   "

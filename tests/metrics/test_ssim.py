@@ -15,6 +15,7 @@ from scipy import ndimage
 from skimage import data
 from skimage.metrics import structural_similarity
 
+import spotdiff.metrics.ssim as ssim_module
 from spotdiff.errors import InputError
 from spotdiff.metrics._types import DiffMap
 from spotdiff.metrics.msssim import WANG_WEIGHTS, msssim
@@ -39,6 +40,16 @@ def pair() -> tuple[np.ndarray, np.ndarray]:
     return photo_pair(150, 190)
 
 
+@pytest.fixture(params=["compiled", "numpy"])
+def implementation(request, monkeypatch) -> str:  # noqa: ANN001
+    """Run a test with the compiled band kernel and again with its numpy twin."""
+    if request.param == "numpy":
+        monkeypatch.setattr(ssim_module, "_kernel", None)
+    elif ssim_module._kernel is None:
+        pytest.skip("spotdiff._ssim is not built")
+    return request.param
+
+
 def reference(a, b, sk_opts, data_range=255.0, colour=False):
     """scikit-image on float64 copies: (score, map averaged over channels)."""
     score, smap = structural_similarity(
@@ -58,7 +69,7 @@ def assert_matches(got: DiffMap, score: float, smap: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("ours, theirs", [GAUSSIAN, UNIFORM], ids=["gaussian", "uniform7"])
-def test_gray_matches_scikit_image(pair, ours, theirs):
+def test_gray_matches_scikit_image(pair, ours, theirs, implementation):
     a, b = (cv2.cvtColor(p, cv2.COLOR_RGB2GRAY) for p in pair)
     got = ssim(a[:, :, None], b[:, :, None], data_range=255, **ours)
     assert_matches(got, *reference(a, b, theirs))
@@ -66,7 +77,7 @@ def test_gray_matches_scikit_image(pair, ours, theirs):
 
 
 @pytest.mark.parametrize("ours, theirs", [GAUSSIAN, UNIFORM], ids=["gaussian", "uniform7"])
-def test_colour_matches_scikit_image_per_channel(pair, ours, theirs):
+def test_colour_matches_scikit_image_per_channel(pair, ours, theirs, implementation):
     a, b = pair
     assert_matches(ssim(a, b, data_range=255, **ours), *reference(a, b, theirs, colour=True))
 
@@ -84,7 +95,7 @@ def test_colour_matches_scikit_image_per_channel(pair, ours, theirs):
     ],
     ids=["sigma1", "sigma2.5-sample", "uniform11", "uniform3", "k1k2"],
 )
-def test_window_and_constant_options_match_scikit_image(pair, ours, theirs):
+def test_window_and_constant_options_match_scikit_image(pair, ours, theirs, implementation):
     a, b = pair
     assert_matches(ssim(a, b, data_range=255, **ours), *reference(a, b, theirs, colour=True))
 
@@ -95,14 +106,14 @@ def test_window_and_constant_options_match_scikit_image(pair, ours, theirs):
     (np.float64, 1 / 255, 1.0),
     (np.float64, 1000.0, 255000.0),
 ])
-def test_depths_and_float_ranges(pair, dtype, scale, data_range):
+def test_depths_and_float_ranges(pair, dtype, scale, data_range, implementation):
     a, b = (cv2.cvtColor(p, cv2.COLOR_RGB2GRAY).astype(np.float64) * scale for p in pair)
     a, b = a.astype(dtype), b.astype(dtype)
     got = ssim(a, b, data_range=data_range)
     assert_matches(got, *reference(a, b, GAUSSIAN[1], data_range=data_range))
 
 
-def test_float_data_far_from_its_range_still_matches(pair):
+def test_float_data_far_from_its_range_still_matches(pair, implementation):
     # A large offset and a spread far beyond data_range: float64 is needed.
     a, b = (cv2.cvtColor(p, cv2.COLOR_RGB2GRAY).astype(np.float64) * 40 + 1e6 for p in pair)
     got = ssim(a, b, data_range=255.0)
@@ -110,7 +121,7 @@ def test_float_data_far_from_its_range_still_matches(pair):
 
 
 @pytest.mark.parametrize("shape", [(11, 40), (12, 300), (17, 23), (300, 11), (97, 61)])
-def test_small_and_odd_shapes_match_scikit_image(shape):
+def test_small_and_odd_shapes_match_scikit_image(shape, implementation):
     # Heights around one band and around the window exercise the mirrored
     # halo rows at the top and the bottom of the same band.
     a, b = photo_pair(*shape, seed=sum(shape))
@@ -133,6 +144,63 @@ def test_tall_image_many_bands_and_threads_agree():
     assert_matches(multi, *reference(a, b, GAUSSIAN[1], colour=True))
 
 
+def _both(fn, *args, monkeypatch, **kwargs):  # noqa: ANN001, ANN202
+    fast = fn(*args, **kwargs)
+    with monkeypatch.context() as m:
+        m.setattr(ssim_module, "_kernel", None)
+        slow = fn(*args, **kwargs)
+    return fast, slow
+
+
+@pytest.mark.skipif(ssim_module._kernel is None, reason="spotdiff._ssim is not built "
+                    "(reinstall with a C compiler: pip install -e .)")
+@pytest.mark.parametrize("dtype, scale, data_range, kwargs", [
+    (np.uint8, 1, 255, {}),                                          # 11 taps, RGB views
+    (np.uint8, 1, 255, {"gray": True}),                              # float32 luma
+    (np.uint8, 1, 255, UNIFORM[0]),                                  # 7 taps
+    (np.uint8, 1, 255, {"gaussian": False, "win_size": 9}),          # pairs, one left over
+    (np.uint8, 1, 255, {"sigma": 2.5, "use_sample_covariance": True}),  # 19 taps
+    (np.uint8, 1, 255.5, {}),                                        # a centre off the grid
+    (np.uint16, 257, 65535, {}),
+    (np.float32, 1 / 255, 1.0, {}),
+    (np.float64, 1 / 255, 1.0, {}),
+    (np.float64, 40, 255, {}),                                       # float64 work
+    (np.uint8, 1, 255, {"reference": "matlab"}),
+    (np.uint8, 1, 255, {"reference": "blazediff"}),
+])
+def test_compiled_kernel_and_numpy_give_the_same_numbers(dtype, scale, data_range, kwargs,
+                                                         monkeypatch):
+    a, b = photo_pair(301, 263, seed=5)
+    a, b = ((p.astype(np.float64) * scale).astype(dtype) for p in (a, b))
+    fast, slow = _both(ssim, a, b, data_range=data_range, monkeypatch=monkeypatch, **kwargs)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert fast.score == slow.score
+    # Single channels, contiguous or a reversed view, take the other loading paths.
+    for x, y in ((a[:, :, 1].copy(), b[:, :, 1].copy()), (a[::-1, :, 1], b[::-1, :, 1])):
+        fast, slow = _both(ssim, x, y, data_range=data_range, monkeypatch=monkeypatch,
+                           **kwargs)
+        np.testing.assert_array_equal(fast.values, slow.values)
+        assert fast.score == slow.score
+
+
+def test_windows_wider_than_the_compiled_kernel_takes(pair):
+    # sigma 20: 141 taps, beyond the compiled kernel's 129; its numpy twin runs.
+    a, b = photo_pair(150, 160, seed=2)
+    assert_matches(ssim(a, b, data_range=255, sigma=20.0),
+                   *reference(a, b, {"gaussian_weights": True, "sigma": 20.0,
+                                     "use_sample_covariance": False}, colour=True))
+
+
+@pytest.mark.skipif(ssim_module._kernel is None, reason="spotdiff._ssim is not built")
+@pytest.mark.parametrize("reference_mode", [None, "matlab", "blazediff"])
+def test_compiled_kernel_and_numpy_give_the_same_msssim(reference_mode, monkeypatch):
+    a, b = photo_pair(360, 380, seed=8)
+    fast, slow = _both(msssim, a, b, data_range=255, weights=WANG_WEIGHTS[:2],
+                       reference=reference_mode, monkeypatch=monkeypatch)
+    np.testing.assert_array_equal(fast.values, slow.values)
+    assert fast.score == slow.score
+
+
 def test_gray_option_compares_rec601_luma(pair):
     a, b = pair
     weights = np.array([0.299, 0.587, 0.114])
@@ -142,7 +210,7 @@ def test_gray_option_compares_rec601_luma(pair):
 
 @pytest.mark.parametrize("shape", [(150, 190), (1500, 190)])
 @pytest.mark.parametrize("kwargs", [{}, UNIFORM[0], {"reference": "matlab"}, {"gray": True}])
-def test_identical_images_score_exactly_one(shape, kwargs):
+def test_identical_images_score_exactly_one(shape, kwargs, implementation):
     a, _ = photo_pair(*shape)
     got = ssim(a, a.copy(), data_range=255, **kwargs)
     assert got.score == 1.0

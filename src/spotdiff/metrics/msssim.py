@@ -3,7 +3,7 @@
 SSIM's contrast-structure term is measured on a pyramid of 2x2-averaged
 images, and the luminance term only at the coarsest scale; the scales are
 combined as a weighted geometric mean. The per-scale statistics come from
-the same banded OpenCV kernel as :func:`spotdiff.metrics.ssim.ssim`.
+the same band kernel as :func:`spotdiff.metrics.ssim.ssim`.
 """
 
 from __future__ import annotations

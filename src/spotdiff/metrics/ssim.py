@@ -1,9 +1,11 @@
 """Structural similarity (SSIM): local means, variances and covariance compared.
 
-The local moments come from four planes filtered with OpenCV's separable
-filter (Gaussian or box window) in float32, band by band so that every
-intermediate stays in the CPU cache, the bands spread over OpenCV's thread
-count. The same kernel serves :func:`spotdiff.metrics.msssim.msssim`.
+The local moments come from four planes filtered with the separable window
+(Gaussian or box) in float32, in one pass per band of rows: a small compiled
+kernel (``spotdiff._ssim``, built from ``_ssim.c``) when a C compiler was
+present at install, else its numpy twin, :func:`_band_numpy`, which gives the
+same numbers bit for bit. The bands are spread over OpenCV's thread count.
+The same kernel serves :func:`spotdiff.metrics.msssim.msssim`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ import numpy as np
 from spotdiff.errors import InputError
 from spotdiff.metrics._types import DiffMap
 
+try:  # the compiled band kernel, built by setup.py when a C compiler is present
+    from spotdiff import _ssim as _kernel
+except ImportError:  # _band_numpy below gives the same numbers
+    _kernel = None
+
 #: MATLAB ``rgb2gray`` weights: the first row of the inverse of the NTSC YIQ matrix.
 MATLAB_LUMA = np.linalg.inv(
     np.array([[1.0, 0.956, 0.621], [1.0, -0.272, -0.647], [1.0, -1.106, 1.703]])
@@ -29,12 +36,21 @@ REC601_LUMA = np.array([0.299, 0.587, 0.114])
 
 #: Shorter side MATLAB's ``ssim.m`` downsamples towards (``f = round(min(H, W) / 256)``).
 _MATLAB_TARGET = 256
-#: Values (rows x width x channels) in one band: 1 MiB of float32 per plane,
-#: six planes per thread, so a band stays in the cache (measured best for
-#: gray and colour 4K); at least 4 window radii of rows, so that the halo rows
-#: filtered twice stay a small share.
+#: Values (rows x width) in one band of the float64 luma conversion.
 _BAND_VALUES = 1 << 18
+#: Values (rows x width) in one band of the SSIM kernel: about 136 rows of a
+#: 4K image (measured best for gray and colour 4K), at least 4 window radii
+#: of rows so that the 2r rows each band filters again stay a small share,
+#: and enough bands to share among threads.
+_KERNEL_BAND_VALUES = 1 << 19
+#: The largest window radius the compiled kernel takes (129 taps, sigma ~ 18);
+#: wider windows go to its numpy twin.
+_KERNEL_MAX_RADIUS = 64
 _UNITS = "1 - SSIM"
+#: Input types the band kernel reads as they are (others are converted first).
+_INPUTS = (np.dtype(np.uint8), np.dtype(np.uint16), np.dtype(np.float32), np.dtype(np.float64))
+#: The band kernel's ``mode`` for each ``output`` of :func:`local_ssim`.
+_MODES = {"dissimilarity": 0, "ssim": 1, "cs": 2}
 #: What ``reference`` accepts besides None.
 REFERENCES = ("matlab", "blazediff")
 
@@ -201,6 +217,68 @@ def _workers(bands: int) -> int:
     return max(1, min(cv2.getNumThreads(), bands))
 
 
+def _scratch_values(w: int, r: int) -> int:
+    """Working memory of the band kernel, in values: a ring of 2r + 1 rows
+    of the four filtered planes and their four means (rows padded to whole
+    cache lines plus one), four padded source rows."""
+    return 4 * (2 * r + 2) * (-(-w // 16) * 16 + 16) + 4 * (w + 2 * r)
+
+
+def _mirror_rows(t: np.ndarray, h: int, reflect101: bool) -> np.ndarray:
+    """Row indices ``t`` (within ``h`` of the image) mirrored at its edges."""
+    o = 0 if reflect101 else 1
+    t = np.where(t < 0, -t - o, t)
+    return np.where(t >= h, 2 * h - t - 2 + o, t)
+
+
+def _band_numpy(x: np.ndarray, y: np.ndarray, out: np.ndarray, taps: np.ndarray,
+                scratch: np.ndarray, y0: int, y1: int, cc: float, c1: float, c2: float,
+                half: float, norm: float, mode: int, reflect101: bool) -> None:
+    """Map rows ``y0:y1`` of one channel into ``out[:y1 - y0]``.
+
+    The numpy implementation of ``spotdiff._ssim.band`` (same arguments;
+    ``scratch`` is not used): the same operations in the same order in
+    ``out``'s float type, so both give the same numbers bit for bit.
+    ``p = (x + y) - cc`` and ``m = x - y`` are formed in float64 and rounded;
+    the filters add the symmetric taps pairwise, ``k[r] a[i] + k[r-1]
+    (a[i-1] + a[i+1]) + ...`` in that order, along the rows first.
+    """
+    real = out.dtype.type
+    r = taps.size // 2
+    h, w = x.shape
+    rows = _mirror_rows(np.arange(y0 - r, y1 + r), h, reflect101)
+    xs, ys = x[rows].astype(np.float64), y[rows].astype(np.float64)
+    edge = "reflect" if reflect101 else "symmetric"
+    p = np.pad(((xs + ys) - cc).astype(real), ((0, 0), (r, r)), mode=edge)
+    m = np.pad((xs - ys).astype(real), ((0, 0), (r, r)), mode=edge)
+    k = [real(v) for v in taps]
+    n = y1 - y0
+    means = []
+    for a in (p, m, p * p, m * m):
+        rowwise = k[r] * a[:, r:r + w]
+        for i in range(1, r + 1):
+            rowwise = rowwise + k[r - i] * (a[:, r - i:r - i + w] + a[:, r + i:r + i + w])
+        mean = k[r] * rowwise[r:r + n]
+        for i in range(1, r + 1):
+            mean = mean + k[r - i] * (rowwise[r - i:r - i + n] + rowwise[r + i:r + i + n])
+        means.append(mean)
+    e, d, q, s = means
+    u = e + real(cc)
+    uu = u * u
+    dd = d * d
+    vp = q - e * e
+    vm = s - dd
+    a1 = (uu - dd) * real(0.5) + real(c1)
+    b1 = a1 + dd
+    a2 = (vp - vm) * real(half) + real(c2)
+    b2 = a2 + vm * real(norm)
+    if mode == _MODES["cs"]:
+        out[:n] = a2 / b2
+    else:
+        aa, bb = a1 * a2, b1 * b2
+        out[:n] = aa / bb if mode == _MODES["ssim"] else (bb - aa) / bb
+
+
 def local_ssim(
     x: np.ndarray,
     y: np.ndarray,
@@ -227,7 +305,8 @@ def local_ssim(
         Factor on the variances and covariance (``N / (N - 1)`` for the
         sample covariance).
     border : int
-        OpenCV border mode of the window at the image edge.
+        ``cv2.BORDER_REFLECT`` or ``cv2.BORDER_REFLECT_101``: how the window
+        is mirrored at the image edge.
     crop : int
         Pixels left out at each edge when pooling.
     output : {"dissimilarity", "ssim", "cs"}
@@ -253,84 +332,49 @@ def local_ssim(
     ``var_x + var_y = (var(p) + var(m)) / 2``, ``2 cov = (var(p) - var(m)) / 2``,
     ``mu_x^2 + mu_y^2 = (E^2 + D^2) / 2`` and ``2 mu_x mu_y = (E^2 - D^2) / 2``
     where ``E = mean(x + y)`` and ``D = mean(x - y)``.
+
+    The work is done band by band of rows, on OpenCV's thread count, by the
+    compiled kernel ``spotdiff._ssim`` when it is built (one pass per band:
+    every source row is filtered along the row once, kept in a ring of
+    window rows and filtered down the columns, so all the intermediates stay
+    in the CPU cache), or else by its numpy implementation, which gives the
+    same numbers bit for bit.
     """
+    if border not in (cv2.BORDER_REFLECT, cv2.BORDER_REFLECT_101):
+        raise InputError("border", expected="cv2.BORDER_REFLECT or cv2.BORDER_REFLECT_101",
+                         got=repr(border))
     h, w = x.shape[:2]
     channels = 1 if x.ndim == 2 else x.shape[2]
     dtype, c = _work_setup(x, y, data_range, precise)
-    r = window.radius
-    k = window.kernel(dtype)
-    c1 = (k1 * data_range) ** 2
-    c2 = (k2 * data_range) ** 2
-    half = 0.5 * cov_norm
-    reflect101 = border == cv2.BORDER_REFLECT_101
-    depth = cv2.CV_32F if dtype == np.float32 else cv2.CV_64F
+    if x.dtype not in _INPUTS:
+        x, y = x.astype(dtype), y.astype(dtype)
+    taps = window.kernel(dtype)
+    constants = (2.0 * c, (k1 * data_range) ** 2, (k2 * data_range) ** 2, 0.5 * cov_norm,
+                 float(cov_norm), _MODES[output], border == cv2.BORDER_REFLECT_101)
+    compiled = _kernel is not None and window.radius <= _KERNEL_MAX_RADIUS
+    kernel = _kernel.band if compiled else _band_numpy
 
-    # Channels are processed one plane at a time (gray-sized bands, fewer
-    # halo rows than interleaved colour) and averaged into ``values``.
-    band = max(16, 4 * r, min(1024, _BAND_VALUES // w))
+    # Bands of rows, whatever the thread count (the pooled sums are added
+    # band by band, so the score does not depend on the threads either).
+    band = max(16, 4 * window.radius, min(512, _KERNEL_BAND_VALUES // w))
     bands = [(y0, min(h, y0 + band)) for y0 in range(0, h, band)]
     values = np.empty((h, w), np.float32)
     sums = np.zeros((len(bands), channels))
     local = threading.local()
-    exact = dtype == np.float32  # float32 results can be written into ``values``
-
-    def plane(xs: np.ndarray, ys: np.ndarray, top: int, bottom: int, out: np.ndarray,
-              bufs: list[np.ndarray]) -> np.ndarray:
-        """One channel of one band: the map rows, in ``out`` or a buffer."""
-        n = out.shape[0] + 2 * r
-        p, m, p2, m2, t1, t2 = (buf[:n] for buf in bufs[:6])
-        # Sum and difference with the halo rows; rows beyond the image edge
-        # are mirrored the way ``border`` mirrors.
-        cv2.addWeighted(xs, 1.0, ys, 1.0, -2.0 * c, dst=p[top:n - bottom], dtype=depth)
-        cv2.subtract(xs, ys, dst=m[top:n - bottom], dtype=depth)
-        for a in (p, m):
-            if top:
-                lo = top + int(reflect101)
-                a[:top] = a[lo:lo + top][::-1]
-            if bottom:
-                hi = n - bottom - int(reflect101)
-                a[n - bottom:] = a[hi - bottom:hi][::-1]
-        cv2.multiply(p, p, dst=p2)
-        cv2.multiply(m, m, dst=m2)
-        for a in (p, m, p2, m2):  # in place: E, D, mean(p^2), mean(m^2)
-            cv2.sepFilter2D(a, -1, k, k, dst=a, borderType=border)
-        # From here on, the band's own rows only.
-        e, d, q, s, t1, t2 = (a[r:n - r] for a in (p, m, p2, m2, t1, t2))
-        cv2.multiply(e, e, dst=t1)
-        cv2.subtract(q, t1, dst=q)                      # var(p)
-        cv2.addWeighted(t1, 1.0, e, 4.0 * c, 4.0 * c * c, dst=e)  # E^2, uncentred
-        cv2.multiply(d, d, dst=t1)                      # D^2
-        cv2.subtract(s, t1, dst=s)                      # var(m)
-        # B = A + (something >= 0): identical inputs give B == A bit for bit.
-        cv2.addWeighted(e, 0.5, t1, -0.5, c1, dst=t2)   # A1 = 2 mu_x mu_y + C1
-        cv2.add(t2, t1, dst=e)                          # B1 = mu_x^2 + mu_y^2 + C1
-        cv2.addWeighted(q, half, s, -half, c2, dst=t1)  # A2 = 2 cov + C2
-        cv2.addWeighted(s, 2.0 * half, t1, 1.0, 0.0, dst=q)  # B2 = var_x + var_y + C2
-        result = out if exact else t1
-        if output == "cs":
-            cv2.divide(t1, q, dst=result)
-        else:
-            cv2.multiply(t2, t1, dst=t2)
-            cv2.multiply(e, q, dst=e)
-            if output == "dissimilarity":
-                cv2.subtract(e, t2, dst=t2)
-            cv2.divide(t2, e, dst=result)
-        return result
+    direct = dtype == np.float32  # the first channel's map can be written into ``values``
 
     def run(index: int) -> None:
         y0, y1 = bands[index]
-        a0, a1 = max(0, y0 - r), min(h, y1 + r)
-        top, bottom = r - (y0 - a0), r - (a1 - y1)
-        bufs = getattr(local, "bufs", None)
-        if bufs is None:
-            bufs = local.bufs = [np.empty((band + 2 * r, w), dtype) for _ in range(7)]
         out = values[y0:y1]
-        xs: Sequence[np.ndarray] = [x[a0:a1]] if channels == 1 else cv2.split(x[a0:a1])
-        ys: Sequence[np.ndarray] = [y[a0:a1]] if channels == 1 else cv2.split(y[a0:a1])
         r0, r1 = max(y0, crop) - y0, min(y1, h - crop) - y0
+        if getattr(local, "scratch", None) is None:  # per thread, reused band after band
+            local.scratch = np.empty(_scratch_values(w, window.radius), dtype)
+            local.buf = np.empty((band, w), dtype) if channels > 1 or not direct else None
+        buf, scratch = local.buf, local.scratch
         for ch in range(channels):
-            target = out if ch == 0 else bufs[6][: y1 - y0]
-            result = plane(xs[ch], ys[ch], top, bottom, target, bufs)
+            xs, ys = (x, y) if channels == 1 else (x[:, :, ch], y[:, :, ch])
+            result = out if direct and ch == 0 else buf[: y1 - y0]
+            kernel(xs, ys, result, taps, scratch, y0, y1, *constants)
             if r1 > r0 and w > 2 * crop:
                 sums[index, ch] = cv2.sumElems(result[r0:r1, crop:w - crop])[0]
             if ch == 0:
