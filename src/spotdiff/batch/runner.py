@@ -93,14 +93,18 @@ def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
 
 
 def _init_worker() -> None:
-    """Pool workers leave Ctrl-C to the main process and use one OpenCV
-    thread each (the pool is the parallelism)."""
+    """Pool workers leave Ctrl-C to the main process, use one OpenCV
+    thread each (the pool is the parallelism) and reuse freed memory
+    (:mod:`spotdiff._malloc`)."""
     import signal
 
     import cv2
 
+    from spotdiff._malloc import keep_freed_memory
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)
+    keep_freed_memory()
 
 
 def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iterator[dict]:
@@ -144,7 +148,10 @@ class _RayWorker:
     def __init__(self, config: BatchConfig, out: str) -> None:
         import cv2
 
+        from spotdiff._malloc import keep_freed_memory
+
         cv2.setNumThreads(1)  # the actors are the parallelism
+        keep_freed_memory()
         self.config = config
         self.out = out
 

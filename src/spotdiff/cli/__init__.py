@@ -129,7 +129,10 @@ def main(
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     if streams.own_process:
+        from spotdiff._malloc import keep_freed_memory
+
         _stop_cleanly_on_signals()
+        keep_freed_memory()  # a process of its own: reuse freed blocks (see spotdiff._malloc)
     try:
         return int(args.run(args, streams))
     except _Terminated as exc:
