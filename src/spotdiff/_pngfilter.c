@@ -39,7 +39,7 @@ static inline uint8_t paeth(int a, int b, int c)
  * ``f`` and ``out`` may overlap (``out`` before ``f``: see above), so they
  * are not ``restrict``; the row above never overlaps either. */
 #define DEFINE_PIXEL_LOOPS(BPP)                                                        \
-    static void sub_##BPP(const uint8_t *f, uint8_t *out,                              \
+    static inline void sub_##BPP(const uint8_t *f, uint8_t *out,                              \
                           Py_ssize_t stride)                                           \
     {                                                                                  \
         uint8_t a[BPP] = {0};                                                          \
@@ -47,7 +47,7 @@ static inline uint8_t paeth(int a, int b, int c)
             for (int k = 0; k < BPP; k++)                                              \
                 out[i + k] = a[k] = (uint8_t)(f[i + k] + a[k]);                        \
     }                                                                                  \
-    static void avg_##BPP(const uint8_t *f, uint8_t *out,                              \
+    static inline void avg_##BPP(const uint8_t *f, uint8_t *out,                              \
                           const uint8_t *restrict up, Py_ssize_t stride)               \
     {                                                                                  \
         uint8_t a[BPP] = {0};                                                          \
@@ -55,7 +55,7 @@ static inline uint8_t paeth(int a, int b, int c)
             for (int k = 0; k < BPP; k++)                                              \
                 out[i + k] = a[k] = (uint8_t)(f[i + k] + ((a[k] + up[i + k]) >> 1));   \
     }                                                                                  \
-    static void paeth_##BPP(const uint8_t *f, uint8_t *out,                            \
+    static inline void paeth_##BPP(const uint8_t *f, uint8_t *out,                            \
                             const uint8_t *restrict up, Py_ssize_t stride)             \
     {                                                                                  \
         uint8_t a[BPP] = {0}, c[BPP] = {0};                                            \
