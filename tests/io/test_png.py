@@ -225,3 +225,20 @@ def _decoded_shapes(a: str, b: str) -> list[tuple[int, ...]]:
     from spotdiff.io.image import load_pair
 
     return [im.pixels.shape for im in load_pair(a, b)]
+
+
+def test_pairs_decode_the_same_one_file_after_the_other(tmp_path: Path, monkeypatch) -> None:
+    """PARALLEL_DECODE off (the batch's workers): the same images, and no
+    second thread is asked."""
+    from spotdiff.io import image
+    from spotdiff.io.image import load_pair
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    a.write_bytes(_png(_pixels(20, 30, 3, seed=1)))
+    b.write_bytes(_png(_pixels(20, 30, 3, seed=2)))
+    together = [im.pixels for im in load_pair(str(a), str(b))]
+    monkeypatch.setattr(image, "PARALLEL_DECODE", False)
+    monkeypatch.setattr(image, "_decoder", lambda: pytest.fail("a thread was asked"))
+    apart = [im.pixels for im in load_pair(str(a), str(b))]
+    for x, y in zip(together, apart, strict=True):
+        np.testing.assert_array_equal(x, y)

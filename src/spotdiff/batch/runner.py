@@ -92,10 +92,18 @@ def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r["name"])
 
 
+def _one_thread_per_worker() -> None:
+    """A worker decodes its pair's two files one after the other: the other
+    workers keep the other cores busy."""
+    from spotdiff.io import image
+
+    image.PARALLEL_DECODE = False
+
+
 def _init_worker() -> None:
-    """Pool workers leave Ctrl-C to the main process, use one OpenCV
-    thread each (the pool is the parallelism) and reuse freed memory
-    (:mod:`spotdiff._malloc`)."""
+    """Pool workers leave Ctrl-C to the main process, use one thread each
+    (OpenCV's and the decoders': the pool is the parallelism) and reuse
+    freed memory (:mod:`spotdiff._malloc`)."""
     import signal
 
     import cv2
@@ -105,6 +113,7 @@ def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(1)
     keep_freed_memory()
+    _one_thread_per_worker()
 
 
 def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iterator[dict]:
@@ -152,6 +161,7 @@ class _RayWorker:
 
         cv2.setNumThreads(1)  # the actors are the parallelism
         keep_freed_memory()
+        _one_thread_per_worker()
         self.config = config
         self.out = out
 
