@@ -758,6 +758,25 @@ done:
     return result;
 }
 
+/* A job over the whole of two images, as values_at() and regions() read them. */
+static void pair_job(Job *j, const Py_buffer *a, const Py_buffer *b, Py_ssize_t w,
+                     Py_ssize_t h, int c, int odiff, int checker, int has_threshold,
+                     double max_delta, float low, float high)
+{
+    memset(j, 0, sizeof(*j));
+    j->a = (const uint8_t *)a->buf;
+    j->b = (const uint8_t *)b->buf;
+    j->w = w;
+    j->h = h;
+    j->c = c;
+    j->odiff = odiff != 0;
+    j->checker = checker;
+    j->has_threshold = has_threshold;
+    j->max_delta = max_delta;
+    j->low = low;
+    j->high = high;
+}
+
 PyDoc_STRVAR(values_at_doc,
 "values_at(before, after, index, out, width, height, channels, odiff, checkerboard,\n"
 "          has_threshold, max_delta, low, high) -> None\n"
@@ -787,18 +806,7 @@ static PyObject *values_at(PyObject *self, PyObject *args)
     }
     {
         Job j;
-        memset(&j, 0, sizeof(j));
-        j.a = (const uint8_t *)a.buf;
-        j.b = (const uint8_t *)b.buf;
-        j.w = w;
-        j.h = h;
-        j.c = c;
-        j.odiff = odiff != 0;
-        j.checker = checker;
-        j.has_threshold = has_threshold;
-        j.max_delta = max_delta;
-        j.low = low;
-        j.high = high;
+        pair_job(&j, &a, &b, w, h, c, odiff, checker, has_threshold, max_delta, low, high);
         const int64_t *idx = (const int64_t *)index.buf;
         float *dst = (float *)out.buf;
         int bad = 0;
@@ -875,18 +883,7 @@ static PyObject *regions(PyObject *self, PyObject *args)
     }
     {
         Job j;
-        memset(&j, 0, sizeof(j));
-        j.a = (const uint8_t *)a.buf;
-        j.b = (const uint8_t *)b.buf;
-        j.w = w;
-        j.h = h;
-        j.c = c;
-        j.odiff = odiff != 0;
-        j.checker = checker;
-        j.has_threshold = has_threshold;
-        j.max_delta = max_delta;
-        j.low = low;
-        j.high = high;
+        pair_job(&j, &a, &b, w, h, c, odiff, checker, has_threshold, max_delta, low, high);
         const uint8_t *m = (const uint8_t *)mask.buf;
         const int32_t *count = (const int32_t *)rows.buf;
         double *o = (double *)out.buf;

@@ -14,6 +14,24 @@ if TYPE_CHECKING:
     from spotdiff.io.image import Image
 
 
+def _defer(obj: Any, name: str, compute: Callable[[], Any]) -> None:
+    """Leave the field ``name`` of a frozen dataclass unset until it is first
+    read: then it is ``compute()``, kept (``compute`` must be picklable for
+    ``obj`` to be)."""
+    object.__delattr__(obj, name)
+    object.__setattr__(obj, "_deferred_" + name, compute)
+
+
+def _deferred(obj: Any, name: str) -> Any:
+    """A deferred field's value (see :func:`_defer`), computed on this first read."""
+    source = obj.__dict__.get("_deferred_" + name)
+    if source is None:
+        raise AttributeError(f"'{type(obj).__name__}' object has no attribute {name!r}")
+    value = source()
+    object.__setattr__(obj, name, value)
+    return value
+
+
 @dataclass(frozen=True, eq=False)
 class Regions:
     """Changed regions, largest first, as parallel arrays.
@@ -66,18 +84,11 @@ class Regions:
         """Regions whose ``polygons`` are ``compute()``, called on first access
         (``compute`` must be picklable for the Regions to be)."""
         regions = cls(polygons=[[] for _ in range(len(fields["area"]))], **fields)
-        object.__delattr__(regions, "polygons")
-        object.__setattr__(regions, "_polygon_source", compute)
+        _defer(regions, "polygons", compute)
         return regions
 
     def __getattr__(self, attr: str) -> Any:
-        # Only reached for attributes that are not set: deferred polygons.
-        source = self.__dict__.get("_polygon_source")
-        if attr != "polygons" or source is None:
-            raise AttributeError(f"'Regions' object has no attribute {attr!r}")
-        polygons = source()
-        object.__setattr__(self, "polygons", polygons)
-        return polygons
+        return _deferred(self, attr)  # only reached for a field not set: deferred polygons
 
     @classmethod
     def empty(cls) -> Regions:
@@ -306,18 +317,11 @@ class Diff:
         """A Diff whose ``diff_map`` is ``compute()``, called on first access
         (``compute`` must be picklable for the Diff to be)."""
         diff = cls(diff_map=_PENDING, **fields)
-        object.__delattr__(diff, "diff_map")
-        object.__setattr__(diff, "_map_source", compute)
+        _defer(diff, "diff_map", compute)
         return diff
 
     def __getattr__(self, attr: str) -> Any:
-        # Only reached for attributes that are not set: a deferred diff_map.
-        source = self.__dict__.get("_map_source")
-        if attr != "diff_map" or source is None:
-            raise AttributeError(f"'Diff' object has no attribute {attr!r}")
-        values = source()
-        object.__setattr__(self, "diff_map", values)
-        return values
+        return _deferred(self, attr)  # only reached for a field not set: a deferred diff_map
 
     @property
     def info(self) -> dict[str, Any]:
