@@ -41,7 +41,7 @@ def test_freed_blocks_are_reused_not_faulted_in_again() -> None:
     assert kept < default / 10, (kept, default)
 
 
-def test_the_command_line_sets_it_a_library_call_does_not(tmp_path) -> None:
+def test_the_compare_command_sets_it_a_library_call_and_a_service_do_not(tmp_path) -> None:
     import numpy as np
 
     from spotdiff.io import write_image
@@ -57,7 +57,12 @@ def test_the_command_line_sets_it_a_library_call_does_not(tmp_path) -> None:
             "library = len(calls)\n"
             "sys.argv = ['spotdiff', 'compare', a, b]\n"
             "code = cli.main()\n"
-            "print(library, len(calls), code)\n")
+            "compared = len(calls)\n"
+            "sys.argv = ['spotdiff', 'events', 'list', '-o', sys.argv[3]]\n"
+            "cli.main()\n"
+            "print(library, compared, len(calls), code)\n")
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.png"),
-                           str(tmp_path / "b.png")], capture_output=True, text=True, timeout=60)
-    assert done.stdout.split() == ["0", "1", "0"], done.stderr
+                           str(tmp_path / "b.png"), str(tmp_path / "events")],
+                          capture_output=True, text=True, timeout=60)
+    # the library call and a command that is not a compare of pairs leave it alone
+    assert done.stdout.split() == ["0", "1", "1", "0"], done.stderr

@@ -5,10 +5,12 @@ as they are freed (through its dynamic mmap and trim thresholds), so every
 pair's images, maps and masks land on fresh pages: on 1080p screenshot
 pairs that is some 2,500 page faults per pair and a third of the
 compare's time spent in the kernel. Processes that spotdiff itself runs
-(the command line, the batch's workers) fix both thresholds, so those
-blocks are reused; blocks above :data:`MMAP_THRESHOLD` (a 4K RGBA image)
-are still mapped and returned on their own. A program that imports
-spotdiff as a library keeps its own malloc settings.
+to compare pairs (``compare``, ``batch`` and ``eval`` on the command line,
+the batch's workers) fix both thresholds, so those blocks are reused;
+blocks above :data:`MMAP_THRESHOLD` (a 4K RGBA image) are still mapped
+and returned on their own. A program that imports spotdiff as a library,
+and the long-running services (``watch``, ``serve``), keep glibc's own
+settings.
 """
 
 from __future__ import annotations

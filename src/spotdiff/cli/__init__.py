@@ -29,6 +29,10 @@ COMMANDS = {
     "serve": "spotdiff.cli.serve",
 }
 
+#: Commands that compare pairs and end: their process keeps freed memory for
+#: the next pair. The services (watch, serve) give it back as glibc does.
+_PAIR_COMMANDS = ("compare", "batch", "eval")
+
 
 class _Terminated(BaseException):
     """SIGTERM or SIGHUP, raised where Python is so that ``finally`` blocks
@@ -129,10 +133,11 @@ def main(
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
         return int(exc.code or 0)
     if streams.own_process:
-        from spotdiff._malloc import keep_freed_memory
-
         _stop_cleanly_on_signals()
-        keep_freed_memory()  # a process of its own: reuse freed blocks (see spotdiff._malloc)
+        if args.command in _PAIR_COMMANDS:
+            from spotdiff._malloc import keep_freed_memory
+
+            keep_freed_memory()  # reuse freed blocks from pair to pair (see spotdiff._malloc)
     try:
         return int(args.run(args, streams))
     except _Terminated as exc:
