@@ -61,6 +61,7 @@ def test_a_stopped_process_says_so_even_from_inside_a_capture(tmp_path: Path) ->
         "capture = NativeMessages()\n"
         "capture.__enter__()  # never left: as if the signal came first\n"
         "class Args:\n"
+        "    command = 'stuck'\n"
         "    def run(self, args, streams):\n"
         "        os.kill(os.getpid(), signal.SIGTERM)\n"
         "        raise AssertionError('not reached')\n"
