@@ -38,6 +38,7 @@ from spotdiff.errors import InputError, os_reason
 from spotdiff.io import probe
 from spotdiff.io.header import PNG_SIGNATURE, png_ends_complete, png_header
 from spotdiff.io.native import NativeMessages, readable
+from spotdiff.io.png import codec_setting, decode_png
 
 ImageLike = Union[str, os.PathLike, np.ndarray, "Image"]
 
@@ -229,7 +230,7 @@ def _png_codec() -> Any:
     global _PNG_CODEC
     if _PNG_CODEC is None:
         _PNG_CODEC = False
-        if os.environ.get("SPOTDIFF_PNG_CODEC", "").lower() not in ("opencv", "cv2"):
+        if codec_setting() != "opencv":
             try:
                 import imagecodecs
 
@@ -241,9 +242,7 @@ def _png_codec() -> Any:
 
 def _decode_png_fast(data: bytes) -> np.ndarray | None:
     """RGB(A)/gray pixels from the fast PNG decoders, or None to use OpenCV."""
-    if os.environ.get("SPOTDIFF_PNG_CODEC", "").lower() not in ("opencv", "cv2", "libpng"):
-        from spotdiff.io.png import decode_png
-
+    if codec_setting() == "":
         pixels = decode_png(data)
         if pixels is not None:
             return pixels

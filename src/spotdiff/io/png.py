@@ -20,6 +20,7 @@ type, depth and colour type).
 
 from __future__ import annotations
 
+import os
 import struct
 from typing import Any
 
@@ -33,6 +34,17 @@ _CHANNELS = {0: 1, 2: 3, 6: 4}
 _CRITICAL = (b"IHDR", b"PLTE", b"IDAT", b"IEND")
 
 _PARTS: Any = None
+
+
+def codec_setting() -> str:
+    """``SPOTDIFF_PNG_CODEC`` as the PNG readers and writers read it:
+    ``"opencv"`` (OpenCV's codecs alone; ``cv2`` says the same),
+    ``"libpng"`` (imagecodecs' libpng, not this decoder) or ``""`` (the
+    fastest codec installed)."""
+    value = os.environ.get("SPOTDIFF_PNG_CODEC", "").lower()
+    return "opencv" if value == "cv2" else value
+
+
 def _parts() -> Any:
     """(inflate, crc32, unfilter), or False when one of them is missing."""
     global _PARTS

@@ -113,7 +113,9 @@ def _fast_encoder():  # noqa: ANN202 - returns fpng's encode function or None
     global _FPNG
     if _FPNG is None:
         _FPNG = False
-        if os.environ.get("SPOTDIFF_PNG_CODEC", "").lower() not in ("opencv", "cv2"):
+        from spotdiff.io.png import codec_setting
+
+        if codec_setting() != "opencv":
             try:
                 from fpng import fpng_ext  # the C extension alone: no PIL, no cv2
             except ImportError:
