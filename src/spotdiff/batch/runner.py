@@ -92,28 +92,27 @@ def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r["name"])
 
 
-def _one_thread_per_worker() -> None:
-    """A worker decodes its pair's two files one after the other: the other
-    workers keep the other cores busy."""
-    from spotdiff.io import image
-
-    image.PARALLEL_DECODE = False
-
-
-def _init_worker() -> None:
-    """Pool workers leave Ctrl-C to the main process, use one thread each
-    (OpenCV's and the decoders': the pool is the parallelism) and reuse
-    freed memory (:mod:`spotdiff._malloc`)."""
-    import signal
-
+def _worker_setup() -> None:
+    """What every worker (a pool process, a Ray actor) sets for itself: one
+    thread each, OpenCV's and the decoders' (the workers are the
+    parallelism), and freed memory kept for the next pair
+    (:mod:`spotdiff._malloc`)."""
     import cv2
 
     from spotdiff._malloc import keep_freed_memory
+    from spotdiff.io import image
+
+    cv2.setNumThreads(1)
+    image.PARALLEL_DECODE = False
+    keep_freed_memory()
+
+
+def _init_worker() -> None:
+    """Pool workers leave Ctrl-C to the main process (:func:`_worker_setup` too)."""
+    import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    cv2.setNumThreads(1)
-    keep_freed_memory()
-    _one_thread_per_worker()
+    _worker_setup()
 
 
 def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iterator[dict]:
@@ -155,13 +154,7 @@ class _RayWorker:
     with its status, which a columnar block would not keep)."""
 
     def __init__(self, config: BatchConfig, out: str) -> None:
-        import cv2
-
-        from spotdiff._malloc import keep_freed_memory
-
-        cv2.setNumThreads(1)  # the actors are the parallelism
-        keep_freed_memory()
-        _one_thread_per_worker()
+        _worker_setup()
         self.config = config
         self.out = out
 
