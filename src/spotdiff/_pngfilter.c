@@ -112,35 +112,31 @@ DEFINE_PIXEL_LOOPS(8)
 
 DEFINE_PAETH_SSE2(3)
 DEFINE_PAETH_SSE2(4)
-#define PAETH_3 paeth_sse2_3
-#define PAETH_4 paeth_sse2_4
+#define paeth_best_3 paeth_sse2_3
+#define paeth_best_4 paeth_sse2_4
 #else
-#define PAETH_3 paeth_3
-#define PAETH_4 paeth_4
+#define paeth_best_3 paeth_3
+#define paeth_best_4 paeth_4
 #endif
+#define paeth_best_1 paeth_1
+#define paeth_best_2 paeth_2
+#define paeth_best_6 paeth_6
+#define paeth_best_8 paeth_8
+
+/* Call NAME_<bpp>(...) and return 0 from the caller, for the fixed sizes. */
+#define RETURN_BY_BPP(NAME, ...)                                                       \
+    switch (bpp) {                                                                     \
+    case 1: NAME##_1(__VA_ARGS__); return 0;                                           \
+    case 2: NAME##_2(__VA_ARGS__); return 0;                                           \
+    case 3: NAME##_3(__VA_ARGS__); return 0;                                           \
+    case 4: NAME##_4(__VA_ARGS__); return 0;                                           \
+    case 6: NAME##_6(__VA_ARGS__); return 0;                                           \
+    case 8: NAME##_8(__VA_ARGS__); return 0;                                           \
+    }
 
 static int fixed_bpp(Py_ssize_t bpp, Py_ssize_t stride)
 {
     return stride % bpp == 0 && (bpp <= 4 || bpp == 6 || bpp == 8);
-}
-
-static void sub(const uint8_t *f, uint8_t *out, Py_ssize_t stride, Py_ssize_t bpp)
-{
-    Py_ssize_t i;
-    if (fixed_bpp(bpp, stride)) {
-        switch (bpp) {
-        case 1: sub_1(f, out, stride); return;
-        case 2: sub_2(f, out, stride); return;
-        case 3: sub_3(f, out, stride); return;
-        case 4: sub_4(f, out, stride); return;
-        case 6: sub_6(f, out, stride); return;
-        case 8: sub_8(f, out, stride); return;
-        }
-    }
-    for (i = 0; i < bpp && i < stride; i++)
-        out[i] = f[i];
-    for (; i < stride; i++)
-        out[i] = (uint8_t)(f[i] + out[i - bpp]);
 }
 
 /* Row ``y`` of ``dst`` from its filtered bytes ``f``; ``up`` is the row
@@ -159,39 +155,28 @@ static int unfilter_row(int type, const uint8_t *f, uint8_t *out,
         memmove(out, f, (size_t)stride);
         return 0;
     case 1:
-        sub(f, out, stride, bpp);
+        if (fixed_bpp(bpp, stride))
+            RETURN_BY_BPP(sub, f, out, stride)
+        for (i = 0; i < bpp && i < stride; i++)
+            out[i] = f[i];
+        for (; i < stride; i++)
+            out[i] = (uint8_t)(f[i] + out[i - bpp]);
         return 0;
     case 2:
         for (i = 0; i < stride; i++)
             out[i] = (uint8_t)(f[i] + up[i]);
         return 0;
     case 3:
-        if (up != NULL && fixed_bpp(bpp, stride)) {
-            switch (bpp) {
-            case 1: avg_1(f, out, up, stride); return 0;
-            case 2: avg_2(f, out, up, stride); return 0;
-            case 3: avg_3(f, out, up, stride); return 0;
-            case 4: avg_4(f, out, up, stride); return 0;
-            case 6: avg_6(f, out, up, stride); return 0;
-            case 8: avg_8(f, out, up, stride); return 0;
-            }
-        }
+        if (up != NULL && fixed_bpp(bpp, stride))
+            RETURN_BY_BPP(avg, f, out, up, stride)
         for (i = 0; i < bpp && i < stride; i++)
             out[i] = (uint8_t)(f[i] + ((up ? up[i] : 0) >> 1));
         for (; i < stride; i++)
             out[i] = (uint8_t)(f[i] + ((out[i - bpp] + (up ? up[i] : 0)) >> 1));
         return 0;
     case 4:
-        if (fixed_bpp(bpp, stride)) {
-            switch (bpp) {
-            case 1: paeth_1(f, out, up, stride); return 0;
-            case 2: paeth_2(f, out, up, stride); return 0;
-            case 3: PAETH_3(f, out, up, stride); return 0;
-            case 4: PAETH_4(f, out, up, stride); return 0;
-            case 6: paeth_6(f, out, up, stride); return 0;
-            case 8: paeth_8(f, out, up, stride); return 0;
-            }
-        }
+        if (fixed_bpp(bpp, stride))
+            RETURN_BY_BPP(paeth_best, f, out, up, stride)
         for (i = 0; i < bpp && i < stride; i++)
             out[i] = (uint8_t)(f[i] + up[i]);
         for (; i < stride; i++)
