@@ -103,6 +103,60 @@ def test_image_data_split_over_many_chunks() -> None:
     np.testing.assert_array_equal(png.decode_png(_png(image, idat_parts=17)), image)
 
 
+def _split_unevenly(data: bytes) -> bytes:
+    """``data`` with its one IDAT chunk cut into chunks of uneven sizes: empty,
+    shorter than a chunk's 12 bytes of framing, and long."""
+    at = data.index(b"IDAT") - 4
+    length = struct.unpack(">I", data[at : at + 4])[0]
+    stream = data[at + 8 : at + 8 + length]
+    cuts = [0, 0, 1, 5, 17, 18, 300, len(stream) // 2, len(stream) - 3, len(stream)]
+    idats = b"".join(_chunk(b"IDAT", stream[s:e]) for s, e in zip(cuts[:-1], cuts[1:],
+                                                                    strict=True))
+    return data[:at] + idats + data[at + 12 + length :]
+
+
+def test_in_a_writable_buffer_the_chunks_are_joined_in_place_and_put_back() -> None:
+    image = _pixels(40, 50, 4)
+    data = _split_unevenly(_png(image))
+    buffer = bytearray(data)
+    np.testing.assert_array_equal(png.decode_png(buffer), image)
+    assert buffer == data  # a decoder that reads the bytes next sees the file
+
+
+@pytest.mark.parametrize("case", ["unknown filter type", "stream too long"])
+def test_a_stream_that_fails_in_place_leaves_the_bytes_as_they_were(case: str) -> None:
+    image = _pixels(12, 10, 3)
+    if case == "unknown filter type":
+        data = _split_unevenly(_png(image, [4] * 11 + [5]))
+    else:  # 13 rows of data for an IHDR that says 12
+        data = _split_unevenly(_png(_pixels(13, 10, 3)))
+        at = data.index(b"IHDR")
+        body = struct.pack(">II", 10, 12) + data[at + 12 : at + 17]
+        data = data[:at + 4] + body + struct.pack(">I", zlib.crc32(b"IHDR" + body)) \
+            + data[at + 21:]
+    buffer = bytearray(data)
+    assert png.decode_png(buffer) is None
+    assert buffer == data
+
+
+def test_decoding_in_place_takes_no_copy_of_the_image_data() -> None:
+    """Peak memory of a decode from a writable buffer: the pixels and little
+    more, not a second copy of the compressed stream (noise: incompressible)."""
+    import tracemalloc
+
+    image = np.random.default_rng(0).integers(0, 256, (300, 400, 3), dtype=np.uint8)
+    buffer = bytearray(_png(image, idat_parts=40))
+    tracemalloc.start()
+    try:
+        decoded = png.decode_png(buffer)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_array_equal(decoded, image)
+    assert len(buffer) > image.nbytes  # the stream is as large as the pixels
+    assert peak < image.nbytes + len(buffer) // 4, (peak, image.nbytes, len(buffer))
+
+
 def _with_bad_crc(data: bytes, tag: bytes) -> bytes:
     at = data.index(tag)
     length = struct.unpack(">I", data[at - 4 : at])[0]

@@ -514,9 +514,23 @@ _HEAD_BYTES = 1 << 16
 _ONE_READ = 1 << 30
 
 
-def _read(path: Path, name: str) -> bytes:
+def _pread_into(fd: int, view: memoryview) -> int:
+    """Read from the file's start into ``view`` in one system call where the
+    platform has ``preadv``; returns the bytes read."""
+    if hasattr(os, "preadv"):
+        return os.preadv(fd, [view], 0)
+    chunk = os.pread(fd, len(view), 0)
+    view[: len(chunk)] = chunk
+    return len(chunk)
+
+
+def _read(path: Path, name: str) -> bytearray:
     """The file's bytes: regular files only (a FIFO or a device would block or never
-    end), opened without blocking, and no larger than the pixel limit allows."""
+    end), opened without blocking, and no larger than the pixel limit allows.
+
+    A bytearray, which the PNG decoder may use as its work space
+    (:mod:`spotdiff.io.png` moves the image data together in it, and back).
+    """
     subject = f"{name} image '{path}'"
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -552,15 +566,18 @@ def _read(path: Path, name: str) -> bytes:
                                  got=f"{info.st_size} bytes",
                                  fix="check the file: it is larger than any image of its size")
             if len(head) < _HEAD_BYTES:
-                return head  # the whole file
+                return bytearray(head)  # the whole file
             if info.st_size >= _ONE_READ:
-                return head + handle.read(cap + 1 - len(head))
+                return bytearray(head) + handle.read(cap + 1 - len(head))
             # the whole file in one read, not two parts joined (a copy), and
             # a byte more than it had: one that grew since is read to its cap
-            data = os.pread(handle.fileno(), info.st_size + 1, 0)
-            if len(data) > info.st_size:
-                handle.seek(len(data))
-                data += handle.read(cap + 1 - len(data))
+            data = bytearray(info.st_size + 1)
+            with memoryview(data) as view:
+                n = _pread_into(handle.fileno(), view)
+            del data[n:]
+            if n > info.st_size:
+                handle.seek(n)
+                data += handle.read(cap + 1 - n)
             return data
     except OSError as exc:
         raise _os_error(exc, subject) from None

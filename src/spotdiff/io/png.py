@@ -4,9 +4,11 @@ Most of a PNG's decoding time is the zlib inflate of its image data
 (libpng inflates a 1080p screenshot in ~20 ms). libdeflate, which
 imagecodecs wraps, inflates the same stream 3-5x faster when the output
 size is known - and for a PNG it is: ``(1 + row bytes) x height``. This
-module walks the chunks, checks their CRCs, inflates the joined IDAT data
-into one buffer and reconstructs the rows with the compiled un-filter
-(``spotdiff._pngfilter``) in the same buffer.
+module walks the chunks, checks their CRCs, inflates the IDAT data (moved
+together in the file's own buffer when it is writable, see
+:func:`_image_stream`) into one buffer and reconstructs the rows with the
+compiled un-filter (``spotdiff._pngfilter``) in the same buffer: decoding
+takes no memory beyond the file's bytes and the pixels.
 
 It takes what screenshots and renders are: 8 or 16-bit gray, RGB and
 RGBA, not interlaced, without ``tRNS``; :func:`decode_png` returns None
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import os
 import struct
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -66,13 +70,14 @@ def available() -> bool:
     return bool(_parts())
 
 
-def _image_data(data: bytes, crc32: Any) -> bytes | None:
-    """The joined IDAT data of a PNG whose chunks are whole, in order and
-    whose CRCs all match, or None (an unknown critical chunk, a ``tRNS``,
-    IDAT chunks apart, a bad CRC: libpng decides what those files are)."""
+def _image_data(data: bytes | bytearray, crc32: Any) -> list[tuple[int, int]] | None:
+    """(start, length) of each IDAT payload of a PNG whose chunks are whole,
+    in order and whose CRCs all match, or None (an unknown critical chunk, a
+    ``tRNS``, IDAT chunks apart, a bad CRC: libpng decides what those files
+    are)."""
     view = memoryview(data)
     pos, end = 8, len(data)
-    parts: list[memoryview] = []
+    parts: list[tuple[int, int]] = []
     closed = False  # a chunk other than IDAT came after the image data
     while pos + 12 <= end:
         length, tag = struct.unpack_from(">I4s", data, pos)
@@ -89,14 +94,50 @@ def _image_data(data: bytes, crc32: Any) -> bytes | None:
         if tag == b"IDAT":
             if closed:
                 return None
-            parts.append(view[pos + 8 : stop - 4])
+            parts.append((pos + 8, length))
         elif parts:
             closed = True
         pos = stop
-    return b"".join(parts) if parts else None
+    return parts or None
 
 
-def decode_png(data: bytes) -> np.ndarray | None:
+#: Bytes between two IDAT payloads: the first one's CRC, the next one's length and tag.
+_GAP = 12
+
+
+@contextmanager
+def _image_stream(data: bytes | bytearray, parts: list[tuple[int, int]]) -> Iterator[Any]:
+    """The IDAT payloads at ``parts`` as one contiguous buffer.
+
+    In a writable buffer (the readers' own: :func:`spotdiff.io.image.load_image`
+    reads files into a bytearray) the payloads are moved together in place,
+    over the chunk boundaries between them, and moved back on the way out,
+    so the file's bytes are as they were for a decoder that reads them
+    next; a read-only one is joined into a copy (as large as the stream).
+    """
+    view = memoryview(data)
+    first, _ = parts[0]
+    if len(parts) == 1:
+        yield view[first : first + parts[0][1]]
+        return
+    if view.readonly:
+        yield b"".join(view[start : start + n] for start, n in parts)
+        return
+    moved: list[tuple[int, int, int, bytes]] = []  # (from, to, length, boundary before)
+    to = first + parts[0][1]
+    try:
+        for start, n in parts[1:]:
+            moved.append((start, to, n, bytes(view[start - _GAP : start])))
+            view[to : to + n] = view[start : start + n]  # memmove: the ranges may overlap
+            to += n
+        yield view[first:to]
+    finally:
+        for start, at, n, boundary in reversed(moved):  # the last one back first
+            view[start : start + n] = view[at : at + n]
+            view[start - _GAP : start] = boundary
+
+
+def decode_png(data: bytes | bytearray) -> np.ndarray | None:
     """(H, W, C) pixels of a PNG in RGB(A) order (uint8, or uint16 for
     16-bit files), or None when the file is not one decoded here (the
     caller then uses libpng)."""
@@ -109,8 +150,8 @@ def decode_png(data: bytes) -> np.ndarray | None:
     if channels is None or depth not in (8, 16):
         return None
     inflate, crc32, unfilter = parts
-    stream = _image_data(data, crc32)
-    if stream is None:
+    parts = _image_data(data, crc32)
+    if parts is None:
         return None
     bpp = channels * depth // 8
     stride = width * bpp
@@ -121,7 +162,9 @@ def decode_png(data: bytes) -> np.ndarray | None:
     try:
         # sized exactly: a stream longer or shorter than the image fails
         # here, as libpng would refuse it
-        if len(inflate(stream, out=memoryview(buf))) != size:
+        with _image_stream(data, parts) as stream:
+            inflated = len(inflate(stream, out=memoryview(buf)))
+        if inflated != size:
             return None
         unfilter(buf, buf, height, stride, bpp)
     except Exception:  # noqa: BLE001 - libpng decodes it again and names the problem
