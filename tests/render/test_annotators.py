@@ -191,3 +191,78 @@ def test_heatmap_table_gives_the_float_blends_pixels():
         expected = (base.astype(np.float32) * (1.0 - alpha)
                     + heat.astype(np.float32) * alpha).astype(np.uint8)
         np.testing.assert_array_equal(annotator.annotate(scene, values), expected)
+
+
+def _large_diff(kind: str):
+    """A pair larger than a full-HD screen: RGB, 16-bit RGBA, or aligned
+    (AFTER shifted, drawn warped into BEFORE's frame)."""
+    h, w = 1200, 2400
+    y, x = np.mgrid[0:h, 0:w]
+    before = np.stack([x % 256, y % 256, (x + y) % 256], axis=2).astype(np.uint8)
+    before = cv2.GaussianBlur(before, (0, 0), 3)  # texture the alignment can follow
+    after = before.copy()
+    after[500:560, 1000:1300] = (255, 0, 0)
+    if kind == "16-bit RGBA":
+        alpha = np.full((h, w, 1), 255, np.uint8)
+        alpha[:40, :40] = 100
+        before, after = (np.concatenate([im, alpha], axis=2).astype(np.uint16) * 257
+                         for im in (before, after))
+        return spotdiff.compare(before, after)
+    if kind == "aligned":
+        after = np.roll(after, 3, axis=1)
+        d = spotdiff.compare(before, after, align="translation")
+        assert d.after_aligned is not None
+        return d
+    return spotdiff.compare(before, after)
+
+
+@pytest.mark.parametrize("kind", ["RGB", "16-bit RGBA", "aligned"])
+def test_a_diff_scaled_once_draws_the_pictures_at_that_size(kind):
+    """pictures.at_size: each picture of the scaled diff (the heat map at
+    the full diff's scale) equals the picture of the diff drawn at that size."""
+    from spotdiff.outputs import PICTURE_PIXELS
+
+    d = _large_diff(kind)
+    size = render.pictures.fit_size(d.mask.shape, PICTURE_PIXELS)
+    small = render.pictures.at_size(d, size)
+    assert small.mask.shape == (size[1], size[0]) and small.diff_map.shape == small.mask.shape
+    heat = render.HeatmapAnnotator(vmax=render.pictures.heat_scale(d))
+    got = {"heatmap": render.pictures.heatmap(small, heat), "boxes": render.pictures.boxes(small),
+           "overlay": render.pictures.overlay(small), "extract": render.pictures.extract(small)}
+    for name, picture in got.items():
+        expected = render.pictures.PICTURES[name](d, size=size)
+        np.testing.assert_array_equal(picture, expected, err_msg=name)
+    # the parts a picture does not read are left blank, and the others still equal
+    overlay_only = render.pictures.at_size(d, size, render.pictures.READS["overlay"])
+    assert not overlay_only.before.pixels.any() and not overlay_only.diff_map.any()
+    np.testing.assert_array_equal(render.pictures.overlay(overlay_only), got["overlay"])
+
+
+def test_output_files_let_the_full_size_diff_go_before_the_pictures_for_the_eye(
+        tmp_path, monkeypatch):
+    """The command line gives the diff to an OutputSet and drops it: its
+    full-size arrays are freed before the scaled-down pictures are drawn."""
+    import gc
+    import weakref
+
+    from spotdiff.outputs import OutputSet
+
+    d = _large_diff("RGB")
+    held = weakref.ref(d)
+    held_map = weakref.ref(d.diff_map)
+    freed: dict[str, bool] = {}
+    for name in ("mask", "heatmap", "boxes", "overlay"):
+        draw = render.pictures.PICTURES[name]
+
+        def watched(diff, *args, _draw=draw, _name=name, **kwargs):
+            gc.collect()
+            freed[_name] = held() is None and held_map() is None
+            return _draw(diff, *args, **kwargs)
+
+        monkeypatch.setitem(render.pictures.PICTURES, name, watched)
+    files = OutputSet(d, d.to_dict(), out_dir=tmp_path)
+    del d
+    written = files.write()
+    assert freed == {"mask": False, "heatmap": True, "boxes": True, "overlay": True}
+    assert sorted(p.name for p in written) == ["boxes.png", "heatmap.png", "mask.png",
+                                               "overlay.png", "result.json"]

@@ -317,13 +317,15 @@ def _compare_and_write(args: argparse.Namespace, before: str, after: str, pictur
     pending = _start_loading(before, after)
     from spotdiff.engine import compare
 
-    img_before, img_after = pending.result()
-    diff = compare(img_before, img_after, options)
+    diff = compare(*pending.result(), options)
+    del pending  # the diff holds the images now, and nothing else does
     payload = diff.to_dict()
     payload.update(before=str(before), after=str(after))
     if args.output is not None or args.diff_image is not None:
-        from spotdiff.outputs import write_outputs
+        from spotdiff.outputs import OutputSet
 
-        write_outputs(diff, payload, out_dir=args.output, pictures=pictures,
-                      diff_image=args.diff_image, pixelmatch_style=_pixelmatch_style(args))
+        files = OutputSet(diff, payload, out_dir=args.output, pictures=pictures,
+                          diff_image=args.diff_image, pixelmatch_style=_pixelmatch_style(args))
+        del diff  # the files hold it until the full-size pictures are drawn
+        files.write()
     return payload

@@ -95,6 +95,57 @@ def _regions_at(diff: Diff, size: Size) -> Regions:
     return replace(diff.regions, xyxy=np.concatenate([lo, hi], axis=1))
 
 
+#: What each picture for the eye reads from a diff scaled down (see :func:`at_size`).
+READS = {
+    "heatmap": ("after", "map"),
+    "boxes": ("before", "after"),
+    "overlay": ("after", "mask"),
+    "extract": ("after", "mask"),
+}
+
+
+def at_size(diff: Diff, size: Size, parts: tuple[str, ...] = ("before", "after", "map", "mask")
+            ) -> Diff:
+    """``diff`` scaled down to ``size`` once, for several pictures: BEFORE and
+    AFTER as the pictures show them (8-bit RGB; AFTER warped when aligned),
+    the map, the mask and the boxes, each scaled as the pictures at ``size``
+    scale them, so a picture of the result (at its own size) equals the
+    picture of ``diff`` at ``size`` - but the heat map's scale, which is
+    :func:`heat_scale` of ``diff``. Only ``parts`` (of ``"before"``,
+    ``"after"``, ``"map"``, ``"mask"``) are scaled, the others left blank.
+
+    The result holds no full-size array: once it is made, ``diff`` can go.
+    """
+    if size is None:
+        return diff
+    w, h = size
+
+    def image(part: str, draw: Callable[[Diff, Size], np.ndarray], of: Image) -> Image:
+        pixels = draw(diff, size) if part in parts else np.broadcast_to(np.uint8(0), (h, w, 3))
+        return Image(pixels=pixels, data_range=255.0, name=of.name, format=of.format)
+
+    return replace(
+        diff,
+        before=image("before", before_scene, diff.before),
+        after=image("after", after_scene, diff.after),
+        after_aligned=None,  # AFTER is drawn as the pictures show it already
+        diff_map=_map_at(diff, size) if "map" in parts
+        else np.broadcast_to(np.float32(0), (h, w)),
+        mask=_mask_at(diff, size) if "mask" in parts else np.broadcast_to(np.False_, (h, w)),
+        excluded=None,
+        regions=_regions_at(diff, size),
+    )
+
+
+def heat_scale(diff: Diff) -> float:
+    """The value the heat map of ``diff`` shows in full colour: the map's
+    maximum, but at least twice the threshold (an unchanged pair stays quiet)."""
+    values = diff.diff_map
+    peak = float(values.max()) if values.size else 0.0
+    floor = float(diff.threshold) * 2 if np.isfinite(diff.threshold) else 1.0
+    return max(peak, floor, 1e-6)
+
+
 def mask(diff: Diff, *, size: Size = None) -> np.ndarray:
     """The cleaned mask as a 0/255 gray image."""
     return _mask_at(diff, size).view(np.uint8) * np.uint8(255)
@@ -107,10 +158,7 @@ def heatmap(diff: Diff, annotator: HeatmapAnnotator | None = None, *,
     that an unchanged pair stays quiet."""
     annotator = annotator or HeatmapAnnotator()
     if annotator.vmax is None:
-        values = diff.diff_map
-        peak = float(values.max()) if values.size else 0.0
-        floor = float(diff.threshold) * 2 if np.isfinite(diff.threshold) else 1.0
-        annotator = replace(annotator, vmax=max(peak, floor, 1e-6))
+        annotator = replace(annotator, vmax=heat_scale(diff))
     values = _map_at(diff, size)
     scene = after_scene(diff, size) if annotator.underlay else np.zeros((*values.shape, 3),
                                                                         np.uint8)
