@@ -41,7 +41,8 @@ def test_freed_blocks_are_reused_not_faulted_in_again() -> None:
     assert kept < default / 10, (kept, default)
 
 
-def test_the_compare_command_sets_it_a_library_call_and_a_service_do_not(tmp_path) -> None:
+def test_the_batch_command_sets_it_compare_a_library_call_and_a_service_do_not(
+        tmp_path) -> None:
     import numpy as np
 
     from spotdiff.io import write_image
@@ -51,18 +52,26 @@ def test_the_compare_command_sets_it_a_library_call_and_a_service_do_not(tmp_pat
     code = ("import sys, spotdiff, spotdiff._malloc as m, spotdiff.cli as cli\n"
             "calls = []\n"
             "m.keep_freed_memory = lambda: calls.append(1) or True\n"
-            "a, b = sys.argv[1:3]\n"
+            "a, b, events, base, current, report = sys.argv[1:7]\n"
             "spotdiff.compare(a, b)\n"
             "cli.main(['compare', a, b], stdout=open('/dev/null', 'w'))\n"
             "library = len(calls)\n"
             "sys.argv = ['spotdiff', 'compare', a, b]\n"
             "code = cli.main()\n"
             "compared = len(calls)\n"
-            "sys.argv = ['spotdiff', 'events', 'list', '-o', sys.argv[3]]\n"
+            "sys.argv = ['spotdiff', 'events', 'list', '-o', events]\n"
             "cli.main()\n"
-            "print(library, compared, len(calls), code)\n")
+            "served = len(calls)\n"
+            "sys.argv = ['spotdiff', 'batch', base, current, '-o', report]\n"
+            "cli.main()\n"
+            "print(library, compared, served, len(calls), code)\n")
+    for folder in ("base", "current"):
+        (tmp_path / folder).mkdir()
+        write_image(tmp_path / folder / "p.png", np.zeros((8, 8, 3), np.uint8))
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "a.png"),
-                           str(tmp_path / "b.png"), str(tmp_path / "events")],
+                           str(tmp_path / "b.png"), str(tmp_path / "events"),
+                           str(tmp_path / "base"), str(tmp_path / "current"),
+                           str(tmp_path / "report")],
                           capture_output=True, text=True, timeout=60)
-    # the library call and a command that is not a compare of pairs leave it alone
-    assert done.stdout.split() == ["0", "1", "1", "0"], done.stderr
+    # the library call, one compare and a service leave it alone; the batch sets it
+    assert done.stdout.split() == ["0", "0", "0", "1", "0"], done.stderr

@@ -5,12 +5,20 @@ as they are freed (through its dynamic mmap and trim thresholds), so every
 pair's images, maps and masks land on fresh pages: on 1080p screenshot
 pairs that is some 2,500 page faults per pair and a third of the
 compare's time spent in the kernel. Processes that spotdiff itself runs
-to compare pairs (``compare``, ``batch`` and ``eval`` on the command line,
-the batch's workers) fix both thresholds, so those blocks are reused;
-blocks above :data:`MMAP_THRESHOLD` (a 4K RGBA image) are still mapped
-and returned on their own. A program that imports spotdiff as a library,
+to compare many pairs (``batch`` and ``eval`` on the command line, the
+batch's workers) fix both thresholds, so those blocks are reused; blocks
+above :data:`MMAP_THRESHOLD` (a 4K RGBA image) are still mapped and
+returned on their own.
+
+``spotdiff compare`` keeps glibc's own settings: one pair has no next pair
+to reuse anything for, and what each thread frees (the decoding threads'
+images, the encoding threads' buffers) stays in that thread's arena, out
+of the others' reach, so the peak grows instead: ``compare -o`` on a 4K
+photo pair peaked at 4.35x the two decoded images (over the interpreter's
+floor) with these thresholds, 2.56x without, at no more CPU time
+(``docs/benchmarks.md``). A program that imports spotdiff as a library,
 and the long-running services (``watch``, ``serve``), keep glibc's own
-settings.
+settings too.
 """
 
 from __future__ import annotations

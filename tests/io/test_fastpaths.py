@@ -319,25 +319,3 @@ def test_deferred_images_pickle(tmp_path, scene):
     back = pickle.loads(pickle.dumps(diff))
     assert back.before.size == (160, 120)
     np.testing.assert_array_equal(back.after.pixels, scene)
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc allocator tuning")
-def test_cli_process_reuses_freed_memory():
-    """A freed 64 MB block is reused without page faults once tuned."""
-    code = (
-        "import resource, sys\n"
-        "from spotdiff.cli._common import reuse_freed_memory\n"
-        "if sys.argv[1] == 'on':\n"
-        "    reuse_freed_memory()\n"
-        "block = bytearray(64 << 20); del block\n"
-        "before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
-        "block = bytearray(64 << 20)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)\n"
-    )
-    faults = {}
-    for mode in ("on", "off"):
-        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True,
-                             text=True, check=True)
-        faults[mode] = int(out.stdout)
-    assert faults["off"] > 1000  # a fresh mapping: every page faulted again
-    assert faults["on"] < faults["off"] / 10

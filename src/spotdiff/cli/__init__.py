@@ -29,9 +29,10 @@ COMMANDS = {
     "serve": "spotdiff.cli.serve",
 }
 
-#: Commands that compare pairs and end: their process keeps freed memory for
-#: the next pair. The services (watch, serve) give it back as glibc does.
-_PAIR_COMMANDS = ("compare", "batch", "eval")
+#: Commands that compare many pairs and end: their process keeps freed memory
+#: for the next pair. ``compare`` (one pair: nothing to reuse) and the services
+#: (watch, serve) give it back as glibc does (see spotdiff._malloc).
+_PAIR_COMMANDS = ("batch", "eval")
 
 
 class _Terminated(BaseException):

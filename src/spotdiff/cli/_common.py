@@ -29,29 +29,6 @@ class Streams:
         self.own_process = own_process
 
 
-def reuse_freed_memory() -> None:
-    """Let this short-lived process reuse the memory it frees (glibc only).
-
-    By default glibc maps every block over 32 MB afresh and unmaps it when
-    freed, so each full-size temporary of a large image is page-faulted
-    anew. Serving big blocks from the heap and keeping freed heap memory
-    halves the page faults of a 37-Mpx compare (about 18% of its wall
-    time) for about 10% more peak memory.
-    """
-    import sys
-
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):  # not glibc
-        return
-    mallopt(-1, 1 << 30)  # M_TRIM_THRESHOLD: keep up to 1 GiB of freed heap
-    mallopt(-3, 1 << 30)  # M_MMAP_THRESHOLD: serve blocks up to 1 GiB from the heap
-
-
 def _os_message(exc: OSError) -> str:
     """The operating system's refusal in one line: what, where, and the fix."""
     from spotdiff.errors import os_reason

@@ -12,7 +12,7 @@ import argparse
 import json
 import os
 
-from spotdiff.cli._common import ExitCode, Streams, fraction, positive_int, reuse_freed_memory
+from spotdiff.cli._common import ExitCode, Streams, fraction, positive_int
 from spotdiff.cli._compare_options import add_compare_options, compare_options
 from spotdiff.outputs import DEFAULT_PICTURES, DIFF_IMAGE_PICTURE, PICTURES
 from spotdiff.summary import verdict_line
@@ -262,8 +262,6 @@ def _run(args: argparse.Namespace, streams: Streams) -> int:
     options = options_from_args(args)
     payload = same_bytes_payload(args, before, after, options)
     if payload is None:
-        if streams.own_process:  # only the full compare allocates enough to care
-            reuse_freed_memory()
         payload = _compare_and_write(args, before, after, pictures, options)
     else:
         payload.update(before=str(before), after=str(after))
