@@ -84,7 +84,7 @@ def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
     import json
 
     records = []
-    for path in sorted(Path(out).glob("items/*/record.json")):
+    for path in sorted(Path(out).glob("items/[!.]*/record.json")):  # not one being written
         try:
             records.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):
