@@ -191,3 +191,26 @@ def test_heatmap_table_gives_the_float_blends_pixels():
         expected = (base.astype(np.float32) * (1.0 - alpha)
                     + heat.astype(np.float32) * alpha).astype(np.uint8)
         np.testing.assert_array_equal(annotator.annotate(scene, values), expected)
+
+
+@pytest.mark.parametrize("shape, size", [((1080, 1920), (240, 135)), ((1081, 1919), (240, 135)),
+                                         ((700, 900), (300, 233))])
+def test_shrink_is_the_area_average(shape, size):
+    """Scenes are shrunk by halving first, then by OpenCV's area averaging:
+    the same picture as one area averaging (within one level from the
+    rounding of each step, a tenth of a level on average), and for an exact
+    8x8 reduction the block means computed by numpy."""
+    from spotdiff.render.pictures import shrink
+
+    rng = np.random.default_rng(1)
+    px = cv2.GaussianBlur(rng.integers(0, 256, (*shape, 3), dtype=np.uint8), (0, 0), 2)
+    got = shrink(px, size).astype(int)
+    direct = cv2.resize(px, size, interpolation=cv2.INTER_AREA).astype(int)
+    assert got.shape == direct.shape == (size[1], size[0], 3)
+    assert np.abs(got - direct).max() <= 1
+    assert np.abs(got - direct).mean() < 0.5
+    if shape != (1080, 1920):  # not whole multiples: one area averaging, the same pixels
+        assert np.array_equal(got, direct)
+    if shape == (1080, 1920):
+        blocks = px.reshape(135, 8, 240, 8, 3).mean(axis=(1, 3))
+        assert np.abs(got - blocks).max() <= 1.5

@@ -50,14 +50,12 @@ def shrink(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """``pixels`` scaled down to ``size`` (width, height) by area averaging,
     halved first while it stays at least twice as large: OpenCV averages
     2x2 blocks several times faster than larger or fractional ones (a 1080p
-    page to a 240-pixel thumbnail in a third of the time), and averages of
-    averages are the same average up to the rounding of each step. An odd
-    last row or column is left out of a halving (less than a pixel of the
-    result)."""
+    page to a 240-pixel thumbnail in a third of the time). Halving is used
+    while both sides are whole even multiples of the size: the average of
+    averages is then the same average, up to the rounding of each step."""
     w, h = size
-    while pixels.shape[1] >= 2 * w and pixels.shape[0] >= 2 * h and min(w, h) > 0:
-        even = pixels[: pixels.shape[0] // 2 * 2, : pixels.shape[1] // 2 * 2]
-        pixels = cv2.resize(even, (even.shape[1] // 2, even.shape[0] // 2),
+    while min(w, h) > 0 and pixels.shape[1] % (2 * w) == 0 and pixels.shape[0] % (2 * h) == 0:
+        pixels = cv2.resize(pixels, (pixels.shape[1] // 2, pixels.shape[0] // 2),
                             interpolation=cv2.INTER_AREA)
     if pixels.shape[1] == w and pixels.shape[0] == h:
         return pixels
