@@ -214,3 +214,12 @@ def test_shrink_is_the_area_average(shape, size):
     if shape == (1080, 1920):
         blocks = px.reshape(135, 8, 240, 8, 3).mean(axis=(1, 3))
         assert np.abs(got - blocks).max() <= 1.5
+
+
+@pytest.mark.parametrize("colormap", [cv2.COLORMAP_TURBO, cv2.COLORMAP_INFERNO])
+def test_rgb_colormap_gives_opencvs_colours_in_rgb(colormap):
+    from spotdiff.render.annotators import rgb_colormap
+
+    gray = np.random.default_rng(2).integers(0, 256, (37, 53), dtype=np.uint8)
+    named = cv2.applyColorMap(gray, colormap)[:, :, ::-1]
+    assert np.array_equal(cv2.applyColorMap(gray, rgb_colormap(colormap)), named)
