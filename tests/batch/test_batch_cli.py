@@ -142,6 +142,25 @@ def test_resume_keeps_done_items_and_redoes_errors(broken):
     assert "reused" not in err and record.stat().st_mtime_ns != stamp
 
 
+def test_a_run_again_replaces_each_item_whole(folders):
+    """An item's folder is written beside its place and renamed in whole: a
+    second run into the same OUT leaves none of the first run's pictures of
+    an item that changed state, and no folder being written behind."""
+    run_cli("batch", folders.base, folders.cur, "-o", folders.out, "--jobs", "1")
+    item = folders.out / "items" / item_id("pages/changed.png")
+    assert {"heatmap.jpg", "mask.png", "before.png", "record.json"} <= {
+        p.name for p in item.iterdir()}
+    save(folders.cur / "pages" / "changed.png", page(2))  # now equal to its baseline
+    code, _, err = run_cli("batch", folders.base, folders.cur, "-o", folders.out, "--jobs", "2")
+    assert code == 1, err  # new and deleted remain
+    record = json.loads((item / "record.json").read_text())
+    assert record["status"] == "unchanged"
+    assert sorted(p.name for p in item.iterdir()) == sorted(
+        ["record.json"] + [Path(f).name for f in record["files"].values()])
+    assert "heatmap.jpg" not in {p.name for p in item.iterdir()}
+    assert not [p for p in (folders.out / "items").iterdir() if p.name.startswith(".")]
+
+
 def test_junit(broken, tmp_path):
     junit = tmp_path / "ci" / "junit.xml"
     run_cli("batch", broken.base, broken.cur, "-o", broken.out, "--jobs", "1", "--junit", junit)

@@ -266,3 +266,35 @@ def test_output_files_let_the_full_size_diff_go_before_the_pictures_for_the_eye(
     assert freed == {"mask": False, "heatmap": True, "boxes": True, "overlay": True}
     assert sorted(p.name for p in written) == ["boxes.png", "heatmap.png", "mask.png",
                                                "overlay.png", "result.json"]
+
+
+@pytest.mark.parametrize("shape, size", [((1080, 1920), (240, 135)), ((1081, 1919), (240, 135)),
+                                         ((700, 900), (300, 233))])
+def test_shrink_is_the_area_average(shape, size):
+    """Scenes are shrunk by halving first, then by OpenCV's area averaging:
+    the same picture as one area averaging (within one level from the
+    rounding of each step, under half a level on average), and for an exact
+    8x8 reduction the block means computed by numpy."""
+    from spotdiff.render.pictures import shrink
+
+    rng = np.random.default_rng(1)
+    px = cv2.GaussianBlur(rng.integers(0, 256, (*shape, 3), dtype=np.uint8), (0, 0), 2)
+    got = shrink(px, size).astype(int)
+    direct = cv2.resize(px, size, interpolation=cv2.INTER_AREA).astype(int)
+    assert got.shape == direct.shape == (size[1], size[0], 3)
+    assert np.abs(got - direct).max() <= 1
+    assert np.abs(got - direct).mean() < 0.5
+    if shape != (1080, 1920):  # not whole multiples: one area averaging, the same pixels
+        assert np.array_equal(got, direct)
+    if shape == (1080, 1920):
+        blocks = px.reshape(135, 8, 240, 8, 3).mean(axis=(1, 3))
+        assert np.abs(got - blocks).max() <= 1.5
+
+
+@pytest.mark.parametrize("colormap", [cv2.COLORMAP_TURBO, cv2.COLORMAP_INFERNO])
+def test_rgb_colormap_gives_opencvs_colours_in_rgb(colormap):
+    from spotdiff.render.annotators import rgb_colormap
+
+    gray = np.random.default_rng(2).integers(0, 256, (37, 53), dtype=np.uint8)
+    named = cv2.applyColorMap(gray, colormap)[:, :, ::-1]
+    assert np.array_equal(cv2.applyColorMap(gray, rgb_colormap(colormap)), named)

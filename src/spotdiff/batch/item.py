@@ -100,8 +100,9 @@ def _display_copy(source: str, image: Any, stem: str) -> tuple[str, bytes | Path
 
 
 def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str, str]:
-    """Write an item's pictures into ``folder`` (all or nothing); returns
-    name -> file name. The one place the batch draws and writes pictures.
+    """Write an item's pictures into ``folder``, a new folder of its own
+    that :func:`run_item` puts in place whole; returns name -> file name.
+    The one place the batch draws and writes pictures.
 
     The images themselves are copied (a browser shows the file as it is)
     so that the report stands alone: both when the pair differs at all,
@@ -114,7 +115,7 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
     itself.
     """
     from spotdiff import render
-    from spotdiff.io import encode_image, load_image, write_files
+    from spotdiff.io import encode_image, load_image
     from spotdiff.io.image import same_file_contents
 
     files: dict[str, bytes | Path] = {}
@@ -145,9 +146,43 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
             boxes = diff.regions.xyxy
         # AFTER in BEFORE's frame (the regions' coordinates) when a size policy changed it
         add("thumb", "thumb.jpg", _thumbnail(diff.after, diff.mask.shape, boxes))
-    folder.mkdir(parents=True, exist_ok=True)
-    write_files({folder / f: data for f, data in files.items()})
+    for file, data in files.items():
+        if isinstance(data, Path):
+            shutil.copyfile(data, folder / file)  # by the kernel, not through Python
+        else:
+            (folder / file).write_bytes(data)
     return names
+
+
+def _new_folder(folder: Path) -> Path:
+    """An empty hidden folder beside ``folder`` to write an item in."""
+    import tempfile
+
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+
+
+def _put_in_place(written: Path, folder: Path) -> None:
+    """Rename the finished folder ``written`` to ``folder``, replacing an
+    earlier run's: readers see the old item or the new one, whole."""
+    import os
+
+    os.chmod(written, 0o777 & ~_umask())  # mkdtemp makes it private
+    try:
+        os.rename(written, folder)
+    except OSError:  # an earlier item there (a rename does not replace a full folder)
+        old = written.with_name(written.name + ".old")
+        os.rename(folder, old)
+        os.rename(written, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _error_text(exc: BaseException) -> str:
@@ -166,12 +201,14 @@ def run_item(pair: Pair, options: dict[str, Any], out: str, *,
     ``out/items/<id>/`` and return its record (never raises for a bad
     item: the record says ``error`` and why).
 
+    The item is written in a new hidden folder beside ``items/<id>/`` and
+    renamed to it when complete (its record last): the folder is never
+    seen half written, and an earlier run's is replaced whole.
+
     ``compared``: the pair's compare with ``options`` (a Diff), when the caller already
     ran it (the image snapshot plugin, which compared the pixels it was
     given before writing them to ``pair.after``); it is not run again.
     """
-    from spotdiff.io.write import write_json
-
     ident = item_id(pair.name)
     folder = Path(out) / "items" / ident
     record: dict[str, Any] = {
@@ -181,6 +218,23 @@ def run_item(pair: Pair, options: dict[str, Any], out: str, *,
         "seconds": {}, "files": {}, "options_key": options_key(options),
         "stamps": file_stamps(pair),
     }
+    written = _new_folder(folder)
+    try:
+        _compare_and_draw(pair, options, compared, record, written)
+    except BaseException:
+        shutil.rmtree(written, ignore_errors=True)
+        raise
+    (written / "record.json").write_text(json.dumps(record, allow_nan=False) + "\n",
+                                         encoding="utf-8")
+    _put_in_place(written, folder)
+    return record
+
+
+def _compare_and_draw(pair: Pair, options: dict[str, Any], compared: Any,
+                      record: dict[str, Any], folder: Path) -> None:
+    """Fill ``record`` in: the compare, its pictures written into ``folder``
+    (empty and new), and their timings; an item's failure is its record."""
+    ident = record["id"]
     diff = None
     start = time.perf_counter()
     try:
@@ -200,14 +254,11 @@ def run_item(pair: Pair, options: dict[str, Any], out: str, *,
             status = "changed" if diff.different else "unchanged"
         record["seconds"]["compare"] = round(time.perf_counter() - start, 6)
         start = time.perf_counter()
-        if folder.exists():  # a previous run's pictures of this item
-            shutil.rmtree(folder)
         names = write_pictures(folder, pair, diff, status)
         record["files"] = {k: f"items/{ident}/{v}" for k, v in names.items()}
         record["seconds"]["pictures"] = round(time.perf_counter() - start, 6)
         record["status"] = status
     except Exception as exc:  # noqa: BLE001 - an item's failure is its record
         record.update(status="error", error=_error_text(exc), compare=None, files={})
-    folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "record.json", record, indent=None)  # read by programs only
-    return record
+        for leftover in folder.iterdir():  # the pictures written before it failed
+            leftover.unlink()

@@ -84,7 +84,7 @@ def records_on_disk(out: str | os.PathLike) -> list[dict[str, Any]]:
     import json
 
     records = []
-    for path in sorted(Path(out).glob("items/*/record.json")):
+    for path in sorted(Path(out).glob("items/[!.]*/record.json")):  # not one being written
         try:
             records.append(json.loads(path.read_text(encoding="utf-8")))
         except (OSError, ValueError):
@@ -115,18 +115,38 @@ def _init_worker() -> None:
     _worker_setup()
 
 
+#: What an item uses, imported once by the process the workers are forked
+#: from (see :func:`start_workers`) instead of by each worker.
+WORKER_MODULES = ("spotdiff.batch.item", "spotdiff.engine", "spotdiff.io.png",
+                  "spotdiff.io.write", "spotdiff.metrics.color", "spotdiff.metrics.pixel",
+                  "spotdiff.render.pictures", "spotdiff.summary")
+
+
+def start_workers() -> Any:
+    """The multiprocessing context the pool's workers come from, its
+    process started now: with ``forkserver`` (where there is one) that
+    process imports :data:`WORKER_MODULES` while the caller goes on, and
+    each worker is then a fork of it, ready at once."""
+    import multiprocessing
+
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        context.set_forkserver_preload(list(WORKER_MODULES))
+        forkserver.ensure_running()
+    return context
+
+
 def _local(work: list[tuple[Pair, dict[str, Any]]], out: str, jobs: int) -> Iterator[dict]:
     if jobs == 1:
         for pair, options in work:
             yield run_item(pair, options, out)
         return
-    import multiprocessing
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if context.get_start_method() == "forkserver":
-        context.set_forkserver_preload(["spotdiff.batch.item", "spotdiff.engine"])
+    context = start_workers()
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker)
     pending: set = set()
     todo = iter(work)

@@ -120,6 +120,10 @@ def run(args: argparse.Namespace, streams: Streams) -> int:
     if out.exists() and not out.is_dir():
         raise InputError("-o/--output", expected="a folder", got=f"a file '{out}'",
                          fix="pass a folder path (it is created if missing)")
+    if _ray_address(args) is None and args.jobs != 1 and len(pairs) > 1:
+        from spotdiff.batch.runner import start_workers
+
+        start_workers()  # their imports overlap this process's checking of the options
     config = batch_config.load_config(args.config, _given_options(args))
     bar = _progress_bar(len(pairs), streams, args.no_progress)
 

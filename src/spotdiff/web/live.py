@@ -80,9 +80,11 @@ def _colour_difference(difference: np.ndarray) -> np.ndarray:
     """A difference map as an RGB picture (OpenCV's 'inferno', scaled to its 99th percentile)."""
     import cv2
 
+    from spotdiff.render.annotators import rgb_colormap
+
     top = float(np.percentile(difference, 99)) if difference.size else 0.0
     scaled = np.clip(difference * (255.0 / max(top, 1e-6)), 0, 255).astype(np.uint8)
-    return cv2.applyColorMap(scaled, cv2.COLORMAP_INFERNO)[:, :, ::-1]
+    return cv2.applyColorMap(scaled, rgb_colormap(cv2.COLORMAP_INFERNO))
 
 
 class Publisher:
