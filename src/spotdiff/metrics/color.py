@@ -12,6 +12,7 @@ import numpy as np
 
 from spotdiff.metrics._types import DiffMap
 from spotdiff.metrics.absdiff import channel_peak
+from spotdiff.strips import bands
 
 #: Below this fraction of differing pixels the sparse path is used.
 _SPARSE_FRACTION = 0.2
@@ -60,7 +61,28 @@ def _to_lab(rgb: np.ndarray, data_range: float) -> np.ndarray:
     Exact to float32 precision (within 2e-4 of scikit-image's ``rgb2lab``):
     OpenCV's own float conversion is faster but off by up to 0.7 ΔE, which
     matters when the threshold is near one just-noticeable difference.
+    Converted band by band (see :mod:`spotdiff.strips`).
     """
+    lab = np.empty((*rgb.shape[:-1], 3), np.float32)
+    for rows in bands(rgb.shape[0], lab[0].size):
+        _lab_rows(rgb[rows], data_range, lab[rows])
+    return lab
+
+
+def _lab_planes(rgb: np.ndarray, data_range: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_to_lab` as L* (H, W) and a*, b* (H, W, 2), band by band."""
+    h, w = rgb.shape[:2]
+    lum, ab = np.empty((h, w), np.float32), np.empty((h, w, 2), np.float32)
+    lab = np.empty((next(bands(h, w * 3)).stop, w, 3), np.float32)  # the largest band
+    for rows in bands(h, w * 3):
+        n = rows.stop - rows.start
+        _lab_rows(rgb[rows], data_range, lab[:n])
+        lum[rows], ab[rows] = lab[:n, :, 0], lab[:n, :, 1:]
+    return lum, ab
+
+
+def _lab_rows(rgb: np.ndarray, data_range: float, out: np.ndarray) -> None:
+    """:func:`_to_lab` of a few rows, written into ``out``."""
     if rgb.shape[-1] == 1:
         rgb = np.repeat(rgb, 3, axis=-1)
     if rgb.dtype == np.uint8:
@@ -76,10 +98,18 @@ def _to_lab(rgb: np.ndarray, data_range: float) -> np.ndarray:
     flat = xyz.reshape(xyz.shape[0], -1)
     f = cv2.pow(cv2.max(flat, _EPS), 1.0 / 3.0)
     f = cv2.scaleAdd(cv2.min(flat, _EPS), _SLOPE, f)
-    return cv2.transform(f.reshape(xyz.shape), _F_TO_LAB)
+    out[...] = cv2.transform(f.reshape(xyz.shape), _F_TO_LAB).reshape(out.shape)
 
 
 def _delta_e(lab1: np.ndarray, lab2: np.ndarray, formula: str) -> np.ndarray:
+    """float32 ΔE of two CIELAB arrays, (..., 3) -> (...), band by band."""
+    out = np.empty(lab1.shape[:-1], np.float32)
+    for rows in bands(lab1.shape[0], lab1[0].size):
+        out[rows] = _delta_e_rows(lab1[rows], lab2[rows], formula).reshape(out[rows].shape)
+    return out
+
+
+def _delta_e_rows(lab1: np.ndarray, lab2: np.ndarray, formula: str) -> np.ndarray:
     d = cv2.subtract(lab1, lab2)
     if formula == "cie76":
         sq = cv2.multiply(d, d)
@@ -145,12 +175,21 @@ def color(
         lab1 = _to_lab(before[rows, cols][:, None, :], data_range)
         lab2 = _to_lab(after[rows, cols][:, None, :], data_range)
         values[rows, cols] = _delta_e(lab1, lab2, formula).reshape(-1)
-    else:
-        lab1, lab2 = _to_lab(before, data_range), _to_lab(after, data_range)
-        if chroma_sigma > 0:
-            for lab in (lab1, lab2):
-                lab[..., 1:] = cv2.GaussianBlur(np.ascontiguousarray(lab[..., 1:]), (0, 0),
-                                                chroma_sigma)
-        values = _delta_e(lab1, lab2, formula).reshape(h, w)
+    elif chroma_sigma > 0:
+        # L* and the blurred a*, b* kept apart, joined again band by band
+        (l1, ab1), (l2, ab2) = (_lab_planes(x, data_range) for x in (before, after))
+        ab1, ab2 = (cv2.GaussianBlur(ab, (0, 0), chroma_sigma) for ab in (ab1, ab2))
+        size = next(bands(h, w * 3)).stop  # rows of the first (largest) band
+        lab1, lab2 = (np.empty((size, w, 3), np.float32) for _ in range(2))
+        for rows in bands(h, w * 3):
+            n = rows.stop - rows.start
+            for lab, lum, ab in ((lab1, l1, ab1), (lab2, l2, ab2)):
+                lab[:n, :, 0], lab[:n, :, 1:] = lum[rows], ab[rows]
+            values[rows] = _delta_e_rows(lab1[:n], lab2[:n], formula).reshape(n, w)
+    else:  # per pixel: both conversions and the distance band by band
+        for rows in bands(h, w * before.shape[2]):
+            values[rows] = _delta_e_rows(_to_lab(before[rows], data_range),
+                                         _to_lab(after[rows], data_range),
+                                         formula).reshape(-1, w)
     score = 1.0 - float(cv2.mean(values)[0]) / 100.0
     return DiffMap(values=values, score=score, units=f"ΔE ({formula})")
