@@ -522,7 +522,7 @@ def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range
     """The mean absolute difference of the colour channels (levels of 255)
     over ``where`` (None: all), read on every ``step``-th row and column."""
     if step > 1:
-        x, y = x[::step, ::step], y[::step, ::step]
+        x, y = every_nth(x, step), every_nth(y, step)
         where = None if where is None else where[::step, ::step]
     if where is not None and not where.any():
         return 0.0

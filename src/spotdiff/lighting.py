@@ -33,6 +33,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from spotdiff.strips import bands
+
 #: Pixels sampled for the fit (a regular grid).
 _SAMPLES = 20_000
 _ITERATIONS = 4
@@ -127,11 +129,13 @@ def _field(coef: np.ndarray, h: int, w: int) -> np.ndarray:
     return _fields(np.asarray(coef)[None, :6], h, w)[:, :, 0]
 
 
-def _fields(coefficients: np.ndarray, h: int, w: int) -> np.ndarray:
+def _fields(coefficients: np.ndarray, h: int, w: int, rows: slice | None = None) -> np.ndarray:
     """float32 (H, W, C): the polynomials of ``coefficients`` (C, >= 6; the
-    first six used), channel by channel, as :func:`_field` evaluates each."""
+    first six used), channel by channel, as :func:`_field` evaluates each;
+    only ``rows`` of the (H, W) grid when given."""
     x = _normalised(w, np.arange(w, dtype=np.float64))
-    y = _normalised(h, np.arange(h, dtype=np.float64))
+    rows = slice(0, h) if rows is None else rows
+    y = _normalised(h, np.arange(rows.start, rows.stop, dtype=np.float64))
     c0, cx, cy, cxx, cxy, cyy = (coefficients[:, k, None] for k in range(6))
     row = (c0 + cx * x + cxx * x * x).T.astype(np.float32)     # (W, C): terms in x only
     slope = (cy + cxy * x).T.astype(np.float32)                  # (W, C): times y
@@ -148,14 +152,18 @@ def relight(before: np.ndarray, coefficients: np.ndarray, *, data_range: float) 
     rounded and clipped to BEFORE's dtype (alpha kept)."""
     h, w = before.shape[:2]
     channels = len(coefficients)
-    gain = _fields(coefficients, h, w)
     offsets = [np.float32(coef[6] * data_range) for coef in coefficients]
     if before.dtype == np.uint8 and data_range == 255 and before.shape[2] == channels <= 4:
         # the same float32 product and sum, rounded and saturated by OpenCV,
-        # all channels in one pass
-        value = cv2.multiply(before, gain.reshape(before.shape), dtype=cv2.CV_32F)
+        # all channels at once, band by band (spotdiff.strips)
+        out = np.empty_like(before)
         scalar = tuple(float(o) for o in offsets) + (0.0,) * (4 - channels)
-        return cv2.add(value, scalar, dtype=cv2.CV_8U).reshape(before.shape)
+        for rows in bands(h, w * channels):
+            value = cv2.multiply(before[rows], _fields(coefficients, h, w, rows).reshape(
+                before[rows].shape), dtype=cv2.CV_32F)
+            out[rows] = cv2.add(value, scalar, dtype=cv2.CV_8U).reshape(out[rows].shape)
+        return out
+    gain = _fields(coefficients, h, w)
     out = before.copy()
     for c in range(channels):
         if before.dtype == np.uint8 and data_range == 255:

@@ -69,6 +69,10 @@ def _to_lab(rgb: np.ndarray, data_range: float) -> np.ndarray:
     return lab
 
 
+#: cv2.mixChannels' pairs between (L*, a*, b*) and (L*), (a*, b*): channel i to i.
+_SPLIT = [0, 0, 1, 1, 2, 2]
+
+
 def _lab_planes(rgb: np.ndarray, data_range: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_to_lab` as L* (H, W) and a*, b* (H, W, 2), band by band."""
     h, w = rgb.shape[:2]
@@ -77,7 +81,7 @@ def _lab_planes(rgb: np.ndarray, data_range: float) -> tuple[np.ndarray, np.ndar
     for rows in bands(h, w * 3):
         n = rows.stop - rows.start
         _lab_rows(rgb[rows], data_range, lab[:n])
-        lum[rows], ab[rows] = lab[:n, :, 0], lab[:n, :, 1:]
+        cv2.mixChannels([lab[:n]], [lum[rows], ab[rows]], _SPLIT)
     return lum, ab
 
 
@@ -178,13 +182,14 @@ def color(
     elif chroma_sigma > 0:
         # L* and the blurred a*, b* kept apart, joined again band by band
         (l1, ab1), (l2, ab2) = (_lab_planes(x, data_range) for x in (before, after))
-        ab1, ab2 = (cv2.GaussianBlur(ab, (0, 0), chroma_sigma) for ab in (ab1, ab2))
+        for ab in (ab1, ab2):
+            cv2.GaussianBlur(ab, (0, 0), chroma_sigma, dst=ab)  # in place: no new frame
         size = next(bands(h, w * 3)).stop  # rows of the first (largest) band
         lab1, lab2 = (np.empty((size, w, 3), np.float32) for _ in range(2))
         for rows in bands(h, w * 3):
             n = rows.stop - rows.start
             for lab, lum, ab in ((lab1, l1, ab1), (lab2, l2, ab2)):
-                lab[:n, :, 0], lab[:n, :, 1:] = lum[rows], ab[rows]
+                cv2.mixChannels([lum[rows], ab[rows]], [lab[:n]], _SPLIT)
             values[rows] = _delta_e_rows(lab1[:n], lab2[:n], formula).reshape(n, w)
     else:  # per pixel: both conversions and the distance band by band
         for rows in bands(h, w * before.shape[2]):
