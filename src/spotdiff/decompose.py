@@ -54,7 +54,7 @@ import numpy as np
 
 from spotdiff.errors import InputError
 from spotdiff.geometry.align import Alignment, _snapped, estimate_alignment, warp_to_before
-from spotdiff.lighting import _field, _fields, fit_lighting, relight
+from spotdiff.lighting import _field, fit_lighting, relight
 from spotdiff.metrics.absdiff import channel_peak
 from spotdiff.sampling import every_nth
 
@@ -669,12 +669,12 @@ def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
             # the tone curve of what the field does not explain
             flat = after
             if coefficients is not identity:
-                gain = np.maximum(_fields(coefficients, h, w), 0.05)
-                offset = (coefficients[:, 6] * 255).astype(np.float32)
                 flat = after.copy()
-                flat[:, :, :channels] = np.clip(np.rint(
-                    (after[:, :, :channels].astype(np.float32) - offset) / gain),
-                    0, 255).astype(np.uint8)
+                for c, coef in enumerate(coefficients):
+                    gain = np.maximum(_field(coef[:6], h, w), 0.05)
+                    flat[:, :, c] = np.clip(np.rint(
+                        (after[:, :, c].astype(np.float32) - np.float32(coef[6] * 255)) / gain),
+                        0, 255).astype(np.uint8)
             curves, counts = _tone_curves(before, flat, keep)
             toned = _apply_tone(before, curves)
         else:

@@ -33,8 +33,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from spotdiff.strips import bands
-
 #: Pixels sampled for the fit (a regular grid).
 _SAMPLES = 20_000
 _ITERATIONS = 4
@@ -126,24 +124,14 @@ def fit_lighting(
 
 def _field(coef: np.ndarray, h: int, w: int) -> np.ndarray:
     """float32 (H, W): a degree-2 polynomial evaluated on the pixel grid."""
-    return _fields(np.asarray(coef)[None, :6], h, w)[:, :, 0]
-
-
-def _fields(coefficients: np.ndarray, h: int, w: int, rows: slice | None = None) -> np.ndarray:
-    """float32 (H, W, C): the polynomials of ``coefficients`` (C, >= 6; the
-    first six used), channel by channel, as :func:`_field` evaluates each;
-    only ``rows`` of the (H, W) grid when given."""
     x = _normalised(w, np.arange(w, dtype=np.float64))
-    rows = slice(0, h) if rows is None else rows
-    y = _normalised(h, np.arange(rows.start, rows.stop, dtype=np.float64))
-    c0, cx, cy, cxx, cxy, cyy = (coefficients[:, k, None] for k in range(6))
-    row = (c0 + cx * x + cxx * x * x).T.astype(np.float32)     # (W, C): terms in x only
-    slope = (cy + cxy * x).T.astype(np.float32)                  # (W, C): times y
-    square = (cyy * y * y).T.astype(np.float32)                  # (H, C)
-    # (row + y * slope) + y^2 term, in float32 (a sum is the same in either order)
-    out = y.astype(np.float32)[:, None, None] * slope[None]
-    out += row[None]
-    out += square[:, None]
+    y = _normalised(h, np.arange(h, dtype=np.float64))
+    c0, cx, cy, cxx, cxy, cyy = coef
+    row = (c0 + cx * x + cxx * x * x).astype(np.float32)          # terms in x only
+    slope = (cy + cxy * x).astype(np.float32)                       # times y
+    col = y.astype(np.float32)
+    out = row[None, :] + col[:, None] * slope[None, :]
+    out += (cyy * y * y).astype(np.float32)[:, None]
     return out
 
 
@@ -151,28 +139,17 @@ def relight(before: np.ndarray, coefficients: np.ndarray, *, data_range: float) 
     """BEFORE under AFTER's lighting: ``gain * before + offset`` per channel,
     rounded and clipped to BEFORE's dtype (alpha kept)."""
     h, w = before.shape[:2]
-    channels = len(coefficients)
-    offsets = [np.float32(coef[6] * data_range) for coef in coefficients]
-    if before.dtype == np.uint8 and data_range == 255 and before.shape[2] == channels <= 4:
-        # the same float32 product and sum, rounded and saturated by OpenCV,
-        # all channels at once, band by band (spotdiff.strips)
-        out = np.empty_like(before)
-        scalar = tuple(float(o) for o in offsets) + (0.0,) * (4 - channels)
-        for rows in bands(h, w * channels):
-            value = cv2.multiply(before[rows], _fields(coefficients, h, w, rows).reshape(
-                before[rows].shape), dtype=cv2.CV_32F)
-            out[rows] = cv2.add(value, scalar, dtype=cv2.CV_8U).reshape(out[rows].shape)
-        return out
-    gain = _fields(coefficients, h, w)
     out = before.copy()
-    for c in range(channels):
+    for c, coef in enumerate(coefficients):
+        gain = _field(coef[:6], h, w)
+        offset = np.float32(coef[6] * data_range)
         if before.dtype == np.uint8 and data_range == 255:
-            value = cv2.multiply(np.ascontiguousarray(before[:, :, c]),
-                                 np.ascontiguousarray(gain[:, :, c]), dtype=cv2.CV_32F)
-            out[:, :, c] = cv2.add(value, float(offsets[c]), dtype=cv2.CV_8U)
+            # the same float32 product and sum, rounded and saturated by OpenCV
+            value = cv2.multiply(np.ascontiguousarray(before[:, :, c]), gain, dtype=cv2.CV_32F)
+            out[:, :, c] = cv2.add(value, float(offset), dtype=cv2.CV_8U)
             continue
-        value = before[:, :, c].astype(np.float32) * gain[:, :, c]
-        value += offsets[c]
+        value = before[:, :, c].astype(np.float32) * gain
+        value += offset
         if before.dtype.kind in "ui":
             value = np.clip(np.rint(value), 0, data_range)
         out[:, :, c] = value.astype(before.dtype)
