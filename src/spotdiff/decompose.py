@@ -300,25 +300,26 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
     cell = (rows * 3 // gb.shape[0]) * 3 + cols * 3 // gb.shape[1]
     band = np.searchsorted(np.percentile(gb[keep], (25, 50, 75)), gb) + 9
     same_light = True
-    for label in np.unique(np.concatenate([cell[keep], band[keep]])):
-        where = keep & ((cell if label < 9 else band) == label)
-        if np.count_nonzero(where) >= 0.01 * n and \
-                np.abs(np.median(diff[where], axis=0)).max() > QUICK_LEVEL:
-            same_light = False
+    kept_diff = diff[keep]
+    for labels in (cell[keep], band[keep]):  # cells 0-8, then bands 9-12
+        for part in _groups(labels):
+            if len(part) >= 0.01 * n and \
+                    np.abs(np.median(kept_diff[part], axis=0)).max() > QUICK_LEVEL:
+                same_light = False
+                break
+        if not same_light:
             break
     # motion: after - before = -grad . u(x, y) + light, u affine, by least
     # squares, once the light's smooth field (medians on a coarse grid) is
     # taken out: it must not read as motion
     signed = ga - gb
-    grid = np.zeros((_QUICK_GRID, _QUICK_GRID), np.float32)
-    gy_cells = rows * _QUICK_GRID // gb.shape[0]
-    gx_cells = cols * _QUICK_GRID // gb.shape[1]
-    for i in range(_QUICK_GRID):
-        for j in range(_QUICK_GRID):
-            where = keep & (gy_cells == i) & (gx_cells == j)
-            if where.any():
-                grid[i, j] = np.median(signed[where])
-    signed -= cv2.resize(grid, gb.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    grid = np.zeros(_QUICK_GRID * _QUICK_GRID, np.float32)
+    grid_cell = ((rows * _QUICK_GRID // gb.shape[0]) * _QUICK_GRID
+                 + cols * _QUICK_GRID // gb.shape[1])
+    present, medians = _group_medians(signed[keep], grid_cell[keep])
+    grid[present] = medians
+    signed -= cv2.resize(grid.reshape(_QUICK_GRID, _QUICK_GRID), gb.shape[::-1],
+                         interpolation=cv2.INTER_LINEAR)
     mean = (gb + ga) / 2
     gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3) / 8
     gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3) / 8
@@ -339,6 +340,28 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
     moves = np.hypot(corners @ p[:3], corners @ p[3:6]) / f  # in full-size pixels
     turns = np.hypot(corners[:, 1:] @ p[1:3], corners[:, 1:] @ p[4:6]) / f
     return QuickLook(same_light=same_light, motion=float(moves.max()), turn=float(turns.max()))
+
+
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """The indices of each label's members, labels in increasing order (the
+    ones present only): one sort instead of a mask per label."""
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, starts) if len(order) else []
+
+
+def _group_medians(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The labels present and the median of ``values`` (1-D) over each,
+    as ``np.median`` gives it (the mean of the two middle values of an even
+    count, in ``values``' dtype), from one sort."""
+    order = np.lexsort((values, labels))
+    ordered, sorted_labels = values[order], labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    upper = ordered[starts + counts // 2]
+    lower = ordered[starts + (counts - 1) // 2]
+    two = np.asarray(2, values.dtype)
+    return sorted_labels[starts], np.where(counts % 2 == 1, upper, (lower + upper) / two)
 
 
 def _gray8(pixels: np.ndarray, data_range: float) -> np.ndarray:
