@@ -420,11 +420,18 @@ def _levels(pixels: np.ndarray, data_range: float) -> np.ndarray:
     return out
 
 
+def _smoothed(pixels: np.ndarray, data_range: float) -> np.ndarray:
+    """The levels :func:`_changes` compares: blurred by :data:`_CHANGE_BLUR`."""
+    return cv2.GaussianBlur(_levels(pixels, data_range), (0, 0), _CHANGE_BLUR)
+
+
 def _changes(before: np.ndarray, after: np.ndarray, data_range: float,
-             level: float = _CHANGE_LEVEL) -> np.ndarray:
-    """bool (H, W): where the pair still differs clearly, grown by a margin."""
-    b = cv2.GaussianBlur(_levels(before, data_range), (0, 0), _CHANGE_BLUR)
-    a = cv2.GaussianBlur(_levels(after, data_range), (0, 0), _CHANGE_BLUR)
+             level: float = _CHANGE_LEVEL, smooth_after: np.ndarray | None = None
+             ) -> np.ndarray:
+    """bool (H, W): where the pair still differs clearly, grown by a margin
+    (``smooth_after``: AFTER's :func:`_smoothed`, when already made)."""
+    b = _smoothed(before, data_range)
+    a = _smoothed(after, data_range) if smooth_after is None else smooth_after
     diff = channel_peak(cv2.absdiff(b, a).reshape(b.shape))
     changed = (diff > level).view(np.uint8)
     grow = np.ones((2 * _CHANGE_GROW + 1,) * 2, np.uint8)
@@ -613,12 +620,18 @@ def _clipped_bound(before: np.ndarray, relit: np.ndarray, after: np.ndarray,
     channels = relit.shape[2] if relit.shape[2] != 4 else 3
     if channels != relit.shape[2]:  # alpha: compared as it is (never here)
         return relit
-    clipped = (channel_peak(before) >= top).view(np.uint8)
+    if before.dtype.kind == "u" and top.is_integer():
+        # some channel at top or above: not all of them in 0 .. top - 1 (one pass)
+        clipped = cv2.bitwise_not(cv2.inRange(before, (0,) * channels, (top - 1,) * channels))
+    else:
+        clipped = (channel_peak(before) >= top).view(np.uint8)
     if not cv2.countNonZero(clipped):
         return relit
     near = cv2.dilate(clipped, np.ones((2 * _CLIP_GROW + 1,) * 2, np.uint8))
+    x, y, w, h = cv2.boundingRect(near)  # only the part that holds clipped pixels
+    box = (slice(y, y + h), slice(x, x + w))
     out = relit.copy()
-    cv2.copyTo(cv2.max(relit, after).reshape(relit.shape), near, out)
+    cv2.copyTo(cv2.max(relit[box], after[box]).reshape(relit[box].shape), near[box], out[box])
     return out
 
 
@@ -672,10 +685,13 @@ def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
 
 
 def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
-                valid: np.ndarray | None
+                valid: np.ndarray | None, smooth_after: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit, find changes, refit: the relit BEFORE, the tone curves and their
-    counts, and the polynomial field's coefficients (see spotdiff.lighting)."""
+    counts, and the polynomial field's coefficients (see spotdiff.lighting).
+    ``smooth_after``: AFTER's :func:`_smoothed`, when already made."""
+    if smooth_after is None:
+        smooth_after = _smoothed(after, data_range)  # the same in every round
     h, w = before.shape[:2]
     channels = 3 if before.shape[2] == 4 else before.shape[2]
     curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
@@ -709,7 +725,7 @@ def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
         else:
             coefficients, _ = fit_lighting(toned, after, data_range=data_range, valid=keep)
         relit = relight(toned, coefficients, data_range=data_range)
-        changed = _changes(relit, after, data_range, level)
+        changed = _changes(relit, after, data_range, level, smooth_after)
         keep = ~changed if valid is None else valid & ~changed
         if np.count_nonzero(keep) < 0.05 * h * w:  # nothing left unchanged to fit on
             keep = valid
@@ -798,8 +814,10 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
             shown = None
     def fit_light(pa: np.ndarray, valid: np.ndarray | None) -> tuple:
         sb, spa, sval = small(before), small(pa), small_mask(valid)
-        relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval)
-        unchanged = ~_changes(relit, spa, data_range)
+        smooth_after = _smoothed(spa, data_range)
+        relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval,
+                                                          smooth_after)
+        unchanged = ~_changes(relit, spa, data_range, smooth_after=smooth_after)
         if sval is not None:
             unchanged &= sval
         return sb, spa, relit, curves, counts, coefficients, unchanged
