@@ -188,6 +188,8 @@ def label_groups(
     if points is None:
         return None
     grouping = u8 if merge_gap <= 0 else dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
+    # the whole frame is labelled: OpenCV numbers the components by stripes of
+    # the frame, and the numbers order regions of equal area
     n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
     points = points.reshape(-1, 2).astype(np.int64)  # OpenCV versions differ in the shape
     return n, labels, points, labels[points[:, 1], points[:, 0]]

@@ -20,10 +20,10 @@ from collections.abc import Iterator
 BAND_SAMPLES = 1 << 16
 
 
-def bands(height: int, samples_per_row: int) -> Iterator[slice]:
+def bands(height: int, samples_per_row: int, *, min_rows: int = 1) -> Iterator[slice]:
     """Slices of rows, top to bottom, covering ``height`` rows of
     ``samples_per_row`` samples each in bands of about
-    :data:`BAND_SAMPLES` samples."""
-    rows = max(1, BAND_SAMPLES // max(1, samples_per_row))
+    :data:`BAND_SAMPLES` samples (``min_rows`` rows at least)."""
+    rows = max(1, min_rows, BAND_SAMPLES // max(1, samples_per_row))
     for y in range(0, height, rows):
         yield slice(y, min(height, y + rows))

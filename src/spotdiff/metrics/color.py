@@ -69,20 +69,9 @@ def _to_lab(rgb: np.ndarray, data_range: float) -> np.ndarray:
     return lab
 
 
-#: cv2.mixChannels' pairs between (L*, a*, b*) and (L*), (a*, b*): channel i to i.
-_SPLIT = [0, 0, 1, 1, 2, 2]
-
-
-def _lab_planes(rgb: np.ndarray, data_range: float) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_to_lab` as L* (H, W) and a*, b* (H, W, 2), band by band."""
-    h, w = rgb.shape[:2]
-    lum, ab = np.empty((h, w), np.float32), np.empty((h, w, 2), np.float32)
-    lab = np.empty((next(bands(h, w * 3)).stop, w, 3), np.float32)  # the largest band
-    for rows in bands(h, w * 3):
-        n = rows.stop - rows.start
-        _lab_rows(rgb[rows], data_range, lab[:n])
-        cv2.mixChannels([lab[:n]], [lum[rows], ab[rows]], _SPLIT)
-    return lum, ab
+#: cv2.mixChannels' pairs: (L*, a*, b*) -> (a*, b*) and back.
+_TO_AB = [1, 0, 2, 1]
+_FROM_AB = [0, 1, 1, 2]
 
 
 def _lab_rows(rgb: np.ndarray, data_range: float, out: np.ndarray) -> None:
@@ -180,17 +169,23 @@ def color(
         lab2 = _to_lab(after[rows, cols][:, None, :], data_range)
         values[rows, cols] = _delta_e(lab1, lab2, formula).reshape(-1)
     elif chroma_sigma > 0:
-        # L* and the blurred a*, b* kept apart, joined again band by band
-        (l1, ab1), (l2, ab2) = (_lab_planes(x, data_range) for x in (before, after))
-        for ab in (ab1, ab2):
-            cv2.GaussianBlur(ab, (0, 0), chroma_sigma, dst=ab)  # in place: no new frame
-        size = next(bands(h, w * 3)).stop  # rows of the first (largest) band
-        lab1, lab2 = (np.empty((size, w, 3), np.float32) for _ in range(2))
-        for rows in bands(h, w * 3):
-            n = rows.stop - rows.start
-            for lab, lum, ab in ((lab1, l1, ab1), (lab2, l2, ab2)):
-                cv2.mixChannels([lum[rows], ab[rows]], [lab[:n]], _SPLIT)
-            values[rows] = _delta_e_rows(lab1[:n], lab2[:n], formula).reshape(n, w)
+        # band by band too: each band converted with `reach` rows more on
+        # either side, all that the blur of its own rows reads (OpenCV's
+        # kernel for float images reaches cvRound(8 sigma + 1) // 2 rows)
+        reach = int(np.ceil(4 * chroma_sigma)) + 1
+        ab = np.empty((0, w, 2), np.float32)
+        for rows in bands(h, w * 3, min_rows=8 * reach):
+            lo, hi = max(0, rows.start - reach), min(h, rows.stop + reach)
+            if len(ab) != hi - lo:
+                ab = np.empty((hi - lo, w, 2), np.float32)
+            labs = []
+            for x in (before, after):
+                lab = _to_lab(x[lo:hi], data_range)
+                cv2.mixChannels([lab], [ab], _TO_AB)
+                cv2.GaussianBlur(ab, (0, 0), chroma_sigma, dst=ab)
+                cv2.mixChannels([ab], [lab], _FROM_AB)
+                labs.append(lab[rows.start - lo:rows.stop - lo])
+            values[rows] = _delta_e_rows(*labs, formula).reshape(-1, w)
     else:  # per pixel: both conversions and the distance band by band
         for rows in bands(h, w * before.shape[2]):
             values[rows] = _delta_e_rows(_to_lab(before[rows], data_range),
