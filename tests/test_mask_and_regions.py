@@ -153,3 +153,29 @@ def test_morphology_within_the_masks_box_equals_the_whole_frames(seed):
             np.testing.assert_array_equal(masks.dilate(mask, kernel),
                                           cv2.dilate(mask.view(np.uint8), kernel))
         np.testing.assert_array_equal(masks.fill_holes(mask), ndimage.binary_fill_holes(mask))
+
+
+@pytest.mark.parametrize("merge_gap", [0, 4, 15])
+def test_label_groups_numbers_components_as_the_whole_frame_does(merge_gap):
+    # labelled within the bounding box of the mask: the labels (whose numbers
+    # order regions of equal area) are OpenCV's over the whole frame
+    import cv2
+
+    rng = np.random.default_rng(merge_gap)
+    for _ in range(30):
+        h, w = rng.integers(1, 400, 2)
+        mask = np.zeros((h, w), bool)
+        for _ in range(rng.integers(1, 12)):
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            blob = mask[y:y + rng.integers(1, 60), x:x + rng.integers(1, 60)]
+            blob[...] = rng.random(blob.shape) < rng.random()
+        if not mask.any():
+            continue
+        grouping = mask.view(np.uint8)
+        if merge_gap:
+            grouping = cv2.dilate(grouping, masks.ellipse(2 * (merge_gap // 2) + 1))
+        n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+        got_n, got_labels, points, lab = masks.label_groups(mask, merge_gap)
+        assert got_n == n
+        np.testing.assert_array_equal(got_labels, labels)
+        np.testing.assert_array_equal(lab, labels[points[:, 1], points[:, 0]])

@@ -187,10 +187,18 @@ def label_groups(
     points = cv2.findNonZero(u8)
     if points is None:
         return None
-    grouping = u8 if merge_gap <= 0 else dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
-    # the whole frame is labelled: OpenCV numbers the components by stripes of
-    # the frame, and the numbers order regions of equal area
-    n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+    kernel = ellipse(2 * (merge_gap // 2) + 1) if merge_gap > 0 else None
+    # labelled within the bounding box of the (bridged) pixels, which starts
+    # on an even row and column: OpenCV scans 2x2 blocks and numbers the
+    # components in the order their first block comes, the same as over the
+    # whole frame (the numbers order regions of equal area)
+    box = _box(u8, 0 if kernel is None else kernel.shape[0] // 2)
+    assert box is not None  # the mask has pixels
+    box = (slice(box[0].start & ~1, box[0].stop), slice(box[1].start & ~1, box[1].stop))
+    grouping = u8[box] if kernel is None else cv2.dilate(u8[box], kernel)
+    n, inside = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+    labels = np.zeros(u8.shape, np.int32)
+    labels[box] = inside
     points = points.reshape(-1, 2).astype(np.int64)  # OpenCV versions differ in the shape
     return n, labels, points, labels[points[:, 1], points[:, 0]]
 
