@@ -92,11 +92,16 @@ def hysteresis(
     strong = above(values, high)
     if not strong.any():
         return strong
-    n, labels = cv2.connectedComponents(as_u8(weak), connectivity=8)
+    out = np.zeros(weak.shape, np.bool_)
+    box = _box(as_u8(weak), 0)  # components lie within it
+    if box is None:
+        return out
+    n, labels = cv2.connectedComponents(as_u8(weak)[box], connectivity=8)
     keep = np.zeros(n, np.bool_)
-    keep[labels[strong]] = True
+    keep[labels[strong[box]]] = True
     keep[0] = False
-    return keep[labels]
+    out[box] = keep[labels]
+    return out
 
 
 def ellipse(size: int) -> np.ndarray:
@@ -150,10 +155,15 @@ def remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
     """Drop 8-connected components smaller than ``min_area`` pixels."""
     if min_area <= 1:
         return mask
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(mask), connectivity=8)
+    out = np.zeros(mask.shape, np.bool_)
+    box = _box(as_u8(mask), 0)  # components lie within it
+    if box is None:
+        return out
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(mask)[box], connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_area
     keep[0] = False
-    return keep[labels]
+    out[box] = keep[labels]
+    return out
 
 
 def rectangles_mask(shape: tuple[int, int], boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
@@ -247,8 +257,11 @@ def sharpen(coarse: np.ndarray, fine: np.ndarray, *, close: int = 5) -> np.ndarr
         return coarse
     grown = dilate(coarse, ellipse(2 * close + 1)).view(np.bool_)
     shaped = fill_holes(close_mask(fine & grown, close)) & grown
-    n, labels = cv2.connectedComponents(as_u8(coarse), connectivity=8)
+    box = _box(as_u8(coarse), 0)  # coarse's components lie within it
+    assert box is not None  # coarse has pixels
+    n, labels = cv2.connectedComponents(as_u8(coarse)[box], connectivity=8)
     hit = np.zeros(n, np.bool_)
-    hit[labels[shaped]] = True
+    hit[labels[shaped[box]]] = True
     hit[0] = False
-    return shaped | (coarse & ~hit[labels])
+    shaped[box] |= coarse[box] & ~hit[labels]  # coarse areas with no fine pixel
+    return shaped
