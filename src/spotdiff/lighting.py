@@ -130,7 +130,8 @@ def _field(coef: np.ndarray, h: int, w: int) -> np.ndarray:
     row = (c0 + cx * x + cxx * x * x).astype(np.float32)          # terms in x only
     slope = (cy + cxy * x).astype(np.float32)                       # times y
     col = y.astype(np.float32)
-    out = row[None, :] + col[:, None] * slope[None, :]
+    out = np.multiply.outer(col, slope)  # the same sums as row + col * slope, no temporary
+    out += row[None, :]
     out += (cyy * y * y).astype(np.float32)[:, None]
     return out
 
