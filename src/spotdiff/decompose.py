@@ -551,17 +551,23 @@ def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range
               step: int = 1) -> float:
     """The mean absolute difference of the colour channels (levels of 255)
     over ``where`` (None: all), read on every ``step``-th row and column."""
+    channels = 3 if x.shape[2] == 4 else x.shape[2]
+    whole = x.dtype == y.dtype and channels == x.shape[2] <= 4
     if step > 1:
-        x, y = every_nth(x, step), every_nth(y, step)
         where = None if where is None else where[::step, ::step]
+        if not whole:
+            x, y = every_nth(x, step), every_nth(y, step)
     if where is not None and not where.any():
         return 0.0
-    channels = 3 if x.shape[2] == 4 else x.shape[2]
-    if x.dtype != y.dtype or channels > 4:
-        x, y = _levels(x, data_range), _levels(y, data_range)
-        data_range = 255.0
-    d = cv2.absdiff(np.ascontiguousarray(x[:, :, :channels]),
-                    np.ascontiguousarray(y[:, :, :channels]))
+    if whole:  # the difference per sample, then one array sampled instead of two
+        d = cv2.absdiff(x, y).reshape(x.shape)
+        d = every_nth(d, step) if step > 1 else d
+    else:
+        if x.dtype != y.dtype or channels > 4:
+            x, y = _levels(x, data_range), _levels(y, data_range)
+            data_range = 255.0
+        d = cv2.absdiff(np.ascontiguousarray(x[:, :, :channels]),
+                        np.ascontiguousarray(y[:, :, :channels]))
     mask = None if where is None else np.ascontiguousarray(where).view(np.uint8)
     return float(np.mean(cv2.mean(d, mask=mask)[:channels])) * 255.0 / data_range
 
