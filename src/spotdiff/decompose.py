@@ -446,19 +446,15 @@ def _tone_curves(before: np.ndarray, after: np.ndarray, keep: np.ndarray | None
     sample counts."""
     h, w = before.shape[:2]
     step = max(1, int(np.ceil(np.sqrt(h * w / _SAMPLES))))
-    b = before[::step, ::step]
-    a = after[::step, ::step]
-    k = None if keep is None else keep[::step, ::step]
+    b, a = (x if step == 1 else every_nth(x, step) for x in (before, after))
+    k = None if keep is None else np.ascontiguousarray(keep[::step, ::step]).view(np.uint8)
     channels = b.shape[2] if b.shape[2] != 4 else 3
     curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
     counts = np.zeros((channels, 256))
     levels = np.arange(256, dtype=np.float64)
     for c in range(channels):
-        bc, ac = b[:, :, c], a[:, :, c]
-        if k is not None:
-            bc, ac = bc[k], ac[k]
-        joint = np.bincount(bc.ravel().astype(np.int64) * 256 + ac.ravel(),
-                            minlength=256 * 256).reshape(256, 256).astype(np.float32)
+        # the joint histogram of BEFORE's and AFTER's levels (exact counts)
+        joint = cv2.calcHist([b, a], [c, b.shape[2] + c], k, [256, 256], [0, 256, 0, 256])
         n = joint.sum(axis=1)
         smooth = cv2.GaussianBlur(joint, (0, 0), sigmaX=3.0, sigmaY=1.5)
         mode = np.argmax(smooth, axis=1)
