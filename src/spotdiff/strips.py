@@ -5,8 +5,8 @@ new frame-sized array: at 1080p several megabytes per step, which go
 through main memory (and, freshly allocated, through page faults). Run
 band by band, the intermediates of a band stay in the processor's cache
 and only the result reaches memory: three to five times faster for chains
-of cheap per-pixel steps (the CIELAB conversion of
-:mod:`spotdiff.metrics.color`, relighting in :mod:`spotdiff.lighting`).
+of cheap per-pixel steps (the CIELAB conversion and the ΔE of
+:mod:`spotdiff.metrics.color`).
 Each band is computed exactly as the whole frame would be: the steps must
 be per-pixel (or per-row), with no neighbourhood reaching across bands.
 """
