@@ -126,3 +126,56 @@ def test_regions_found_in_windows_equal_the_whole_frames(seed):
     cut = find_regions_in_rows(mask, mask.sum(axis=1), lambda i: values.reshape(-1)[i],
                                polygons=False, max_regions=3)
     assert cut.xyxy.tolist() == expected.xyxy[:3].tolist()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_morphology_within_the_masks_box_equals_the_whole_frames(seed):
+    # close_mask, fill_holes and dilate work on the bounding box of the mask's
+    # pixels only; the reference is OpenCV on the whole (zero-padded) frame
+    import cv2
+    from scipy import ndimage
+
+    rng = np.random.default_rng(seed)
+    for _ in range(25):
+        h, w = rng.integers(1, 90, 2)
+        mask = np.zeros((h, w), bool)
+        for _ in range(rng.integers(0, 4)):  # a few blobs, some at the border
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            mask[y:y + rng.integers(1, 25), x:x + rng.integers(1, 25)] = rng.random() < 0.8
+        mask ^= rng.random((h, w)) < 0.01
+        for size in (3, 7, 15):
+            kernel = masks.ellipse(size)
+            pad = size
+            padded = cv2.copyMakeBorder(mask.view(np.uint8), pad, pad, pad, pad,
+                                        cv2.BORDER_CONSTANT, value=0)
+            closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, kernel)[pad:-pad, pad:-pad]
+            np.testing.assert_array_equal(masks.close_mask(mask, size), closed.astype(bool))
+            np.testing.assert_array_equal(masks.dilate(mask, kernel),
+                                          cv2.dilate(mask.view(np.uint8), kernel))
+        np.testing.assert_array_equal(masks.fill_holes(mask), ndimage.binary_fill_holes(mask))
+
+
+@pytest.mark.parametrize("merge_gap", [0, 4, 15])
+def test_label_groups_numbers_components_as_the_whole_frame_does(merge_gap):
+    # labelled within the bounding box of the mask: the labels (whose numbers
+    # order regions of equal area) are OpenCV's over the whole frame
+    import cv2
+
+    rng = np.random.default_rng(merge_gap)
+    for _ in range(30):
+        h, w = rng.integers(1, 400, 2)
+        mask = np.zeros((h, w), bool)
+        for _ in range(rng.integers(1, 12)):
+            y, x = rng.integers(0, h), rng.integers(0, w)
+            blob = mask[y:y + rng.integers(1, 60), x:x + rng.integers(1, 60)]
+            blob[...] = rng.random(blob.shape) < rng.random()
+        if not mask.any():
+            continue
+        grouping = mask.view(np.uint8)
+        if merge_gap:
+            grouping = cv2.dilate(grouping, masks.ellipse(2 * (merge_gap // 2) + 1))
+        n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+        got_n, got_labels, points, lab = masks.label_groups(mask, merge_gap)
+        assert got_n == n
+        np.testing.assert_array_equal(got_labels, labels)
+        np.testing.assert_array_equal(lab, labels[points[:, 1], points[:, 0]])

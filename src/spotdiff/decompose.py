@@ -300,25 +300,26 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
     cell = (rows * 3 // gb.shape[0]) * 3 + cols * 3 // gb.shape[1]
     band = np.searchsorted(np.percentile(gb[keep], (25, 50, 75)), gb) + 9
     same_light = True
-    for label in np.unique(np.concatenate([cell[keep], band[keep]])):
-        where = keep & ((cell if label < 9 else band) == label)
-        if np.count_nonzero(where) >= 0.01 * n and \
-                np.abs(np.median(diff[where], axis=0)).max() > QUICK_LEVEL:
-            same_light = False
+    kept_diff = diff[keep]
+    for labels in (cell[keep], band[keep]):  # cells 0-8, then bands 9-12
+        for part in _groups(labels):
+            if len(part) >= 0.01 * n and \
+                    np.abs(np.median(kept_diff[part], axis=0)).max() > QUICK_LEVEL:
+                same_light = False
+                break
+        if not same_light:
             break
     # motion: after - before = -grad . u(x, y) + light, u affine, by least
     # squares, once the light's smooth field (medians on a coarse grid) is
     # taken out: it must not read as motion
     signed = ga - gb
-    grid = np.zeros((_QUICK_GRID, _QUICK_GRID), np.float32)
-    gy_cells = rows * _QUICK_GRID // gb.shape[0]
-    gx_cells = cols * _QUICK_GRID // gb.shape[1]
-    for i in range(_QUICK_GRID):
-        for j in range(_QUICK_GRID):
-            where = keep & (gy_cells == i) & (gx_cells == j)
-            if where.any():
-                grid[i, j] = np.median(signed[where])
-    signed -= cv2.resize(grid, gb.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    grid = np.zeros(_QUICK_GRID * _QUICK_GRID, np.float32)
+    grid_cell = ((rows * _QUICK_GRID // gb.shape[0]) * _QUICK_GRID
+                 + cols * _QUICK_GRID // gb.shape[1])
+    present, medians = _group_medians(signed[keep], grid_cell[keep])
+    grid[present] = medians
+    signed -= cv2.resize(grid.reshape(_QUICK_GRID, _QUICK_GRID), gb.shape[::-1],
+                         interpolation=cv2.INTER_LINEAR)
     mean = (gb + ga) / 2
     gx = cv2.Sobel(mean, cv2.CV_32F, 1, 0, ksize=3) / 8
     gy = cv2.Sobel(mean, cv2.CV_32F, 0, 1, ksize=3) / 8
@@ -339,6 +340,28 @@ def quick_look(before: np.ndarray, after: np.ndarray, data_range: float) -> Quic
     moves = np.hypot(corners @ p[:3], corners @ p[3:6]) / f  # in full-size pixels
     turns = np.hypot(corners[:, 1:] @ p[1:3], corners[:, 1:] @ p[4:6]) / f
     return QuickLook(same_light=same_light, motion=float(moves.max()), turn=float(turns.max()))
+
+
+def _groups(labels: np.ndarray) -> list[np.ndarray]:
+    """The indices of each label's members, labels in increasing order (the
+    ones present only): one sort instead of a mask per label."""
+    order = np.argsort(labels, kind="stable")
+    starts = np.flatnonzero(np.diff(labels[order])) + 1
+    return np.split(order, starts) if len(order) else []
+
+
+def _group_medians(values: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The labels present and the median of ``values`` (1-D) over each,
+    as ``np.median`` gives it (the mean of the two middle values of an even
+    count, in ``values``' dtype), from one sort."""
+    order = np.lexsort((values, labels))
+    ordered, sorted_labels = values[order], labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    upper = ordered[starts + counts // 2]
+    lower = ordered[starts + (counts - 1) // 2]
+    two = np.asarray(2, values.dtype)
+    return sorted_labels[starts], np.where(counts % 2 == 1, upper, (lower + upper) / two)
 
 
 def _gray8(pixels: np.ndarray, data_range: float) -> np.ndarray:
@@ -397,11 +420,18 @@ def _levels(pixels: np.ndarray, data_range: float) -> np.ndarray:
     return out
 
 
+def _smoothed(pixels: np.ndarray, data_range: float) -> np.ndarray:
+    """The levels :func:`_changes` compares: blurred by :data:`_CHANGE_BLUR`."""
+    return cv2.GaussianBlur(_levels(pixels, data_range), (0, 0), _CHANGE_BLUR)
+
+
 def _changes(before: np.ndarray, after: np.ndarray, data_range: float,
-             level: float = _CHANGE_LEVEL) -> np.ndarray:
-    """bool (H, W): where the pair still differs clearly, grown by a margin."""
-    b = cv2.GaussianBlur(_levels(before, data_range), (0, 0), _CHANGE_BLUR)
-    a = cv2.GaussianBlur(_levels(after, data_range), (0, 0), _CHANGE_BLUR)
+             level: float = _CHANGE_LEVEL, smooth_after: np.ndarray | None = None
+             ) -> np.ndarray:
+    """bool (H, W): where the pair still differs clearly, grown by a margin
+    (``smooth_after``: AFTER's :func:`_smoothed`, when already made)."""
+    b = _smoothed(before, data_range)
+    a = _smoothed(after, data_range) if smooth_after is None else smooth_after
     diff = channel_peak(cv2.absdiff(b, a).reshape(b.shape))
     changed = (diff > level).view(np.uint8)
     grow = np.ones((2 * _CHANGE_GROW + 1,) * 2, np.uint8)
@@ -416,19 +446,15 @@ def _tone_curves(before: np.ndarray, after: np.ndarray, keep: np.ndarray | None
     sample counts."""
     h, w = before.shape[:2]
     step = max(1, int(np.ceil(np.sqrt(h * w / _SAMPLES))))
-    b = before[::step, ::step]
-    a = after[::step, ::step]
-    k = None if keep is None else keep[::step, ::step]
+    b, a = (x if step == 1 else every_nth(x, step) for x in (before, after))
+    k = None if keep is None else np.ascontiguousarray(keep[::step, ::step]).view(np.uint8)
     channels = b.shape[2] if b.shape[2] != 4 else 3
     curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
     counts = np.zeros((channels, 256))
     levels = np.arange(256, dtype=np.float64)
     for c in range(channels):
-        bc, ac = b[:, :, c], a[:, :, c]
-        if k is not None:
-            bc, ac = bc[k], ac[k]
-        joint = np.bincount(bc.ravel().astype(np.int64) * 256 + ac.ravel(),
-                            minlength=256 * 256).reshape(256, 256).astype(np.float32)
+        # the joint histogram of BEFORE's and AFTER's levels (exact counts)
+        joint = cv2.calcHist([b, a], [c, b.shape[2] + c], k, [256, 256], [0, 256, 0, 256])
         n = joint.sum(axis=1)
         smooth = cv2.GaussianBlur(joint, (0, 0), sigmaX=3.0, sigmaY=1.5)
         mode = np.argmax(smooth, axis=1)
@@ -507,9 +533,12 @@ def _line_and_gamma(curve: np.ndarray, count: np.ndarray) -> tuple[float, float,
 
 
 def _apply_tone(before: np.ndarray, curves: np.ndarray) -> np.ndarray:
+    tables = np.clip(np.rint(curves), 0, 255).astype(np.uint8)  # (C, 256)
+    if len(tables) == before.shape[2]:  # every channel toned: one look-up
+        return cv2.LUT(before, np.ascontiguousarray(tables.T).reshape(1, 256, -1)
+                       ).reshape(before.shape)
     out = before.copy()
-    for c, curve in enumerate(curves):
-        table = np.clip(np.rint(curve), 0, 255).astype(np.uint8)
+    for c, table in enumerate(tables):
         out[:, :, c] = cv2.LUT(np.ascontiguousarray(before[:, :, c]), table)
     return out
 
@@ -518,17 +547,23 @@ def _mean_abs(x: np.ndarray, y: np.ndarray, where: np.ndarray | None, data_range
               step: int = 1) -> float:
     """The mean absolute difference of the colour channels (levels of 255)
     over ``where`` (None: all), read on every ``step``-th row and column."""
+    channels = 3 if x.shape[2] == 4 else x.shape[2]
+    whole = x.dtype == y.dtype and channels == x.shape[2] <= 4
     if step > 1:
-        x, y = x[::step, ::step], y[::step, ::step]
         where = None if where is None else where[::step, ::step]
+        if not whole:
+            x, y = every_nth(x, step), every_nth(y, step)
     if where is not None and not where.any():
         return 0.0
-    channels = 3 if x.shape[2] == 4 else x.shape[2]
-    if x.dtype != y.dtype or channels > 4:
-        x, y = _levels(x, data_range), _levels(y, data_range)
-        data_range = 255.0
-    d = cv2.absdiff(np.ascontiguousarray(x[:, :, :channels]),
-                    np.ascontiguousarray(y[:, :, :channels]))
+    if whole:  # the difference per sample, then one array sampled instead of two
+        d = cv2.absdiff(x, y).reshape(x.shape)
+        d = every_nth(d, step) if step > 1 else d
+    else:
+        if x.dtype != y.dtype or channels > 4:
+            x, y = _levels(x, data_range), _levels(y, data_range)
+            data_range = 255.0
+        d = cv2.absdiff(np.ascontiguousarray(x[:, :, :channels]),
+                        np.ascontiguousarray(y[:, :, :channels]))
     mask = None if where is None else np.ascontiguousarray(where).view(np.uint8)
     return float(np.mean(cv2.mean(d, mask=mask)[:channels])) * 255.0 / data_range
 
@@ -587,12 +622,18 @@ def _clipped_bound(before: np.ndarray, relit: np.ndarray, after: np.ndarray,
     channels = relit.shape[2] if relit.shape[2] != 4 else 3
     if channels != relit.shape[2]:  # alpha: compared as it is (never here)
         return relit
-    clipped = (channel_peak(before) >= top).view(np.uint8)
+    if before.dtype.kind == "u" and top.is_integer():
+        # some channel at top or above: not all of them in 0 .. top - 1 (one pass)
+        clipped = cv2.bitwise_not(cv2.inRange(before, (0,) * channels, (top - 1,) * channels))
+    else:
+        clipped = (channel_peak(before) >= top).view(np.uint8)
     if not cv2.countNonZero(clipped):
         return relit
     near = cv2.dilate(clipped, np.ones((2 * _CLIP_GROW + 1,) * 2, np.uint8))
+    x, y, w, h = cv2.boundingRect(near)  # only the part that holds clipped pixels
+    box = (slice(y, y + h), slice(x, x + w))
     out = relit.copy()
-    cv2.copyTo(cv2.max(relit, after).reshape(relit.shape), near, out)
+    cv2.copyTo(cv2.max(relit[box], after[box]).reshape(relit[box].shape), near[box], out[box])
     return out
 
 
@@ -646,10 +687,13 @@ def _refined_shift(before: np.ndarray, after: np.ndarray, matrix: np.ndarray,
 
 
 def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
-                valid: np.ndarray | None
+                valid: np.ndarray | None, smooth_after: np.ndarray | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Fit, find changes, refit: the relit BEFORE, the tone curves and their
-    counts, and the polynomial field's coefficients (see spotdiff.lighting)."""
+    counts, and the polynomial field's coefficients (see spotdiff.lighting).
+    ``smooth_after``: AFTER's :func:`_smoothed`, when already made."""
+    if smooth_after is None:
+        smooth_after = _smoothed(after, data_range)  # the same in every round
     h, w = before.shape[:2]
     channels = 3 if before.shape[2] == 4 else before.shape[2]
     curves = np.tile(np.arange(256, dtype=np.float64), (channels, 1))
@@ -683,7 +727,7 @@ def _photometry(before: np.ndarray, after: np.ndarray, data_range: float,
         else:
             coefficients, _ = fit_lighting(toned, after, data_range=data_range, valid=keep)
         relit = relight(toned, coefficients, data_range=data_range)
-        changed = _changes(relit, after, data_range, level)
+        changed = _changes(relit, after, data_range, level, smooth_after)
         keep = ~changed if valid is None else valid & ~changed
         if np.count_nonzero(keep) < 0.05 * h * w:  # nothing left unchanged to fit on
             keep = valid
@@ -772,8 +816,10 @@ def explain_global(before: np.ndarray, after: np.ndarray, *, data_range: float,
             shown = None
     def fit_light(pa: np.ndarray, valid: np.ndarray | None) -> tuple:
         sb, spa, sval = small(before), small(pa), small_mask(valid)
-        relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval)
-        unchanged = ~_changes(relit, spa, data_range)
+        smooth_after = _smoothed(spa, data_range)
+        relit, curves, counts, coefficients = _photometry(sb, spa, data_range, sval,
+                                                          smooth_after)
+        unchanged = ~_changes(relit, spa, data_range, smooth_after=smooth_after)
         if sval is not None:
             unchanged &= sval
         return sb, spa, relit, curves, counts, coefficients, unchanged

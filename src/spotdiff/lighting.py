@@ -130,7 +130,8 @@ def _field(coef: np.ndarray, h: int, w: int) -> np.ndarray:
     row = (c0 + cx * x + cxx * x * x).astype(np.float32)          # terms in x only
     slope = (cy + cxy * x).astype(np.float32)                       # times y
     col = y.astype(np.float32)
-    out = row[None, :] + col[:, None] * slope[None, :]
+    out = np.multiply.outer(col, slope)  # the same sums as row + col * slope, no temporary
+    out += row[None, :]
     out += (cyy * y * y).astype(np.float32)[:, None]
     return out
 
@@ -139,15 +140,19 @@ def relight(before: np.ndarray, coefficients: np.ndarray, *, data_range: float) 
     """BEFORE under AFTER's lighting: ``gain * before + offset`` per channel,
     rounded and clipped to BEFORE's dtype (alpha kept)."""
     h, w = before.shape[:2]
+    if before.dtype == np.uint8 and data_range == 255:
+        # the float32 product and sum, rounded and saturated by OpenCV, on the
+        # channels split and merged by OpenCV (numpy's strided copies are slower)
+        planes = list(cv2.split(before))
+        for c, coef in enumerate(coefficients):
+            value = cv2.multiply(planes[c], _field(coef[:6], h, w), dtype=cv2.CV_32F)
+            planes[c] = cv2.add(value, float(np.float32(coef[6] * data_range)),
+                                dtype=cv2.CV_8U)
+        return cv2.merge(planes).reshape(before.shape)
     out = before.copy()
     for c, coef in enumerate(coefficients):
         gain = _field(coef[:6], h, w)
         offset = np.float32(coef[6] * data_range)
-        if before.dtype == np.uint8 and data_range == 255:
-            # the same float32 product and sum, rounded and saturated by OpenCV
-            value = cv2.multiply(np.ascontiguousarray(before[:, :, c]), gain, dtype=cv2.CV_32F)
-            out[:, :, c] = cv2.add(value, float(offset), dtype=cv2.CV_8U)
-            continue
         value = before[:, :, c].astype(np.float32) * gain
         value += offset
         if before.dtype.kind in "ui":

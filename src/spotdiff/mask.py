@@ -15,6 +15,32 @@ def as_u8(mask: np.ndarray) -> np.ndarray:
     return mask.view(np.uint8) if mask.dtype == np.bool_ else (mask != 0).view(np.uint8)
 
 
+def _box(u8: np.ndarray, margin: int) -> tuple[slice, slice] | None:
+    """Rows and columns of the bounding box of the nonzero pixels grown by
+    ``margin`` (within the image); None when there are none.
+
+    Morphology that reaches ``margin`` pixels or less changes nothing
+    outside it, so it can run on the box alone, with the same result:
+    a change in a 4K frame costs what its own area costs.
+    """
+    x, y, w, h = cv2.boundingRect(u8)
+    if w == 0 or h == 0:
+        return None
+    return (slice(max(0, y - margin), min(u8.shape[0], y + h + margin)),
+            slice(max(0, x - margin), min(u8.shape[1], x + w + margin)))
+
+
+def dilate(mask: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """uint8 0/1 dilation of a mask by a (centred, odd-sized) ``kernel``,
+    computed within the bounding box of its pixels only (see :func:`_box`)."""
+    u8 = as_u8(mask)
+    box = _box(u8, max(kernel.shape) // 2)
+    out = np.zeros(u8.shape, np.uint8)
+    if box is not None:
+        out[box] = cv2.dilate(u8[box], kernel)
+    return out
+
+
 def otsu_threshold(values: np.ndarray) -> float:
     """Otsu's threshold of a float map, computed on a 256-bin histogram.
 
@@ -66,11 +92,16 @@ def hysteresis(
     strong = above(values, high)
     if not strong.any():
         return strong
-    n, labels = cv2.connectedComponents(as_u8(weak), connectivity=8)
+    out = np.zeros(weak.shape, np.bool_)
+    box = _box(as_u8(weak), 0)  # components lie within it
+    if box is None:
+        return out
+    n, labels = cv2.connectedComponents(as_u8(weak)[box], connectivity=8)
     keep = np.zeros(n, np.bool_)
-    keep[labels[strong]] = True
+    keep[labels[strong[box]]] = True
     keep[0] = False
-    return keep[labels]
+    out[box] = keep[labels]
+    return out
 
 
 def ellipse(size: int) -> np.ndarray:
@@ -88,31 +119,51 @@ def close_mask(mask: np.ndarray, size: int) -> np.ndarray:
     """Morphological closing: bridges gaps narrower than ``size``."""
     if size <= 1:
         return mask
+    u8 = as_u8(mask)
+    # within the mask's bounding box grown by the kernel twice (dilation, then
+    # erosion), surrounded by background as the whole frame would be
+    box = _box(u8, size)
+    out = np.zeros(u8.shape, np.bool_)
+    if box is None:
+        return out
     pad = size
-    padded = cv2.copyMakeBorder(as_u8(mask), pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
+    padded = cv2.copyMakeBorder(u8[box], pad, pad, pad, pad, cv2.BORDER_CONSTANT, value=0)
     closed = cv2.morphologyEx(padded, cv2.MORPH_CLOSE, ellipse(size))
-    return closed[pad:-pad, pad:-pad].astype(np.bool_)
+    out[box] = closed[pad:-pad, pad:-pad].view(np.bool_)
+    return out
 
 
 def fill_holes(mask: np.ndarray) -> np.ndarray:
     """Fill enclosed background: flood the outside from the border, invert."""
-    u8 = as_u8(mask) * np.uint8(255)
+    full = as_u8(mask)
+    # a hole lies within the mask's bounding box; all around it is outside
+    box = _box(full, 0)
+    out = np.zeros(full.shape, np.bool_)
+    if box is None:
+        return out
+    u8 = full[box] * np.uint8(255)
     h, w = u8.shape
     padded = cv2.copyMakeBorder(u8, 1, 1, 1, 1, cv2.BORDER_CONSTANT, value=0)
     flood = padded.copy()
     cv2.floodFill(flood, np.zeros((h + 4, w + 4), np.uint8), (0, 0), 255)
     holes = cv2.bitwise_not(flood)[1:-1, 1:-1]
-    return (u8 | holes) != 0
+    out[box] = (u8 | holes) != 0
+    return out
 
 
 def remove_small(mask: np.ndarray, min_area: int) -> np.ndarray:
     """Drop 8-connected components smaller than ``min_area`` pixels."""
     if min_area <= 1:
         return mask
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(mask), connectivity=8)
+    out = np.zeros(mask.shape, np.bool_)
+    box = _box(as_u8(mask), 0)  # components lie within it
+    if box is None:
+        return out
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(as_u8(mask)[box], connectivity=8)
     keep = stats[:, cv2.CC_STAT_AREA] >= min_area
     keep[0] = False
-    return keep[labels]
+    out[box] = keep[labels]
+    return out
 
 
 def rectangles_mask(shape: tuple[int, int], boxes: list[tuple[int, int, int, int]]) -> np.ndarray:
@@ -146,8 +197,18 @@ def label_groups(
     points = cv2.findNonZero(u8)
     if points is None:
         return None
-    grouping = u8 if merge_gap <= 0 else cv2.dilate(u8, ellipse(2 * (merge_gap // 2) + 1))
-    n, labels = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+    kernel = ellipse(2 * (merge_gap // 2) + 1) if merge_gap > 0 else None
+    # labelled within the bounding box of the (bridged) pixels, which starts
+    # on an even row and column: OpenCV scans 2x2 blocks and numbers the
+    # components in the order their first block comes, the same as over the
+    # whole frame (the numbers order regions of equal area)
+    box = _box(u8, 0 if kernel is None else kernel.shape[0] // 2)
+    assert box is not None  # the mask has pixels
+    box = (slice(box[0].start & ~1, box[0].stop), slice(box[1].start & ~1, box[1].stop))
+    grouping = u8[box] if kernel is None else cv2.dilate(u8[box], kernel)
+    n, inside = cv2.connectedComponents(grouping, connectivity=8, ltype=cv2.CV_32S)
+    labels = np.zeros(u8.shape, np.int32)
+    labels[box] = inside
     points = points.reshape(-1, 2).astype(np.int64)  # OpenCV versions differ in the shape
     return n, labels, points, labels[points[:, 1], points[:, 0]]
 
@@ -194,10 +255,13 @@ def sharpen(coarse: np.ndarray, fine: np.ndarray, *, close: int = 5) -> np.ndarr
     """
     if not coarse.any():
         return coarse
-    grown = cv2.dilate(as_u8(coarse), ellipse(2 * close + 1)).view(np.bool_)
+    grown = dilate(coarse, ellipse(2 * close + 1)).view(np.bool_)
     shaped = fill_holes(close_mask(fine & grown, close)) & grown
-    n, labels = cv2.connectedComponents(as_u8(coarse), connectivity=8)
+    box = _box(as_u8(coarse), 0)  # coarse's components lie within it
+    assert box is not None  # coarse has pixels
+    n, labels = cv2.connectedComponents(as_u8(coarse)[box], connectivity=8)
     hit = np.zeros(n, np.bool_)
-    hit[labels[shaped]] = True
+    hit[labels[shaped[box]]] = True
     hit[0] = False
-    return shaped | (coarse & ~hit[labels])
+    shaped[box] |= coarse[box] & ~hit[labels]  # coarse areas with no fine pixel
+    return shaped

@@ -86,3 +86,19 @@ def test_channel_peak_is_the_channel_maximum(dtype, channels):
 
     a = (np.random.default_rng(channels).random((37, 53, channels)) * 200).astype(dtype)
     np.testing.assert_array_equal(channel_peak(a), a.max(axis=2))
+
+
+def test_cielab_conversion_is_within_2e4_of_scikit_image():
+    # every grey, the darkest colours (the linear part of CIELAB's f() and its
+    # joint with the cube root) and a random sample of the rest, 8 and 16 bits
+    from spotdiff.metrics.color import _to_lab
+
+    rng = np.random.default_rng(11)
+    levels = np.arange(256)
+    dark = np.stack(np.meshgrid(levels[:40], levels[:40], levels[:40]), -1).reshape(-1, 3)
+    rgb8 = np.concatenate([np.repeat(levels[:, None], 3, 1), dark,
+                           rng.integers(0, 256, (50_000, 3))]).astype(np.uint8)[:, None, :]
+    np.testing.assert_allclose(_to_lab(rgb8, 255), skcolor.rgb2lab(rgb8), rtol=0, atol=2e-4)
+    rgb16 = rng.integers(0, 65536, (20_000, 1, 3)).astype(np.uint16)
+    np.testing.assert_allclose(_to_lab(rgb16, 65535), skcolor.rgb2lab(rgb16 / 65535.0),
+                               rtol=0, atol=2e-4)
