@@ -57,6 +57,30 @@
 #define LUT_R 7
 #define LUT_S (2 * LUT_R + 1)
 
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
+/* Also compiled for AVX2 (picked at load time where the CPU has it); the
+ * arithmetic is IEEE either way, so the results are the same. */
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* Pixels of one row whose flags are computed together. */
+#define SEG 32
+
+/* Which pixels have many siblings (3 or more identical neighbours), in
+ * each image, for the three rows around the one scanned: the anti-aliasing
+ * test asks this of a pixel and of the darkest and brightest of its
+ * neighbours, which are the neighbours of the next pixels too. A row's
+ * flags are computed SEG pixels at a time when first asked for. */
+typedef struct {
+    uint8_t *flags[2][3];   /* per image and slot (row % 3): w bytes */
+    uint8_t *done[2][3];    /* per image and slot: segments computed */
+    Py_ssize_t row[3];      /* the row each slot holds, or -1 */
+    Py_ssize_t segments;    /* per row */
+    uint8_t *memory;
+} Siblings;
+
 typedef struct {
     const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
     float *values;          /* (h, w) float32 map, written where computed; or NULL */
@@ -74,6 +98,7 @@ typedef struct {
                                where a channel differs by more (or the alpha) */
     double max_delta;
     float low, high;
+    Siblings *siblings;     /* with test_aa: this band's flags (mutable) */
     int use_lut;            /* lut holds the values of small differences */
     float lut[LUT_S * LUT_S * LUT_S];
     uint8_t levels[BLOCK * 4]; /* per byte of a block: the largest difference
@@ -254,6 +279,99 @@ ALWAYS_INLINE int many_siblings(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1
     return 0;
 }
 
+/* Flags of pixels x0..x1 - 1 of row y: many_siblings(), in one loop
+ * without branches inside the image. */
+ALWAYS_INLINE void segment_c(const Job *j, const uint8_t *img, Py_ssize_t y, Py_ssize_t x0,
+                             Py_ssize_t x1, uint8_t *out, int c)
+{
+    Py_ssize_t w = j->w;
+    if (y == 0 || y == j->h - 1) {
+        for (Py_ssize_t x = x0; x < x1; x++)
+            out[x] = (uint8_t)many_siblings(img, x, y, j, c);
+        return;
+    }
+    if (x0 == 0) {
+        out[0] = (uint8_t)many_siblings(img, 0, y, j, c);
+        x0 = 1;
+    }
+    if (x1 == w) {
+        out[w - 1] = (uint8_t)many_siblings(img, w - 1, y, j, c);
+        x1 = w - 1;
+    }
+    for (Py_ssize_t x = x0; x < x1; x++) {
+        Py_ssize_t n = y * w + x;
+        int zeros = same(img, n - w - 1, img, n, c) + same(img, n - w, img, n, c) +
+                    same(img, n - w + 1, img, n, c) + same(img, n - 1, img, n, c) +
+                    same(img, n + 1, img, n, c) + same(img, n + w - 1, img, n, c) +
+                    same(img, n + w, img, n, c) + same(img, n + w + 1, img, n, c);
+        out[x] = zeros > 2;
+    }
+}
+
+CLONES static void sibling_segment(const Job *j, const uint8_t *img, Py_ssize_t y,
+                                   Py_ssize_t x0, Py_ssize_t x1, uint8_t *out)
+{
+    if (j->c == 4)
+        segment_c(j, img, y, x0, x1, out, 4);
+    else if (j->c == 3)
+        segment_c(j, img, y, x0, x1, out, 3);
+    else
+        segment_c(j, img, y, x0, x1, out, 1);
+}
+
+/* many_siblings() of pixel (x, y) of image `which` (0: a, 1: b), from the
+ * band's flags; y within one row of the row scanned. */
+ALWAYS_INLINE int siblings_at(const Job *j, int which, Py_ssize_t x, Py_ssize_t y, int c)
+{
+    Siblings *s = j->siblings;
+    int slot = (int)(y % 3);
+    if (s->row[slot] != y) {
+        s->row[slot] = y;
+        memset(s->done[0][slot], 0, (size_t)s->segments);
+        memset(s->done[1][slot], 0, (size_t)s->segments);
+    }
+    Py_ssize_t g = x / SEG;
+    if (!s->done[which][slot][g]) {
+        s->done[which][slot][g] = 1;
+        Py_ssize_t x0 = g * SEG, x1 = x0 + SEG < j->w ? x0 + SEG : j->w;
+        sibling_segment(j, which ? j->b : j->a, y, x0, x1, s->flags[which][slot]);
+    }
+    return s->flags[which][slot][x];
+}
+
+/* The flags for a band of an image w pixels wide (NULL when out of memory). */
+static Siblings *siblings_new(Py_ssize_t w)
+{
+    Siblings *s = malloc(sizeof(Siblings));
+    Py_ssize_t segments = (w + SEG - 1) / SEG;
+    uint8_t *m = malloc((size_t)(6 * (w + segments)));
+    if (!s || !m) {
+        free(s);
+        free(m);
+        return NULL;
+    }
+    s->memory = m;
+    s->segments = segments;
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 3; k++) {
+            s->flags[i][k] = m;
+            m += w;
+            s->done[i][k] = m;
+            m += segments;
+        }
+    }
+    s->row[0] = s->row[1] = s->row[2] = -1;
+    return s;
+}
+
+static void siblings_free(Siblings *s)
+{
+    if (s) {
+        free(s->memory);
+        free(s);
+    }
+}
+
 /* The brightness difference of the centre pixel p and its neighbour q, on
  * the centre's background (0 for identical pixels). */
 ALWAYS_INLINE double brightness(const Job *j, Px p, Px q, Py_ssize_t centre)
@@ -266,9 +384,9 @@ ALWAYS_INLINE double brightness(const Job *j, Px p, Px q, Py_ssize_t centre)
 /* pixelmatch: at most two neighbours as bright as the pixel, a darker and a
  * brighter one, and the darkest or the brightest (the first met, visiting
  * x outer, y inner) in a flat area of both images. */
-ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
-                                 int c)
+ALWAYS_INLINE int antialiased_pm(int which, Py_ssize_t x1, Py_ssize_t y1, const Job *j, int c)
 {
+    const uint8_t *img = which ? j->b : j->a;
     Py_ssize_t w = j->w, centre = y1 * w + x1;
     Py_ssize_t x_lo = 0, y_lo = 0, x_hi = 0, y_hi = 0;
     Px p = load(img, centre, c);
@@ -278,10 +396,7 @@ ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
         static const int dy[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
         const Py_ssize_t off[8] = {-w - 1, -1, w - 1, -w, w, -w + 1, 1, w + 1};
         double d[8];
-        int equal = 0;
-        for (int k = 0; k < 8; k++) /* identical neighbours are equally bright */
-            equal += same(img, centre + off[k], img, centre, c);
-        if (equal > 2)
+        if (siblings_at(j, which, x1, y1, c)) /* identical neighbours are equally bright */
             return 0;
         int opaque = p.a == 255;
         for (int k = 0; k < 8; k++) {
@@ -335,16 +450,16 @@ ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
         if (lo == 0.0 || hi == 0.0)
             return 0;
     }
-    return (many_siblings(j->a, x_lo, y_lo, j, c) && many_siblings(j->b, x_lo, y_lo, j, c)) ||
-           (many_siblings(j->a, x_hi, y_hi, j, c) && many_siblings(j->b, x_hi, y_hi, j, c));
+    return (siblings_at(j, 0, x_lo, y_lo, c) && siblings_at(j, 1, x_lo, y_lo, c)) ||
+           (siblings_at(j, 0, x_hi, y_hi, c) && siblings_at(j, 1, x_hi, y_hi, c));
 }
 
 /* odiff: identical (not equally bright) neighbours are the equal ones,
  * neighbours are visited row by row, and the darkest or the brightest must
  * be flat in one image and the darkest or the brightest in the other. */
-ALWAYS_INLINE int antialiased_od(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
-                                 int c)
+ALWAYS_INLINE int antialiased_od(int which, Py_ssize_t x1, Py_ssize_t y1, const Job *j, int c)
 {
+    const uint8_t *img = which ? j->b : j->a;
     Py_ssize_t w = j->w, centre = y1 * w + x1;
     Py_ssize_t x0 = x1 > 0 ? x1 - 1 : 0, x2 = x1 < w - 1 ? x1 + 1 : w - 1;
     Py_ssize_t y0 = y1 > 0 ? y1 - 1 : 0, y2 = y1 < j->h - 1 ? y1 + 1 : j->h - 1;
@@ -374,8 +489,8 @@ ALWAYS_INLINE int antialiased_od(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
     }
     if (lo == 0.0 || hi == 0.0)
         return 0;
-    return (many_siblings(j->a, x_lo, y_lo, j, c) || many_siblings(j->a, x_hi, y_hi, j, c)) &&
-           (many_siblings(j->b, x_lo, y_lo, j, c) || many_siblings(j->b, x_hi, y_hi, j, c));
+    return (siblings_at(j, 0, x_lo, y_lo, c) || siblings_at(j, 0, x_hi, y_hi, c)) &&
+           (siblings_at(j, 1, x_lo, y_lo, c) || siblings_at(j, 1, x_hi, y_hi, c));
 }
 
 /* ---- the band scan ------------------------------------------------------ */
@@ -408,8 +523,8 @@ ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
 {
     if (j->test_aa) {
         int aa = j->odiff
-            ? (antialiased_od(j->a, x, y, j, c) || antialiased_od(j->b, x, y, j, c))
-            : (antialiased_pm(j->a, x, y, j, c) || antialiased_pm(j->b, x, y, j, c));
+            ? (antialiased_od(0, x, y, j, c) || antialiased_od(1, x, y, j, c))
+            : (antialiased_pm(0, x, y, j, c) || antialiased_pm(1, x, y, j, c));
         if (aa) {
             j->aa[y * j->w + x] = 1;
             return;
@@ -468,11 +583,89 @@ ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uin
     return part;
 }
 
+/* The index of the lowest set bit of a nonzero word. */
+ALWAYS_INLINE int lowest_bit(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(v);
+#else
+    int k = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* A block where few pixels differ (bound < 0): ``ne`` (n bytes, then 8
+ * zero bytes) is 1 at the differing pixels, whose deltas and values are
+ * computed one by one; the others are 0 in the map (zeroed by the caller)
+ * and add nothing to the sum. Each value is added to the lane block_full
+ * adds it to, in the same order, so that the sum is the same double. */
+ALWAYS_INLINE double block_sparse(const Job *j, const uint8_t *pa, const uint8_t *pb,
+                                  const uint8_t *ne, Py_ssize_t x0, Py_ssize_t y, int n, int c,
+                                  Py_ssize_t *count)
+{
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    int lanes = n & ~3; /* past this, block_full adds to lane 0 */
+    Py_ssize_t row = y * j->w + x0;
+    for (int i = 0; i < n; i += 8) {
+        uint64_t word;
+        memcpy(&word, ne + i, 8);
+        while (word) { /* one set bit per differing pixel's byte */
+            int k = i + (lowest_bit(word) >> 3);
+            word &= word - 1;
+            if (j->use_lut) { /* small differences of opaque pixels: never above */
+                Px p = load(pa, k, c), q = load(pb, k, c);
+                unsigned ir = (unsigned)(p.r - q.r + LUT_R), ig = (unsigned)(p.g - q.g + LUT_R),
+                         ib = (unsigned)(p.b - q.b + LUT_R);
+                if ((p.a & q.a) == 255 && ir < LUT_S && ig < LUT_S && ib < LUT_S) {
+                    float v = j->lut[(ir * LUT_S + ig) * LUT_S + ib];
+                    if (j->values)
+                        j->values[row + k] = v;
+                    s[k < lanes ? (k & 3) : 0] += v;
+                    continue;
+                }
+            }
+            double d = delta_at(j, pa, pb, k, row + k, c);
+            float v = value_of(j, d);
+            if (j->values)
+                j->values[row + k] = v;
+            s[k < lanes ? (k & 3) : 0] += v;
+            if (d > j->max_delta)
+                count_above(j, x0 + k, y, c, count);
+        }
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 /* Every pixel of the block (bound < 0): deltas first (identical pairs give
- * exactly 0), in a loop without branches for opaque pixels, then values. */
+ * exactly 0), in a loop without branches for opaque pixels, then values;
+ * or, where at most a quarter of the pixels differ, those only. */
 ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *pb,
                                 Py_ssize_t x0, Py_ssize_t y, int n, int c, Py_ssize_t *count)
 {
+    uint8_t ne[BLOCK + 8];
+    int differing = 0;
+    for (int k = 0; k < n; k++) {
+        if (c == 4) {
+            uint32_t u, v;
+            memcpy(&u, pa + 4 * k, 4);
+            memcpy(&v, pb + 4 * k, 4);
+            ne[k] = u != v;
+        } else if (c == 3) {
+            ne[k] = (pa[3 * k] != pb[3 * k]) | (pa[3 * k + 1] != pb[3 * k + 1]) |
+                    (pa[3 * k + 2] != pb[3 * k + 2]);
+        } else {
+            ne[k] = pa[k] != pb[k];
+        }
+        differing += ne[k];
+    }
+    if (differing * 4 <= n) {
+        memset(ne + n, 0, 8);
+        return block_sparse(j, pa, pb, ne, x0, y, n, c, count);
+    }
     double delta[BLOCK];
     int32_t small[BLOCK]; /* index into the table, or -1 */
     int misses = n;
@@ -615,13 +808,6 @@ ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
     }
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
-/* Also compiled for AVX2 (picked at load time where the CPU has it); the
- * arithmetic is IEEE either way, so the results are the same. */
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
 
 CLONES static void scan_c1(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t *n,
                            double *s)
@@ -732,6 +918,11 @@ static PyObject *scan(PyObject *self, PyObject *args)
         j.low = low;
         j.high = high;
         fill_table(&j);
+        j.siblings = NULL;
+        if (test_aa && (j.siblings = siblings_new(w)) == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
         Py_ssize_t count = 0, differing = 0;
         double sum = 0.0;
         j.differing = &differing;
@@ -743,6 +934,7 @@ static PyObject *scan(PyObject *self, PyObject *args)
         else
             scan_c1(&j, y0, y1, &count, &sum);
         Py_END_ALLOW_THREADS
+        siblings_free(j.siblings);
         result = Py_BuildValue("ndn", count, sum, differing);
     }
 done:
