@@ -81,12 +81,21 @@ typedef struct {
     uint8_t *memory;
 } Siblings;
 
+/* The values of the counted pixels, in raster order (what regions() sums
+ * per component without computing them again). */
+typedef struct {
+    float *v;
+    Py_ssize_t n, cap;
+    int failed;             /* out of memory */
+} Kept;
+
 typedef struct {
     const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
     float *values;          /* (h, w) float32 map, written where computed; or NULL */
     uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
     uint8_t *mask;          /* (h, w) bool, set at counted pixels; or NULL */
     int32_t *rows;          /* (h,) counted pixels per row (with mask) */
+    Kept *kept;             /* with mask: the counted pixels' values (mutable) */
     Py_ssize_t *differing;  /* rows that differ at all, counted by the scan */
     Py_ssize_t w, h;
     int c;
@@ -518,7 +527,7 @@ ALWAYS_INLINE double delta_at(const Job *j, const uint8_t *pa, const uint8_t *pb
 }
 
 /* The anti-aliasing test and the count for a pixel above the threshold. */
-ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
+ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c, float v,
                                Py_ssize_t *count)
 {
     if (j->test_aa) {
@@ -534,6 +543,19 @@ ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
     if (j->mask) {
         j->mask[y * j->w + x] = 1;
         j->rows[y]++;
+        Kept *kept = j->kept;
+        if (kept->n == kept->cap && !kept->failed) {
+            Py_ssize_t cap = kept->cap ? 2 * kept->cap : 4096;
+            float *grown = realloc(kept->v, sizeof(float) * (size_t)cap);
+            if (grown) {
+                kept->v = grown;
+                kept->cap = cap;
+            } else {
+                kept->failed = 1;
+            }
+        }
+        if (!kept->failed)
+            kept->v[kept->n++] = v;
     }
 }
 
@@ -578,7 +600,7 @@ ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uin
             j->values[row + k] = v;
         part += v;
         if (d > j->max_delta)
-            count_above(j, x0 + k, y, c, count);
+            count_above(j, x0 + k, y, c, v, count);
     }
     return part;
 }
@@ -634,7 +656,7 @@ ALWAYS_INLINE double block_sparse(const Job *j, const uint8_t *pa, const uint8_t
                 j->values[row + k] = v;
             s[k < lanes ? (k & 3) : 0] += v;
             if (d > j->max_delta)
-                count_above(j, x0 + k, y, c, count);
+                count_above(j, x0 + k, y, c, v, count);
         }
     }
     return (s[0] + s[1]) + (s[2] + s[3]);
@@ -755,7 +777,7 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
     if ((t2 > t0 ? t2 : t0) > j->max_delta) {
         for (k = 0; k < n; k++) {
             if (delta[k] > j->max_delta)
-                count_above(j, x0 + k, y, c, count);
+                count_above(j, x0 + k, y, c, values[k], count);
         }
     }
     return (s0 + s1) + (s2 + s3);
@@ -832,7 +854,7 @@ CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_
 PyDoc_STRVAR(scan_doc,
 "scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
 "     test_aa, has_threshold, max_delta, low, high, bound[, mask, rows])\n"
-"     -> (count, value_sum, differing_rows)\n"
+"     -> (count, value_sum, differing_rows, kept)\n"
 "\n"
 "Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
 "channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
@@ -845,8 +867,9 @@ PyDoc_STRVAR(scan_doc,
 "anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
 "bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
 "counted pixels and adds them up per row. Returns the number of pixels\n"
-"above max_delta and not anti-aliased, the sum of the values written and\n"
-"the number of rows where the images differ at all.\n"
+"above max_delta and not anti-aliased, the sum of the values written, the\n"
+"number of rows where the images differ at all and, with ``mask``, the\n"
+"values of the counted pixels in raster order (bytes of float32; else None).\n"
 "Releases the GIL.");
 
 /* A writable buffer of exactly `size` bytes, or none for None. */
@@ -923,6 +946,8 @@ static PyObject *scan(PyObject *self, PyObject *args)
             PyErr_NoMemory();
             goto done;
         }
+        Kept kept = {NULL, 0, 0, 0};
+        j.kept = &kept;
         Py_ssize_t count = 0, differing = 0;
         double sum = 0.0;
         j.differing = &differing;
@@ -935,7 +960,17 @@ static PyObject *scan(PyObject *self, PyObject *args)
             scan_c1(&j, y0, y1, &count, &sum);
         Py_END_ALLOW_THREADS
         siblings_free(j.siblings);
-        result = Py_BuildValue("ndn", count, sum, differing);
+        if (kept.failed) {
+            free(kept.v);
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (j.mask)
+            result = Py_BuildValue("ndny#", count, sum, differing, kept.v ? (const char *)kept.v : "",
+                                   (Py_ssize_t)sizeof(float) * kept.n);
+        else
+            result = Py_BuildValue("ndnO", count, sum, differing, Py_None);
+        free(kept.v);
     }
 done:
     PyBuffer_Release(&a);
@@ -1041,7 +1076,7 @@ static int32_t root_of(int32_t *parent, int32_t r)
 
 PyDoc_STRVAR(regions_doc,
 "regions(before, after, mask, rows, out, width, height, channels, odiff, checkerboard,\n"
-"        has_threshold, max_delta, low, high) -> n\n"
+"        has_threshold, max_delta, low, high[, kept]) -> n\n"
 "\n"
 "The 8-connected components of ``mask`` (height * width bytes, nonzero =\n"
 "set) found from its runs of set pixels, only on the rows where ``rows``\n"
@@ -1050,12 +1085,14 @@ PyDoc_STRVAR(regions_doc,
 "``capacity`` = len(out) / 11 >= the number of set pixels): the pixel count,\n"
 "x0, y0, x1, y1 (inclusive), the sums of x and of y, the sum of the values\n"
 "scan() computes at its pixels (visited in raster order) and their maximum,\n"
-"min((y // 2) * width + x) and the flat index of its first pixel. Returns\n"
-"the number of components. Releases the GIL.");
+"min((y // 2) * width + x) and the flat index of its first pixel. With\n"
+"``kept`` (float32, one per set pixel in raster order: what scan() returns)\n"
+"the values are read from it rather than computed. Returns the number of\n"
+"components. Releases the GIL.");
 
 static PyObject *regions(PyObject *self, PyObject *args)
 {
-    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0};
+    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0}, kept = {0};
     Py_ssize_t w, h;
     int c, odiff, checker, has_threshold;
     double max_delta;
@@ -1063,13 +1100,15 @@ static PyObject *regions(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff:regions", &a, &b, &mask, &rows, &out, &w,
-                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff|y*:regions", &a, &b, &mask, &rows, &out, &w,
+                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high,
+                          &kept))
         return NULL;
     Py_ssize_t cap = out.len / (Py_ssize_t)(11 * sizeof(double));
     if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
         b.len != a.len || mask.len != w * h || rows.len != h * (Py_ssize_t)sizeof(int32_t) ||
-        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0) {
+        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0 ||
+        (kept.obj && kept.len % (Py_ssize_t)sizeof(float) != 0)) {
         PyErr_SetString(PyExc_ValueError, "regions: bad sizes");
         goto done;
     }
@@ -1086,6 +1125,9 @@ static PyObject *regions(PyObject *self, PyObject *args)
         int32_t *parent = malloc(sizeof(int32_t) * (size_t)(cap + 1));
         int32_t *slot = malloc(sizeof(int32_t) * (size_t)(cap + 1));
         Py_ssize_t n = 0, overflow = 0;
+        const float *values = kept.obj ? (const float *)kept.buf : NULL;
+        Py_ssize_t next = 0, nkept = kept.obj ? kept.len / (Py_ssize_t)sizeof(float) : 0;
+        int mismatch = 0;
         if (!ry || !rs || !re || !parent || !slot) {
             free(ry), free(rs), free(re), free(parent), free(slot);
             PyErr_NoMemory();
@@ -1174,9 +1216,15 @@ static PyObject *regions(PyObject *self, PyObject *args)
                 if (key < o[9 * cap + i])
                     o[9 * cap + i] = key;
                 const uint8_t *pa = j.a, *pb = j.b;
+                if (values && next + len > nkept) {
+                    mismatch = 1;
+                    break;
+                }
                 for (Py_ssize_t x = x0; x < x1; x++) {
                     Py_ssize_t idx = y * w + x;
-                    float v = value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0, idx, c));
+                    float v = values ? values[next++]
+                                     : value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0,
+                                                             idx, c));
                     o[5 * cap + i] += (double)x;
                     o[7 * cap + i] += (double)v;
                     if ((double)v > o[8 * cap + i])
@@ -1190,6 +1238,10 @@ static PyObject *regions(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "regions: more runs than the output holds");
             goto done;
         }
+        if (values && (mismatch || next != nkept)) {
+            PyErr_SetString(PyExc_ValueError, "regions: kept does not match the mask");
+            goto done;
+        }
         result = PyLong_FromSsize_t(n);
     }
 done:
@@ -1198,6 +1250,8 @@ done:
     PyBuffer_Release(&mask);
     PyBuffer_Release(&rows);
     PyBuffer_Release(&out);
+    if (kept.obj)
+        PyBuffer_Release(&kept);
     return result;
 }
 
