@@ -124,7 +124,17 @@ ALWAYS_INLINE Px load(const uint8_t *img, Py_ssize_t i, int c)
 {
     const uint8_t *p = img + i * c;
     Px out;
-    if (c == 1) {
+    if (c == 4) { /* one load (the bytes in memory order on either endianness) */
+        uint32_t v;
+        memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap32(v);
+#endif
+        out.r = (int)(v & 0xff);
+        out.g = (int)((v >> 8) & 0xff);
+        out.b = (int)((v >> 16) & 0xff);
+        out.a = (int)(v >> 24);
+    } else if (c == 1) {
         out.r = out.g = out.b = p[0];
         out.a = 255;
     } else {
