@@ -819,13 +819,20 @@ static void fill_table(Job *j)
     j->use_lut = 1;
 }
 
-/* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped. */
+/* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped.
+ * With a mask, each row of the outputs is cleared first (only the row's own
+ * pixels are set while it is scanned). */
 ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
                              Py_ssize_t *count, double *sum)
 {
     Py_ssize_t w = j->w, row = w * c;
     for (Py_ssize_t y = y0; y < y1; y++) {
         const uint8_t *ra = j->a + y * row, *rb = j->b + y * row;
+        if (j->mask) {
+            memset(j->aa + y * w, 0, (size_t)w);
+            memset(j->mask + y * w, 0, (size_t)w);
+            j->rows[y] = 0;
+        }
         if (memcmp(ra, rb, (size_t)row) == 0)
             continue;
         (*j->differing)++;
@@ -875,8 +882,9 @@ PyDoc_STRVAR(scan_doc,
 "above max_delta and lowered to at most ``low`` otherwise. Sets ``aa``\n"
 "(height * width bytes, zeroed) at pixels above max_delta that are\n"
 "anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
-"bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
-"counted pixels and adds them up per row. Returns the number of pixels\n"
+"bytes) and ``rows`` (height int32), sets ``mask`` at the counted pixels\n"
+"and adds them up per row; rows y0..y1 of ``aa``, ``mask`` and ``rows``\n"
+"need not be zeroed then (the scan clears them). Returns the number of pixels\n"
 "above max_delta and not anti-aliased, the sum of the values written, the\n"
 "number of rows where the images differ at all and, with ``mask``, the\n"
 "values of the counted pixels in raster order (bytes of float32; else None).\n"

@@ -981,15 +981,15 @@ def _pixel_compiled(
     """
     h, w, c = before.shape
     a, b = np.ascontiguousarray(before), np.ascontiguousarray(after)
-    # One zeroed allocation for all outputs: large enough to be mapped
-    # lazily, so that pages the scan never writes cost nothing.
+    # One allocation for all outputs. With a map, zeroed: large enough to be
+    # mapped lazily, so that pages the scan never writes cost nothing.
     if keep_map:
         buffer = np.zeros(5 * h * w, np.uint8)
         values: np.ndarray | None = buffer[: 4 * h * w].view(np.float32).reshape(h, w)
         flags = buffer[4 * h * w :].view(np.bool_).reshape(h, w)
         mask = rows = None
-    else:
-        buffer = np.zeros(2 * h * w + 4 * h, np.uint8)
+    else:  # the scan clears the rows of its band itself (in parallel, row by row)
+        buffer = np.empty(2 * h * w + 4 * h, np.uint8)
         values = None
         flags = buffer[: h * w].view(np.bool_).reshape(h, w)
         mask = buffer[h * w : 2 * h * w].view(np.bool_).reshape(h, w)
