@@ -77,6 +77,8 @@ typedef struct {
     uint8_t *flags[2][3];   /* per image and slot (row % 3): w bytes */
     uint8_t *done[2][3];    /* per image and slot: segments computed */
     Py_ssize_t row[3];      /* the row each slot holds, or -1 */
+    Py_ssize_t y;           /* the row scanned: rows y - 1, y, y + 1 are ready */
+    int near[3];            /* their slots */
     Py_ssize_t segments;    /* per row */
     uint8_t *memory;
 } Siblings;
@@ -343,12 +345,7 @@ CLONES static void sibling_segment(const Job *j, const uint8_t *img, Py_ssize_t 
 ALWAYS_INLINE int siblings_at(const Job *j, int which, Py_ssize_t x, Py_ssize_t y, int c)
 {
     Siblings *s = j->siblings;
-    int slot = (int)(y % 3);
-    if (s->row[slot] != y) {
-        s->row[slot] = y;
-        memset(s->done[0][slot], 0, (size_t)s->segments);
-        memset(s->done[1][slot], 0, (size_t)s->segments);
-    }
+    int slot = s->near[y - s->y + 1];
     Py_ssize_t g = x / SEG;
     if (!s->done[which][slot][g]) {
         s->done[which][slot][g] = 1;
@@ -356,6 +353,23 @@ ALWAYS_INLINE int siblings_at(const Job *j, int which, Py_ssize_t x, Py_ssize_t 
         sibling_segment(j, which ? j->b : j->a, y, x0, x1, s->flags[which][slot]);
     }
     return s->flags[which][slot][x];
+}
+
+/* Make rows y - 1, y and y + 1 ready for siblings_at() (rows only move
+ * down: a slot whose row changes is emptied). */
+static void siblings_row(Siblings *s, Py_ssize_t y)
+{
+    s->y = y;
+    for (int k = 0; k < 3; k++) {
+        Py_ssize_t r = y - 1 + k;
+        int slot = (int)((r + 3) % 3);
+        s->near[k] = slot;
+        if (s->row[slot] != r) {
+            s->row[slot] = r;
+            memset(s->done[0][slot], 0, (size_t)s->segments);
+            memset(s->done[1][slot], 0, (size_t)s->segments);
+        }
+    }
 }
 
 /* The flags for a band of an image w pixels wide (NULL when out of memory). */
@@ -836,6 +850,8 @@ ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
         if (memcmp(ra, rb, (size_t)row) == 0)
             continue;
         (*j->differing)++;
+        if (j->siblings)
+            siblings_row(j->siblings, y);
         for (Py_ssize_t x0 = 0; x0 < w; x0 += BLOCK) {
             int n = (int)(w - x0 < BLOCK ? w - x0 : BLOCK);
             const uint8_t *pa = ra + x0 * c, *pb = rb + x0 * c;
