@@ -57,12 +57,47 @@
 #define LUT_R 7
 #define LUT_S (2 * LUT_R + 1)
 
+#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
+/* Also compiled for AVX2 (picked at load time where the CPU has it); the
+ * arithmetic is IEEE either way, so the results are the same. */
+#define CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLONES
+#endif
+
+/* Pixels of one row whose flags are computed together. */
+#define SEG 32
+
+/* Which pixels have many siblings (3 or more identical neighbours), in
+ * each image, for the three rows around the one scanned: the anti-aliasing
+ * test asks this of a pixel and of the darkest and brightest of its
+ * neighbours, which are the neighbours of the next pixels too. A row's
+ * flags are computed SEG pixels at a time when first asked for. */
+typedef struct {
+    uint8_t *flags[2][3];   /* per image and slot (row % 3): w bytes */
+    uint8_t *done[2][3];    /* per image and slot: segments computed */
+    Py_ssize_t row[3];      /* the row each slot holds, or -1 */
+    Py_ssize_t y;           /* the row scanned: rows y - 1, y, y + 1 are ready */
+    int near[3];            /* their slots */
+    Py_ssize_t segments;    /* per row */
+    uint8_t *memory;
+} Siblings;
+
+/* The values of the counted pixels, in raster order (what regions() sums
+ * per component without computing them again). */
+typedef struct {
+    float *v;
+    Py_ssize_t n, cap;
+    int failed;             /* out of memory */
+} Kept;
+
 typedef struct {
     const uint8_t *a, *b;   /* the two images, (h, w, c) uint8, C order */
     float *values;          /* (h, w) float32 map, written where computed; or NULL */
     uint8_t *aa;            /* (h, w) bool, set at anti-aliased pixels */
     uint8_t *mask;          /* (h, w) bool, set at counted pixels; or NULL */
     int32_t *rows;          /* (h,) counted pixels per row (with mask) */
+    Kept *kept;             /* with mask: the counted pixels' values (mutable) */
     Py_ssize_t *differing;  /* rows that differ at all, counted by the scan */
     Py_ssize_t w, h;
     int c;
@@ -74,6 +109,7 @@ typedef struct {
                                where a channel differs by more (or the alpha) */
     double max_delta;
     float low, high;
+    Siblings *siblings;     /* with test_aa: this band's flags (mutable) */
     int use_lut;            /* lut holds the values of small differences */
     float lut[LUT_S * LUT_S * LUT_S];
     uint8_t levels[BLOCK * 4]; /* per byte of a block: the largest difference
@@ -90,7 +126,17 @@ ALWAYS_INLINE Px load(const uint8_t *img, Py_ssize_t i, int c)
 {
     const uint8_t *p = img + i * c;
     Px out;
-    if (c == 1) {
+    if (c == 4) { /* one load (the bytes in memory order on either endianness) */
+        uint32_t v;
+        memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+        v = __builtin_bswap32(v);
+#endif
+        out.r = (int)(v & 0xff);
+        out.g = (int)((v >> 8) & 0xff);
+        out.b = (int)((v >> 16) & 0xff);
+        out.a = (int)(v >> 24);
+    } else if (c == 1) {
         out.r = out.g = out.b = p[0];
         out.a = 255;
     } else {
@@ -254,6 +300,111 @@ ALWAYS_INLINE int many_siblings(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1
     return 0;
 }
 
+/* Flags of pixels x0..x1 - 1 of row y: many_siblings(), in one loop
+ * without branches inside the image. */
+ALWAYS_INLINE void segment_c(const Job *j, const uint8_t *img, Py_ssize_t y, Py_ssize_t x0,
+                             Py_ssize_t x1, uint8_t *out, int c)
+{
+    Py_ssize_t w = j->w;
+    if (y == 0 || y == j->h - 1) {
+        for (Py_ssize_t x = x0; x < x1; x++)
+            out[x] = (uint8_t)many_siblings(img, x, y, j, c);
+        return;
+    }
+    if (x0 == 0) {
+        out[0] = (uint8_t)many_siblings(img, 0, y, j, c);
+        x0 = 1;
+    }
+    if (x1 == w) {
+        out[w - 1] = (uint8_t)many_siblings(img, w - 1, y, j, c);
+        x1 = w - 1;
+    }
+    for (Py_ssize_t x = x0; x < x1; x++) {
+        Py_ssize_t n = y * w + x;
+        int zeros = same(img, n - w - 1, img, n, c) + same(img, n - w, img, n, c) +
+                    same(img, n - w + 1, img, n, c) + same(img, n - 1, img, n, c) +
+                    same(img, n + 1, img, n, c) + same(img, n + w - 1, img, n, c) +
+                    same(img, n + w, img, n, c) + same(img, n + w + 1, img, n, c);
+        out[x] = zeros > 2;
+    }
+}
+
+CLONES static void sibling_segment(const Job *j, const uint8_t *img, Py_ssize_t y,
+                                   Py_ssize_t x0, Py_ssize_t x1, uint8_t *out)
+{
+    if (j->c == 4)
+        segment_c(j, img, y, x0, x1, out, 4);
+    else if (j->c == 3)
+        segment_c(j, img, y, x0, x1, out, 3);
+    else
+        segment_c(j, img, y, x0, x1, out, 1);
+}
+
+/* many_siblings() of pixel (x, y) of image `which` (0: a, 1: b), from the
+ * band's flags; y within one row of the row scanned. */
+ALWAYS_INLINE int siblings_at(const Job *j, int which, Py_ssize_t x, Py_ssize_t y, int c)
+{
+    Siblings *s = j->siblings;
+    int slot = s->near[y - s->y + 1];
+    Py_ssize_t g = x / SEG;
+    if (!s->done[which][slot][g]) {
+        s->done[which][slot][g] = 1;
+        Py_ssize_t x0 = g * SEG, x1 = x0 + SEG < j->w ? x0 + SEG : j->w;
+        sibling_segment(j, which ? j->b : j->a, y, x0, x1, s->flags[which][slot]);
+    }
+    return s->flags[which][slot][x];
+}
+
+/* Make rows y - 1, y and y + 1 ready for siblings_at() (rows only move
+ * down: a slot whose row changes is emptied). */
+static void siblings_row(Siblings *s, Py_ssize_t y)
+{
+    s->y = y;
+    for (int k = 0; k < 3; k++) {
+        Py_ssize_t r = y - 1 + k;
+        int slot = (int)((r + 3) % 3);
+        s->near[k] = slot;
+        if (s->row[slot] != r) {
+            s->row[slot] = r;
+            memset(s->done[0][slot], 0, (size_t)s->segments);
+            memset(s->done[1][slot], 0, (size_t)s->segments);
+        }
+    }
+}
+
+/* The flags for a band of an image w pixels wide (NULL when out of memory). */
+static Siblings *siblings_new(Py_ssize_t w)
+{
+    Siblings *s = malloc(sizeof(Siblings));
+    Py_ssize_t segments = (w + SEG - 1) / SEG;
+    uint8_t *m = malloc((size_t)(6 * (w + segments)));
+    if (!s || !m) {
+        free(s);
+        free(m);
+        return NULL;
+    }
+    s->memory = m;
+    s->segments = segments;
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 3; k++) {
+            s->flags[i][k] = m;
+            m += w;
+            s->done[i][k] = m;
+            m += segments;
+        }
+    }
+    s->row[0] = s->row[1] = s->row[2] = -1;
+    return s;
+}
+
+static void siblings_free(Siblings *s)
+{
+    if (s) {
+        free(s->memory);
+        free(s);
+    }
+}
+
 /* The brightness difference of the centre pixel p and its neighbour q, on
  * the centre's background (0 for identical pixels). */
 ALWAYS_INLINE double brightness(const Job *j, Px p, Px q, Py_ssize_t centre)
@@ -266,9 +417,9 @@ ALWAYS_INLINE double brightness(const Job *j, Px p, Px q, Py_ssize_t centre)
 /* pixelmatch: at most two neighbours as bright as the pixel, a darker and a
  * brighter one, and the darkest or the brightest (the first met, visiting
  * x outer, y inner) in a flat area of both images. */
-ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
-                                 int c)
+ALWAYS_INLINE int antialiased_pm(int which, Py_ssize_t x1, Py_ssize_t y1, const Job *j, int c)
 {
+    const uint8_t *img = which ? j->b : j->a;
     Py_ssize_t w = j->w, centre = y1 * w + x1;
     Py_ssize_t x_lo = 0, y_lo = 0, x_hi = 0, y_hi = 0;
     Px p = load(img, centre, c);
@@ -278,10 +429,7 @@ ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
         static const int dy[8] = {-1, 0, 1, -1, 1, -1, 0, 1};
         const Py_ssize_t off[8] = {-w - 1, -1, w - 1, -w, w, -w + 1, 1, w + 1};
         double d[8];
-        int equal = 0;
-        for (int k = 0; k < 8; k++) /* identical neighbours are equally bright */
-            equal += same(img, centre + off[k], img, centre, c);
-        if (equal > 2)
+        if (siblings_at(j, which, x1, y1, c)) /* identical neighbours are equally bright */
             return 0;
         int opaque = p.a == 255;
         for (int k = 0; k < 8; k++) {
@@ -335,16 +483,16 @@ ALWAYS_INLINE int antialiased_pm(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
         if (lo == 0.0 || hi == 0.0)
             return 0;
     }
-    return (many_siblings(j->a, x_lo, y_lo, j, c) && many_siblings(j->b, x_lo, y_lo, j, c)) ||
-           (many_siblings(j->a, x_hi, y_hi, j, c) && many_siblings(j->b, x_hi, y_hi, j, c));
+    return (siblings_at(j, 0, x_lo, y_lo, c) && siblings_at(j, 1, x_lo, y_lo, c)) ||
+           (siblings_at(j, 0, x_hi, y_hi, c) && siblings_at(j, 1, x_hi, y_hi, c));
 }
 
 /* odiff: identical (not equally bright) neighbours are the equal ones,
  * neighbours are visited row by row, and the darkest or the brightest must
  * be flat in one image and the darkest or the brightest in the other. */
-ALWAYS_INLINE int antialiased_od(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y1, const Job *j,
-                                 int c)
+ALWAYS_INLINE int antialiased_od(int which, Py_ssize_t x1, Py_ssize_t y1, const Job *j, int c)
 {
+    const uint8_t *img = which ? j->b : j->a;
     Py_ssize_t w = j->w, centre = y1 * w + x1;
     Py_ssize_t x0 = x1 > 0 ? x1 - 1 : 0, x2 = x1 < w - 1 ? x1 + 1 : w - 1;
     Py_ssize_t y0 = y1 > 0 ? y1 - 1 : 0, y2 = y1 < j->h - 1 ? y1 + 1 : j->h - 1;
@@ -374,8 +522,8 @@ ALWAYS_INLINE int antialiased_od(const uint8_t *img, Py_ssize_t x1, Py_ssize_t y
     }
     if (lo == 0.0 || hi == 0.0)
         return 0;
-    return (many_siblings(j->a, x_lo, y_lo, j, c) || many_siblings(j->a, x_hi, y_hi, j, c)) &&
-           (many_siblings(j->b, x_lo, y_lo, j, c) || many_siblings(j->b, x_hi, y_hi, j, c));
+    return (siblings_at(j, 0, x_lo, y_lo, c) || siblings_at(j, 0, x_hi, y_hi, c)) &&
+           (siblings_at(j, 1, x_lo, y_lo, c) || siblings_at(j, 1, x_hi, y_hi, c));
 }
 
 /* ---- the band scan ------------------------------------------------------ */
@@ -403,13 +551,13 @@ ALWAYS_INLINE double delta_at(const Job *j, const uint8_t *pa, const uint8_t *pb
 }
 
 /* The anti-aliasing test and the count for a pixel above the threshold. */
-ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
+ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c, float v,
                                Py_ssize_t *count)
 {
     if (j->test_aa) {
         int aa = j->odiff
-            ? (antialiased_od(j->a, x, y, j, c) || antialiased_od(j->b, x, y, j, c))
-            : (antialiased_pm(j->a, x, y, j, c) || antialiased_pm(j->b, x, y, j, c));
+            ? (antialiased_od(0, x, y, j, c) || antialiased_od(1, x, y, j, c))
+            : (antialiased_pm(0, x, y, j, c) || antialiased_pm(1, x, y, j, c));
         if (aa) {
             j->aa[y * j->w + x] = 1;
             return;
@@ -419,6 +567,19 @@ ALWAYS_INLINE void count_above(const Job *j, Py_ssize_t x, Py_ssize_t y, int c,
     if (j->mask) {
         j->mask[y * j->w + x] = 1;
         j->rows[y]++;
+        Kept *kept = j->kept;
+        if (kept->n == kept->cap && !kept->failed) {
+            Py_ssize_t cap = kept->cap ? 2 * kept->cap : 4096;
+            float *grown = realloc(kept->v, sizeof(float) * (size_t)cap);
+            if (grown) {
+                kept->v = grown;
+                kept->cap = cap;
+            } else {
+                kept->failed = 1;
+            }
+        }
+        if (!kept->failed)
+            kept->v[kept->n++] = v;
     }
 }
 
@@ -463,16 +624,94 @@ ALWAYS_INLINE double block_candidates(const Job *j, const uint8_t *pa, const uin
             j->values[row + k] = v;
         part += v;
         if (d > j->max_delta)
-            count_above(j, x0 + k, y, c, count);
+            count_above(j, x0 + k, y, c, v, count);
     }
     return part;
 }
 
+/* The index of the lowest set bit of a nonzero word. */
+ALWAYS_INLINE int lowest_bit(uint64_t v)
+{
+#if defined(__GNUC__) || defined(__clang__)
+    return __builtin_ctzll(v);
+#else
+    int k = 0;
+    while (!(v & 1)) {
+        v >>= 1;
+        k++;
+    }
+    return k;
+#endif
+}
+
+/* A block where few pixels differ (bound < 0): ``ne`` (n bytes, then 8
+ * zero bytes) is 1 at the differing pixels, whose deltas and values are
+ * computed one by one; the others are 0 in the map (zeroed by the caller)
+ * and add nothing to the sum. Each value is added to the lane block_full
+ * adds it to, in the same order, so that the sum is the same double. */
+ALWAYS_INLINE double block_sparse(const Job *j, const uint8_t *pa, const uint8_t *pb,
+                                  const uint8_t *ne, Py_ssize_t x0, Py_ssize_t y, int n, int c,
+                                  Py_ssize_t *count)
+{
+    double s[4] = {0.0, 0.0, 0.0, 0.0};
+    int lanes = n & ~3; /* past this, block_full adds to lane 0 */
+    Py_ssize_t row = y * j->w + x0;
+    for (int i = 0; i < n; i += 8) {
+        uint64_t word;
+        memcpy(&word, ne + i, 8);
+        while (word) { /* one set bit per differing pixel's byte */
+            int k = i + (lowest_bit(word) >> 3);
+            word &= word - 1;
+            if (j->use_lut) { /* small differences of opaque pixels: never above */
+                Px p = load(pa, k, c), q = load(pb, k, c);
+                unsigned ir = (unsigned)(p.r - q.r + LUT_R), ig = (unsigned)(p.g - q.g + LUT_R),
+                         ib = (unsigned)(p.b - q.b + LUT_R);
+                if ((p.a & q.a) == 255 && ir < LUT_S && ig < LUT_S && ib < LUT_S) {
+                    float v = j->lut[(ir * LUT_S + ig) * LUT_S + ib];
+                    if (j->values)
+                        j->values[row + k] = v;
+                    s[k < lanes ? (k & 3) : 0] += v;
+                    continue;
+                }
+            }
+            double d = delta_at(j, pa, pb, k, row + k, c);
+            float v = value_of(j, d);
+            if (j->values)
+                j->values[row + k] = v;
+            s[k < lanes ? (k & 3) : 0] += v;
+            if (d > j->max_delta)
+                count_above(j, x0 + k, y, c, v, count);
+        }
+    }
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
 /* Every pixel of the block (bound < 0): deltas first (identical pairs give
- * exactly 0), in a loop without branches for opaque pixels, then values. */
+ * exactly 0), in a loop without branches for opaque pixels, then values;
+ * or, where at most a quarter of the pixels differ, those only. */
 ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *pb,
                                 Py_ssize_t x0, Py_ssize_t y, int n, int c, Py_ssize_t *count)
 {
+    uint8_t ne[BLOCK + 8];
+    int differing = 0;
+    for (int k = 0; k < n; k++) {
+        if (c == 4) {
+            uint32_t u, v;
+            memcpy(&u, pa + 4 * k, 4);
+            memcpy(&v, pb + 4 * k, 4);
+            ne[k] = u != v;
+        } else if (c == 3) {
+            ne[k] = (pa[3 * k] != pb[3 * k]) | (pa[3 * k + 1] != pb[3 * k + 1]) |
+                    (pa[3 * k + 2] != pb[3 * k + 2]);
+        } else {
+            ne[k] = pa[k] != pb[k];
+        }
+        differing += ne[k];
+    }
+    if (differing * 4 <= n) {
+        memset(ne + n, 0, 8);
+        return block_sparse(j, pa, pb, ne, x0, y, n, c, count);
+    }
     double delta[BLOCK];
     int32_t small[BLOCK]; /* index into the table, or -1 */
     int misses = n;
@@ -562,7 +801,7 @@ ALWAYS_INLINE double block_full(const Job *j, const uint8_t *pa, const uint8_t *
     if ((t2 > t0 ? t2 : t0) > j->max_delta) {
         for (k = 0; k < n; k++) {
             if (delta[k] > j->max_delta)
-                count_above(j, x0 + k, y, c, count);
+                count_above(j, x0 + k, y, c, values[k], count);
         }
     }
     return (s0 + s1) + (s2 + s3);
@@ -594,16 +833,25 @@ static void fill_table(Job *j)
     j->use_lut = 1;
 }
 
-/* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped. */
+/* Rows y0..y1; equal rows and equal blocks of BLOCK pixels are skipped.
+ * With a mask, each row of the outputs is cleared first (only the row's own
+ * pixels are set while it is scanned). */
 ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
                              Py_ssize_t *count, double *sum)
 {
     Py_ssize_t w = j->w, row = w * c;
     for (Py_ssize_t y = y0; y < y1; y++) {
         const uint8_t *ra = j->a + y * row, *rb = j->b + y * row;
+        if (j->mask) {
+            memset(j->aa + y * w, 0, (size_t)w);
+            memset(j->mask + y * w, 0, (size_t)w);
+            j->rows[y] = 0;
+        }
         if (memcmp(ra, rb, (size_t)row) == 0)
             continue;
         (*j->differing)++;
+        if (j->siblings)
+            siblings_row(j->siblings, y);
         for (Py_ssize_t x0 = 0; x0 < w; x0 += BLOCK) {
             int n = (int)(w - x0 < BLOCK ? w - x0 : BLOCK);
             const uint8_t *pa = ra + x0 * c, *pb = rb + x0 * c;
@@ -615,13 +863,6 @@ ALWAYS_INLINE void scan_rows(const Job *j, Py_ssize_t y0, Py_ssize_t y1, int c,
     }
 }
 
-#if defined(__GNUC__) && defined(__x86_64__) && defined(__linux__) && !defined(__clang__)
-/* Also compiled for AVX2 (picked at load time where the CPU has it); the
- * arithmetic is IEEE either way, so the results are the same. */
-#define CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define CLONES
-#endif
 
 CLONES static void scan_c1(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_t *n,
                            double *s)
@@ -646,7 +887,7 @@ CLONES static void scan_c4(const Job *j, Py_ssize_t y0, Py_ssize_t y1, Py_ssize_
 PyDoc_STRVAR(scan_doc,
 "scan(before, after, values, aa, width, height, channels, y0, y1, odiff, checkerboard,\n"
 "     test_aa, has_threshold, max_delta, low, high, bound[, mask, rows])\n"
-"     -> (count, value_sum, differing_rows)\n"
+"     -> (count, value_sum, differing_rows, kept)\n"
 "\n"
 "Process rows y0..y1 of two C-contiguous uint8 images of (height, width,\n"
 "channels). Writes float32 sqrt(|delta| / 35215) into ``values`` (height *\n"
@@ -657,10 +898,12 @@ PyDoc_STRVAR(scan_doc,
 "above max_delta and lowered to at most ``low`` otherwise. Sets ``aa``\n"
 "(height * width bytes, zeroed) at pixels above max_delta that are\n"
 "anti-aliased in either image when test_aa. With ``mask`` (height * width\n"
-"bytes, zeroed) and ``rows`` (height int32, zeroed), sets ``mask`` at the\n"
-"counted pixels and adds them up per row. Returns the number of pixels\n"
-"above max_delta and not anti-aliased, the sum of the values written and\n"
-"the number of rows where the images differ at all.\n"
+"bytes) and ``rows`` (height int32), sets ``mask`` at the counted pixels\n"
+"and adds them up per row; rows y0..y1 of ``aa``, ``mask`` and ``rows``\n"
+"need not be zeroed then (the scan clears them). Returns the number of pixels\n"
+"above max_delta and not anti-aliased, the sum of the values written, the\n"
+"number of rows where the images differ at all and, with ``mask``, the\n"
+"values of the counted pixels in raster order (bytes of float32; else None).\n"
 "Releases the GIL.");
 
 /* A writable buffer of exactly `size` bytes, or none for None. */
@@ -732,6 +975,13 @@ static PyObject *scan(PyObject *self, PyObject *args)
         j.low = low;
         j.high = high;
         fill_table(&j);
+        j.siblings = NULL;
+        if (test_aa && (j.siblings = siblings_new(w)) == NULL) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        Kept kept = {NULL, 0, 0, 0};
+        j.kept = &kept;
         Py_ssize_t count = 0, differing = 0;
         double sum = 0.0;
         j.differing = &differing;
@@ -743,7 +993,18 @@ static PyObject *scan(PyObject *self, PyObject *args)
         else
             scan_c1(&j, y0, y1, &count, &sum);
         Py_END_ALLOW_THREADS
-        result = Py_BuildValue("ndn", count, sum, differing);
+        siblings_free(j.siblings);
+        if (kept.failed) {
+            free(kept.v);
+            PyErr_NoMemory();
+            goto done;
+        }
+        if (j.mask)
+            result = Py_BuildValue("ndny#", count, sum, differing, kept.v ? (const char *)kept.v : "",
+                                   (Py_ssize_t)sizeof(float) * kept.n);
+        else
+            result = Py_BuildValue("ndnO", count, sum, differing, Py_None);
+        free(kept.v);
     }
 done:
     PyBuffer_Release(&a);
@@ -849,7 +1110,7 @@ static int32_t root_of(int32_t *parent, int32_t r)
 
 PyDoc_STRVAR(regions_doc,
 "regions(before, after, mask, rows, out, width, height, channels, odiff, checkerboard,\n"
-"        has_threshold, max_delta, low, high) -> n\n"
+"        has_threshold, max_delta, low, high[, kept]) -> n\n"
 "\n"
 "The 8-connected components of ``mask`` (height * width bytes, nonzero =\n"
 "set) found from its runs of set pixels, only on the rows where ``rows``\n"
@@ -858,12 +1119,14 @@ PyDoc_STRVAR(regions_doc,
 "``capacity`` = len(out) / 11 >= the number of set pixels): the pixel count,\n"
 "x0, y0, x1, y1 (inclusive), the sums of x and of y, the sum of the values\n"
 "scan() computes at its pixels (visited in raster order) and their maximum,\n"
-"min((y // 2) * width + x) and the flat index of its first pixel. Returns\n"
-"the number of components. Releases the GIL.");
+"min((y // 2) * width + x) and the flat index of its first pixel. With\n"
+"``kept`` (float32, one per set pixel in raster order: what scan() returns)\n"
+"the values are read from it rather than computed. Returns the number of\n"
+"components. Releases the GIL.");
 
 static PyObject *regions(PyObject *self, PyObject *args)
 {
-    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0};
+    Py_buffer a = {0}, b = {0}, mask = {0}, rows = {0}, out = {0}, kept = {0};
     Py_ssize_t w, h;
     int c, odiff, checker, has_threshold;
     double max_delta;
@@ -871,13 +1134,15 @@ static PyObject *regions(PyObject *self, PyObject *args)
     PyObject *result = NULL;
     (void)self;
 
-    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff:regions", &a, &b, &mask, &rows, &out, &w,
-                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high))
+    if (!PyArg_ParseTuple(args, "y*y*y*y*w*nnipppdff|y*:regions", &a, &b, &mask, &rows, &out, &w,
+                          &h, &c, &odiff, &checker, &has_threshold, &max_delta, &low, &high,
+                          &kept))
         return NULL;
     Py_ssize_t cap = out.len / (Py_ssize_t)(11 * sizeof(double));
     if (w <= 0 || h <= 0 || (c != 1 && c != 3 && c != 4) || a.len != w * h * c ||
         b.len != a.len || mask.len != w * h || rows.len != h * (Py_ssize_t)sizeof(int32_t) ||
-        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0) {
+        out.len % (Py_ssize_t)(11 * sizeof(double)) != 0 ||
+        (kept.obj && kept.len % (Py_ssize_t)sizeof(float) != 0)) {
         PyErr_SetString(PyExc_ValueError, "regions: bad sizes");
         goto done;
     }
@@ -894,6 +1159,9 @@ static PyObject *regions(PyObject *self, PyObject *args)
         int32_t *parent = malloc(sizeof(int32_t) * (size_t)(cap + 1));
         int32_t *slot = malloc(sizeof(int32_t) * (size_t)(cap + 1));
         Py_ssize_t n = 0, overflow = 0;
+        const float *values = kept.obj ? (const float *)kept.buf : NULL;
+        Py_ssize_t next = 0, nkept = kept.obj ? kept.len / (Py_ssize_t)sizeof(float) : 0;
+        int mismatch = 0;
         if (!ry || !rs || !re || !parent || !slot) {
             free(ry), free(rs), free(re), free(parent), free(slot);
             PyErr_NoMemory();
@@ -982,9 +1250,15 @@ static PyObject *regions(PyObject *self, PyObject *args)
                 if (key < o[9 * cap + i])
                     o[9 * cap + i] = key;
                 const uint8_t *pa = j.a, *pb = j.b;
+                if (values && next + len > nkept) {
+                    mismatch = 1;
+                    break;
+                }
                 for (Py_ssize_t x = x0; x < x1; x++) {
                     Py_ssize_t idx = y * w + x;
-                    float v = value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0, idx, c));
+                    float v = values ? values[next++]
+                                     : value_of(&j, delta_at(&j, pa + idx * c, pb + idx * c, 0,
+                                                             idx, c));
                     o[5 * cap + i] += (double)x;
                     o[7 * cap + i] += (double)v;
                     if ((double)v > o[8 * cap + i])
@@ -998,6 +1272,10 @@ static PyObject *regions(PyObject *self, PyObject *args)
             PyErr_SetString(PyExc_ValueError, "regions: more runs than the output holds");
             goto done;
         }
+        if (values && (mismatch || next != nkept)) {
+            PyErr_SetString(PyExc_ValueError, "regions: kept does not match the mask");
+            goto done;
+        }
         result = PyLong_FromSsize_t(n);
     }
 done:
@@ -1006,6 +1284,8 @@ done:
     PyBuffer_Release(&mask);
     PyBuffer_Release(&rows);
     PyBuffer_Release(&out);
+    if (kept.obj)
+        PyBuffer_Release(&kept);
     return result;
 }
 

@@ -503,6 +503,39 @@ def test_changes_are_the_maps_pixels_above_the_threshold(seed: int, implementati
     assert np.array_equal(changes.diff_map(), d.values)
 
 
+@needs_kernel
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_clears_its_rows_and_keeps_the_counted_values(seed: int) -> None:
+    # pixel_changes() hands the scan unzeroed outputs and the regions the
+    # values the scan kept: garbage in the outputs must not show, and the
+    # kept values must be the map's at the mask's pixels, in raster order
+    rng = np.random.default_rng(200 + seed)
+    a, b = random_pair(rng, 30, 41, alpha=seed % 2 == 1)
+    h, w, c = a.shape
+    t = 0.05
+    low, high = (float(v) for v in pixel_module._threshold_levels(t))
+    d = pixel(a, b, data_range=255, threshold=t, alpha_blend="checkerboard")
+    expected = (d.values > t) & ~d.excluded
+    kernel = pixel_module._kernel
+    for y0, y1 in ((0, h), (0, 11), (11, 29), (29, h)):
+        aa, mask = np.ones((h, w), np.bool_), np.ones((h, w), np.bool_)
+        rows = np.full(h, 7, np.int32)
+        count, _, _, kept = kernel.scan(a, b, None, aa, w, h, c, y0, y1, False, True, True,
+                                        True, max_delta(t), low, high, -1, mask, rows)
+        np.testing.assert_array_equal(mask[y0:y1], expected[y0:y1])
+        np.testing.assert_array_equal(aa[y0:y1], d.excluded[y0:y1])
+        np.testing.assert_array_equal(rows[y0:y1], expected[y0:y1].sum(axis=1))
+        assert count == int(expected[y0:y1].sum())
+        np.testing.assert_array_equal(np.frombuffer(kept, np.float32),
+                                      d.values[y0:y1][expected[y0:y1]])
+    changes = pixel_module.pixel_changes(a, b, data_range=255, threshold=t)
+    assert changes.counted > 0
+    out = np.empty((11, changes.counted), np.float64)
+    with pytest.raises(ValueError, match="kept"):  # one value short of the mask
+        kernel.regions(a, b, changes.mask.view(np.uint8), changes.rows, out, w, h, c, False, True,
+                       True, max_delta(t), low, high, changes._kept[:-1])
+
+
 def test_changes_of_16_bit_images_take_the_map() -> None:
     rng = np.random.default_rng(3)
     a, b = random_pair(rng, 20, 30, alpha=False)

@@ -962,7 +962,7 @@ def _pool() -> ThreadPoolExecutor:
 def _pixel_compiled(
     before: np.ndarray, after: np.ndarray, threshold: float | None, include_aa: bool,
     alpha_blend: str, variant: str, full_map: bool, *, keep_map: bool = True,
-) -> tuple[DiffMap, np.ndarray | None, np.ndarray | None]:
+) -> tuple[DiffMap, np.ndarray | None, np.ndarray | None, bool, np.ndarray | None]:
     """:func:`pixel` for 8-bit inputs with the compiled kernel.
 
     The kernel visits every differing pixel once: the exact delta (the same
@@ -976,19 +976,20 @@ def _pixel_compiled(
     values are summed for the score only, and the kernel marks the counted
     pixels in a mask and adds them up per row instead. Returns the DiffMap
     (``values`` None then), the mask and the per-row counts (None with a
-    map), and whether any byte of the images differs.
+    map), whether any byte of the images differs, and the values at the
+    mask's pixels in raster order (float32; None with a map).
     """
     h, w, c = before.shape
     a, b = np.ascontiguousarray(before), np.ascontiguousarray(after)
-    # One zeroed allocation for all outputs: large enough to be mapped
-    # lazily, so that pages the scan never writes cost nothing.
+    # One allocation for all outputs. With a map, zeroed: large enough to be
+    # mapped lazily, so that pages the scan never writes cost nothing.
     if keep_map:
         buffer = np.zeros(5 * h * w, np.uint8)
         values: np.ndarray | None = buffer[: 4 * h * w].view(np.float32).reshape(h, w)
         flags = buffer[4 * h * w :].view(np.bool_).reshape(h, w)
         mask = rows = None
-    else:
-        buffer = np.zeros(2 * h * w + 4 * h, np.uint8)
+    else:  # the scan clears the rows of its band itself (in parallel, row by row)
+        buffer = np.empty(2 * h * w + 4 * h, np.uint8)
         values = None
         flags = buffer[: h * w].view(np.bool_).reshape(h, w)
         mask = buffer[h * w : 2 * h * w].view(np.bool_).reshape(h, w)
@@ -1006,7 +1007,7 @@ def _pixel_compiled(
     kernel = _kernel
     assert kernel is not None  # checked by the caller
 
-    def scan(band: tuple[int, int]) -> tuple[int, float, int]:
+    def scan(band: tuple[int, int]) -> tuple[int, float, int, bytes | None]:
         return kernel.scan(a, b, values, flags, w, h, c, band[0], band[1], *options)
 
     workers = _workers() if h * w >= _SERIAL_PIXELS else 1
@@ -1020,7 +1021,8 @@ def _pixel_compiled(
     dmap = DiffMap(values=values, score=1.0 - total / (h * w),  # type: ignore[arg-type]
                    excluded=None if include_aa else flags, units=UNITS, counted=counted)
     differs = any(part[2] for part in parts)
-    return dmap, mask, rows, differs
+    kept = None if keep_map else np.frombuffer(b"".join(part[3] for part in parts), np.float32)
+    return dmap, mask, rows, differs, kept
 
 
 class PixelChanges:
@@ -1046,8 +1048,10 @@ class PixelChanges:
     """
 
     def __init__(self, before: np.ndarray, after: np.ndarray, options: dict, dmap: DiffMap,
-                 mask: np.ndarray, rows: np.ndarray, differs: bool) -> None:
+                 mask: np.ndarray, rows: np.ndarray, differs: bool,
+                 kept: np.ndarray | None = None) -> None:
         self._pair = (before, after)
+        self._kept = kept  # the compiled scan's values at the mask's pixels, raster order
         self._options = options
         self._map = dmap.values
         self.mask = mask
@@ -1099,9 +1103,10 @@ class PixelChanges:
         t = float(o["threshold"])
         low, high = (float(v) for v in _threshold_levels(t))
         out = np.empty((len(COMPONENT_SUMS), self.counted), np.float64)
+        kept = () if self._kept is None else (self._kept,)
         n = _kernel.regions(before, after, self.mask.view(np.uint8), self.rows, out, w, h, c,
                             o["variant"] == "odiff", o["alpha_blend"] == "checkerboard", True,
-                            max_delta(t, o["variant"]), low, high)
+                            max_delta(t, o["variant"]), low, high, *kept)
         sums = {name: out[i, :n] for i, name in enumerate(COMPONENT_SUMS)}
         for name in ("area", "x0", "y0", "x1", "y1", "key", "start"):
             sums[name] = sums[name].astype(np.int64)
@@ -1137,11 +1142,11 @@ def pixel_changes(
                          got=repr(threshold))
     if (_kernel is not None and before.dtype == np.uint8 and after.dtype == np.uint8
             and float(data_range) == 255.0 and before.size > 0):
-        dmap, mask, rows, differs = _pixel_compiled(
+        dmap, mask, rows, differs, kept = _pixel_compiled(
             before, after, options["threshold"], include_aa, options["alpha_blend"], variant,
             True, keep_map=False)
         assert mask is not None and rows is not None
-        return PixelChanges(before, after, options, dmap, mask, rows, differs)
+        return PixelChanges(before, after, options, dmap, mask, rows, differs, kept)
     dmap = pixel(before, after, **options)
     mask = dmap.values > np.float32(options["threshold"])
     if dmap.excluded is not None:
