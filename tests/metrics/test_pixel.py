@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 import spotdiff
+from kernels import compiled_or_numpy
 from spotdiff.cli import main
 from spotdiff.errors import InputError
 from spotdiff.metrics import pixel as pixel_module
@@ -153,11 +154,7 @@ needs_kernel = pytest.mark.skipif(
 @pytest.fixture(params=["compiled", "numpy"])
 def implementation(request, monkeypatch) -> str:  # noqa: ANN001
     """Run a test with the compiled kernel and again with the numpy fallback."""
-    if request.param == "numpy":
-        monkeypatch.setattr(pixel_module, "_kernel", None)
-    elif pixel_module._kernel is None:
-        pytest.skip("spotdiff._pixelmatch is not built")
-    return request.param
+    return compiled_or_numpy(request, monkeypatch, pixel_module, "spotdiff._pixelmatch")
 
 
 @pytest.mark.parametrize("seed", range(12))

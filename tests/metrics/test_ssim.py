@@ -16,6 +16,7 @@ from skimage import data
 from skimage.metrics import structural_similarity
 
 import spotdiff.metrics.ssim as ssim_module
+from kernels import compiled_or_numpy
 from spotdiff.errors import InputError
 from spotdiff.metrics._types import DiffMap
 from spotdiff.metrics.msssim import WANG_WEIGHTS, msssim
@@ -43,11 +44,7 @@ def pair() -> tuple[np.ndarray, np.ndarray]:
 @pytest.fixture(params=["compiled", "numpy"])
 def implementation(request, monkeypatch) -> str:  # noqa: ANN001
     """Run a test with the compiled band kernel and again with its numpy twin."""
-    if request.param == "numpy":
-        monkeypatch.setattr(ssim_module, "_kernel", None)
-    elif ssim_module._kernel is None:
-        pytest.skip("spotdiff._ssim is not built")
-    return request.param
+    return compiled_or_numpy(request, monkeypatch, ssim_module, "spotdiff._ssim")
 
 
 def reference(a, b, sk_opts, data_range=255.0, colour=False):

@@ -117,6 +117,7 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
     from spotdiff import render
     from spotdiff.io import encode_image, load_image
     from spotdiff.io.image import same_file_contents
+    from spotdiff.io.write import put_file
 
     files: dict[str, bytes | Path] = {}
     names: dict[str, str] = {}
@@ -147,10 +148,7 @@ def write_pictures(folder: Path, pair: Pair, diff: Any, status: str) -> dict[str
         # AFTER in BEFORE's frame (the regions' coordinates) when a size policy changed it
         add("thumb", "thumb.jpg", _thumbnail(diff.after, diff.mask.shape, boxes))
     for file, data in files.items():
-        if isinstance(data, Path):
-            shutil.copyfile(data, folder / file)  # by the kernel, not through Python
-        else:
-            (folder / file).write_bytes(data)
+        put_file(folder / file, data)
     return names
 
 
@@ -167,7 +165,9 @@ def _put_in_place(written: Path, folder: Path) -> None:
     earlier run's: readers see the old item or the new one, whole."""
     import os
 
-    os.chmod(written, 0o777 & ~_umask())  # mkdtemp makes it private
+    from spotdiff.io.write import process_umask
+
+    os.chmod(written, 0o777 & ~process_umask())  # mkdtemp makes it private
     try:
         os.rename(written, folder)
     except OSError:  # an earlier item there (a rename does not replace a full folder)
@@ -175,14 +175,6 @@ def _put_in_place(written: Path, folder: Path) -> None:
         os.rename(folder, old)
         os.rename(written, folder)
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _error_text(exc: BaseException) -> str:

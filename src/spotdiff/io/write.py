@@ -31,10 +31,16 @@ def _temporary_beside(target: Path) -> Path:
     except OSError as exc:  # report the user's path, not the temporary one
         raise OSError(exc.errno, exc.strerror, str(target)) from None
     os.close(fd)
+    os.chmod(tmp, 0o666 & ~process_umask())  # mkstemp creates 0600; outputs are ordinary files
+    return Path(tmp)
+
+
+def process_umask() -> int:
+    """The process's umask (read by setting it and putting it back): the
+    permissions an output made private by ``tempfile`` gets once finished."""
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; outputs are ordinary files
-    return Path(tmp)
+    return umask
 
 
 @contextmanager
@@ -212,16 +218,21 @@ def write_files(contents: dict[Path, bytes | Path]) -> None:
     """Write several files all-or-nothing (see :func:`written_together`); a
     value that is a path is copied (by the kernel where it can, without
     reading the file into memory)."""
-    import shutil
-
     paths = list(contents)
     with written_together(paths) as temps:
         for tmp, path in zip(temps, paths, strict=True):
-            value = contents[path]
-            if isinstance(value, Path):
-                shutil.copyfile(value, tmp)
-            else:
-                tmp.write_bytes(value)
+            put_file(tmp, contents[path])
+
+
+def put_file(path: Path, value: bytes | Path) -> None:
+    """Write ``value`` to ``path``: bytes as they are, a path's file copied
+    by the kernel where it can (not read into memory)."""
+    if isinstance(value, Path):
+        import shutil
+
+        shutil.copyfile(value, path)
+    else:
+        path.write_bytes(value)
 
 
 def write_json(path: str | os.PathLike, payload: Any, *, indent: int | None = 2) -> Path:
